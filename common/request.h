@@ -1,0 +1,78 @@
+/*
+ * request.h: a request as Gatehouse's handlers see it, parsed from the
+ * FastCGI parameters and the body.
+ *
+ * Everything is copied out of the FastCGI parameter block (libfcgi frees it
+ * at the next accept).  Parsing is strict and bounded: a query string or form
+ * with invalid percent-encoding, a NUL byte (%00), more than REQUEST_MAX_FIELDS
+ * fields, a cookie header that is not "name=value; ..." or a body over the
+ * configured limit is refused with GH_EINVAL or GH_ETOOBIG, and the handler
+ * answers 400 (413 for the body).  Values are valid NUL-terminated strings.
+ */
+#ifndef GH_REQUEST_H
+#define GH_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+#define REQUEST_MAX_FIELDS 64
+#define REQUEST_MAX_COOKIE_HEADER 8192
+#define REQUEST_MAX_QUERY 8192
+
+struct kv {
+	char *key;
+	char *val;
+};
+
+struct kvlist {
+	struct kv *v;
+	size_t n;
+};
+
+enum request_role {
+	REQUEST_RESPONDER,
+	REQUEST_AUTHORIZER,
+};
+
+struct request {
+	enum request_role role; /* from FCGI_ROLE */
+	char *method;           /* REQUEST_METHOD, "GET" when absent */
+	char *uri;              /* REQUEST_URI as sent (path and query), "/" when absent */
+	char *path;             /* uri up to "?", percent-decoded; never contains NUL */
+	char *host;             /* HTTP_HOST or SERVER_NAME, "" when absent */
+	char *remote_addr;      /* REMOTE_ADDR, "" when absent */
+	char *user_agent;       /* HTTP_USER_AGENT, "" when absent */
+	char *accept;           /* HTTP_ACCEPT, "" when absent */
+	char *authorization;    /* HTTP_AUTHORIZATION, "" when absent */
+	char *origin;           /* HTTP_ORIGIN, "" when absent */
+	char *sec_fetch_site;   /* HTTP_SEC_FETCH_SITE, "" when absent */
+	char *content_type;     /* CONTENT_TYPE, "" when absent */
+	bool https;             /* HTTPS=on|1, or REQUEST_SCHEME=https */
+	struct kvlist query;    /* from QUERY_STRING */
+	struct kvlist form;     /* from an application/x-www-form-urlencoded body */
+	struct kvlist cookies;  /* from HTTP_COOKIE */
+};
+
+/* request_parse fills r from envp (the NULL-terminated "NAME=value" array of
+ * FastCGI parameters) and body (body_len bytes, may be NULL).  The form is
+ * parsed only for POST with a urlencoded content type.  On error r is still
+ * safe to clean up. */
+enum gh_err request_parse(struct request *r, char *const *envp, const char *body,
+    size_t body_len);
+void request_cleanup(struct request *r);
+
+/* kvlist_get returns the value of the first field named key, or NULL. */
+const char *kvlist_get(const struct kvlist *l, const char *key);
+/* request_urlencoded_parse parses "a=1&b=2" (len bytes) into l; the contract
+ * of request_parse applies.  Exposed for the fuzzer and the tests. */
+enum gh_err request_urlencoded_parse(const char *s, size_t len, struct kvlist *l);
+/* request_cookies_parse parses a Cookie header into l. */
+enum gh_err request_cookies_parse(const char *s, struct kvlist *l);
+void kvlist_cleanup(struct kvlist *l);
+/* request_wants_json tells whether the client is an API client: Accept names
+ * application/json and not text/html, or Authorization is a Bearer token. */
+bool request_wants_json(const struct request *r);
+
+#endif

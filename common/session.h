@@ -1,0 +1,65 @@
+/*
+ * session.h: server-side sessions.
+ *
+ * The cookie holds a random token (32 bytes, base64url); the sessions table
+ * holds only its SHA-256 (hex) as id.  A session is valid while not revoked,
+ * before expires_at (absolute) and within idle_timeout of last_seen_at.
+ * last_seen_at is written at most once per touch_interval, so the check is a
+ * single indexed read on most requests.
+ */
+#ifndef GH_SESSION_H
+#define GH_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "crypto.h"
+#include "db.h"
+#include "err.h"
+
+struct config;
+
+struct session_info {
+	char id[CRYPTO_SHA256_HEX_LEN + 1];
+	int64_t user_id;
+	char username[256];
+	char email[256];
+	char roles[1024]; /* comma-separated role names */
+	int64_t created_at;
+	int64_t expires_at;
+	bool mfa;
+};
+
+struct session_new {
+	int64_t user_id;
+	const char *auth_method; /* "form", "sso", "token" */
+	bool remember;
+	bool mfa;
+	const char *ip;
+	const char *user_agent;
+};
+
+/* session_create makes a new session and writes its cookie token to token. */
+enum gh_err session_create(struct db *db, const struct config *cfg, const struct session_new *s,
+    char token[CRYPTO_TOKEN_LEN + 1]);
+/* session_lookup finds the valid session of token and fills out; touches
+ * last_seen_at when due.  GH_ENOTFOUND when the token is malformed, unknown,
+ * revoked, expired or idle too long, or the user is not active. */
+enum gh_err session_lookup(struct db *db, const struct config *cfg, const char *token,
+    struct session_info *out);
+/* session_revoke revokes the session of token (GH_OK also when unknown). */
+enum gh_err session_revoke(struct db *db, const char *token);
+/* session_revoke_id revokes by stored id (hex SHA-256), for gatehousectl. */
+enum gh_err session_revoke_id(struct db *db, const char *id);
+/* session_revoke_user revokes every session of user_id. */
+enum gh_err session_revoke_user(struct db *db, int64_t user_id);
+/* session_purge deletes sessions expired or revoked before now - keep
+ * seconds; *deleted (may be NULL) receives the count. */
+enum gh_err session_purge(struct db *db, int64_t keep, int64_t *deleted);
+/* session_token_valid tells whether s has the shape of a cookie token. */
+bool session_token_valid(const char *s);
+/* session_cookie_name returns the cookie name for the request's scheme:
+ * "__Host-<name>" over HTTPS, "<name>" over HTTP. */
+const char *session_cookie_name(const struct config *cfg, bool https, char *out, size_t outlen);
+
+#endif

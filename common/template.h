@@ -1,0 +1,49 @@
+/*
+ * template.h: HTML templates with automatic escaping.
+ *
+ * Templates are the *.html files of one folder, loaded once at start.  The
+ * syntax is a small subset of Mustache:
+ *   {{name}}          the variable, HTML-escaped (missing: empty)
+ *   {{#name}}...{{/name}}  the block when name is set and not "" or "0"
+ *   {{^name}}...{{/name}}  the block when name is unset, "" or "0"
+ *   {{>partial}}      another template of the set, rendered in place
+ *   {{! comment }}    nothing
+ * There is no unescaped output for variables.  template_page() renders a
+ * template, then "layout.html" with the result in place of the one tag
+ * {{{content}}} (only the layout may hold it).  Nesting depth and partial
+ * recursion are bounded; a syntax error is reported at load with the file
+ * and line, and stops the program.
+ */
+#ifndef GH_TEMPLATE_H
+#define GH_TEMPLATE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+struct template_set;
+
+struct template_var {
+	const char *name;
+	const char *value;
+};
+
+/* template_set_load loads every *.html of dir (at most 64, 256 KiB each).
+ * On error writes "FILE:LINE: reason" to err and returns GH_ECONFIG. */
+enum gh_err template_set_load(const char *dir, struct template_set **out, char *err,
+    size_t errlen);
+/* template_set_add adds one template from memory (tests, fuzzer). */
+enum gh_err template_set_add(struct template_set *set, const char *name, const char *text,
+    char *err, size_t errlen);
+struct template_set *template_set_new(void);
+void template_set_free(struct template_set *set);
+/* template_render appends template name rendered with vars (nvars of them)
+ * to out.  GH_ENOTFOUND for an unknown name. */
+enum gh_err template_render(const struct template_set *set, const char *name,
+    const struct template_var *vars, size_t nvars, struct buf *out);
+/* template_page renders name inside layout.html (see above). */
+enum gh_err template_page(const struct template_set *set, const char *name,
+    const struct template_var *vars, size_t nvars, struct buf *out);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * user.h: users and roles in the local tables.
+ *
+ * Statuses: "active", "inactive" (disabled by an admin), "locked", "deleted".
+ * Only "active" users may log in or hold a valid session.
+ */
+#ifndef GH_USER_H
+#define GH_USER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "err.h"
+
+struct user {
+	int64_t id;
+	char *username;
+	char *email;         /* NULL when none */
+	char *password_hash; /* NULL when none */
+	char *status;
+	int64_t created_at;
+	int64_t last_login_at;
+	char *roles;         /* comma-separated, "" when none */
+};
+
+void user_cleanup(struct user *u); /* wipes the hash; harmless twice */
+/* user_find looks a user up by username or e-mail (login names are compared
+ * exactly; e-mail case-insensitively).  GH_ENOTFOUND when none. */
+enum gh_err user_find(struct db *db, const char *login, struct user *out);
+enum gh_err user_find_id(struct db *db, int64_t id, struct user *out);
+/* user_add inserts an active user; email and hash may be NULL. GH_EEXISTS when
+ * the username or e-mail is taken. */
+enum gh_err user_add(struct db *db, const char *username, const char *email, const char *hash,
+    int64_t *id);
+enum gh_err user_set_password(struct db *db, int64_t id, const char *hash);
+/* user_set_status sets "active" or "inactive" (or "locked", "deleted"). */
+enum gh_err user_set_status(struct db *db, int64_t id, const char *status);
+enum gh_err user_record_login(struct db *db, int64_t id);
+/* user_set_roles replaces the user's roles with the comma-separated list;
+ * GH_ENOTFOUND when a role does not exist. */
+enum gh_err user_set_roles(struct db *db, int64_t id, const char *roles);
+/* user_list prints "id username email status roles" lines to out. */
+enum gh_err user_list(struct db *db, FILE *out);
+/* user_valid_username: 1..64 bytes of letters, digits, and . _ @ + - */
+bool user_valid_username(const char *name);
+
+enum gh_err role_add(struct db *db, const char *name, const char *description);
+enum gh_err role_list(struct db *db, FILE *out);
+/* role_valid_name: 1..64 bytes of letters, digits, _ and - */
+bool role_valid_name(const char *name);
+
+#endif

@@ -1,0 +1,63 @@
+/*
+ * test.h: the unit tests' tiny harness.
+ *
+ * TEST(name) declares a test function; RUN(name) runs it; CHECK(cond) records
+ * a failed assertion with file and line and goes on; test_summary() prints
+ * "N passed, N failed" for the tests run and returns the exit status.
+ * GH_SRCDIR (set by make check) locates the source tree's sql/ and templates/.
+ */
+#ifndef GH_TEST_H
+#define GH_TEST_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int test_passed, test_failed, test_cur_failed;
+
+#define TEST(name) static void test_##name(void)
+#define CHECK(cond)                                                                   \
+	do {                                                                          \
+		if (!(cond)) {                                                        \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
+			    #cond);                                                   \
+			test_cur_failed = 1;                                          \
+		}                                                                     \
+	} while (0)
+#define CHECK_STR(a, b)                                                                  \
+	do {                                                                             \
+		const char *ta_ = (a), *tb_ = (b);                                       \
+		if (ta_ == NULL || tb_ == NULL || strcmp(ta_, tb_) != 0) {              \
+			fprintf(stderr, "%s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, \
+			    ta_ ? ta_ : "(null)", tb_ ? tb_ : "(null)");                 \
+			test_cur_failed = 1;                                             \
+		}                                                                        \
+	} while (0)
+#define RUN(name)                                                           \
+	do {                                                                \
+		test_cur_failed = 0;                                        \
+		test_##name();                                              \
+		if (test_cur_failed) {                                      \
+			test_failed++;                                      \
+			printf("not ok - %s\n", #name);                     \
+		} else {                                                    \
+			test_passed++;                                      \
+			printf("ok - %s\n", #name);                         \
+		}                                                           \
+	} while (0)
+
+static inline const char *
+test_srcdir(void)
+{
+	const char *d = getenv("GH_SRCDIR");
+	return d ? d : ".";
+}
+
+static inline int
+test_summary(void)
+{
+	printf("%d passed, %d failed\n", test_passed, test_failed);
+	return test_failed ? 1 : 0;
+}
+
+#endif
