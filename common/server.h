@@ -46,6 +46,21 @@ int server_main(const struct server_program *prog, int argc, char **argv);
  * the security headers.  site_name and prefix are always set as variables. */
 void server_page(struct server_ctx *ctx, struct response *res, int status, const char *name,
     const struct template_var *vars, size_t nvars);
+/* server_route_is tells whether the request's path is <prefix><route>
+ * (a trailing "/" allowed). */
+bool server_route_is(const struct server_ctx *ctx, const struct request *req, const char *route);
+/* server_cookies_allowed tells whether session cookies may be used on this
+ * request: over HTTPS always, over plain HTTP only with insecure_cookies. */
+bool server_cookies_allowed(const struct server_ctx *ctx, const struct request *req);
+/* server_cookie_name writes the request's session cookie name plus suffix
+ * ("" or "_csrf") into out; see session_cookie_name. */
+const char *server_cookie_name(const struct server_ctx *ctx, const struct request *req,
+    const char *suffix, char *out, size_t outlen);
+/* server_set_cookie sets (max_age >= 0) or deletes (max_age < 0) the cookie
+ * named by suffix with Secure over HTTPS, HttpOnly and SameSite=Lax. */
+void server_set_cookie(struct server_ctx *ctx, const struct request *req, struct response *res,
+    const char *suffix, const char *value, long max_age);
+
 /* server_error answers an error page (HTML or JSON for API clients). */
 void server_error(struct server_ctx *ctx, const struct request *req, struct response *res,
     int status, const char *message);

@@ -1,0 +1,85 @@
+/*
+ * config.h: gatehouse.conf, the one configuration file of every program.
+ *
+ * INI syntax: "[section]" lines, "key = value" lines, "#" or ";" comments on
+ * their own line, blank lines.  Known keys are declared once in a table in
+ * config.c (type, default, limits); an unknown section or key, a bad value,
+ * or a line that is not one of the above stops the program with
+ * "FILE:LINE: [section] key: reason".  Then every key can be overridden by
+ * the environment variable GATEHOUSE_<SECTION>_<KEY> (upper case), and a key
+ * "X_file" names a file whose first line becomes the value of secret "X"
+ * (so secrets never appear in ps or in the web server's environment).
+ *
+ * The file is found by the --config option, then $GATEHOUSE_CONFIG, then
+ * SYSCONFDIR/gatehouse/gatehouse.conf.
+ */
+#ifndef GH_CONFIG_H
+#define GH_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "access.h"
+#include "err.h"
+
+struct config {
+	/* [general] */
+	char *prefix;        /* route prefix, default "/auth" */
+	char *templates_dir; /* default DATADIR/gatehouse/templates */
+	char *sql_dir;       /* default DATADIR/gatehouse/sql */
+	char *secret;        /* HMAC key for CSRF tokens; secret_file recommended */
+	int threads;         /* worker threads per responder, default 4 */
+	int log_level;       /* LOG_* from log.h, default LOG_INFO */
+	bool log_syslog;     /* also log to syslog, default false */
+	char *site_name;     /* shown in page titles, default "Gatehouse" */
+
+	/* [database] */
+	char *db_url;        /* sqlite:///path, default sqlite://LOCALSTATEDIR/lib/gatehouse/gatehouse.db */
+	char *db_password;   /* for server databases; password_file recommended */
+	int64_t db_busy_timeout_ms; /* default 5000 */
+
+	/* [session] */
+	char *cookie_name;       /* default "gatehouse"; "__Host-" is prefixed over HTTPS */
+	bool insecure_cookies;   /* allow the cookie over plain HTTP, default false */
+	int64_t idle_timeout;    /* seconds, default 1800 */
+	int64_t absolute_timeout;/* seconds, default 43200 */
+	int64_t remember_timeout;/* seconds, default 2592000 (30 days) */
+	int64_t touch_interval;  /* seconds between last_seen_at writes, default 60 */
+
+	/* [login] */
+	char *default_next;      /* where to go after login when next is unsafe, default "/" */
+	char *allowed_hosts;     /* space-separated hosts next may name, default "" */
+	size_t max_body;         /* largest POST body in bytes, default 8192 */
+	char *password_scheme;   /* "argon2id" (default) or "bcrypt" */
+	int bcrypt_cost;         /* default 12 */
+	int argon2_memory_kib;   /* default 19456 */
+	int argon2_time;         /* default 2 */
+	int argon2_parallelism;  /* default 1 */
+	int min_password_length; /* default 12 */
+	int max_password_length; /* default 128 */
+
+	/* [check] */
+	char *login_url;         /* where browsers are sent, default "<prefix>/login" */
+	struct access_rule *rules; /* "rule" lines, in order; default deny after them */
+	size_t nrules;
+
+	/* Where the values came from, for messages. */
+	char *path;
+};
+
+/* config_load reads path (or, when NULL, the file found as described above)
+ * into cfg, applies environment overrides and *_file secrets and checks every
+ * value.  On error it writes "FILE:LINE: [section] key: reason" to err
+ * (errlen bytes) and returns GH_ECONFIG; cfg is then cleaned up already. */
+enum gh_err config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+/* config_load_string is config_load on text held in memory (name is used in
+ * messages); used by tests and the fuzzer. */
+enum gh_err config_load_string(struct config *cfg, const char *name, const char *text,
+    char *err, size_t errlen);
+/* config_cleanup frees everything, wiping secrets; harmless on a zeroed cfg. */
+void config_cleanup(struct config *cfg);
+/* config_default_path returns the path config_load would use for NULL. */
+const char *config_default_path(void);
+
+#endif

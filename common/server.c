@@ -1,0 +1,401 @@
+/*
+ * server.c: the threaded FastCGI loop shared by every responder.
+ *
+ * main loads everything that can fail (configuration, templates, one
+ * database connection per worker), blocks the stop signals, starts the
+ * workers and waits in sigwait(2).  libfcgi's own SIGTERM handling only sets
+ * a flag that a thread blocked in accept(2) never sees, so on a signal main
+ * calls FCGX_ShutdownPending() and shuts the listening socket down, which
+ * wakes every accept; workers then finish their current request and return.
+ * A worker copies each request out of libfcgi's parameter block (which the
+ * next accept frees) before doing anything with it.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <fastcgi.h> /* FCGI_LISTENSOCK_FILENO */
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "session.h"
+
+#define SERVER_MAX_VARS 32
+#define SERVER_STOP_WAIT_MS 800
+
+struct worker {
+	pthread_t thread;
+	struct server_ctx ctx;
+	const struct server_program *prog;
+	bool started;
+	volatile bool finished;
+};
+
+static pthread_mutex_t server_accept_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void
+server_page(struct server_ctx *ctx, struct response *res, int status, const char *name,
+    const struct template_var *vars, size_t nvars)
+{
+	struct template_var all[SERVER_MAX_VARS];
+	size_t n = 0;
+
+	all[n++] = (struct template_var){"site_name", ctx->cfg->site_name};
+	all[n++] = (struct template_var){"prefix", ctx->cfg->prefix};
+	for (size_t i = 0; i < nvars && n < SERVER_MAX_VARS; i++)
+		all[n++] = vars[i];
+
+	buf_reset(&res->body);
+	if (template_page(ctx->templates, name, all, n, &res->body) != GH_OK || res->body.err) {
+		log_msg(LOG_ERR, "cannot render template %s", name);
+		response_text(res, 500, "Internal server error\n");
+		return;
+	}
+	res->status = status;
+	response_header(res, "Content-Type", "text/html; charset=utf-8");
+	response_security_headers(res);
+}
+
+void
+server_error(struct server_ctx *ctx, const struct request *req, struct response *res, int status,
+    const char *message)
+{
+	if (req != NULL && request_wants_json(req)) {
+		json_t *o = json_pack("{s:s}", "error", message);
+		char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
+		response_json(res, status, s ? s : "{\"error\":\"internal\"}");
+		free(s);
+		json_decref(o);
+		return;
+	}
+	if (ctx->templates == NULL) {
+		response_text(res, status, message);
+		return;
+	}
+	const struct template_var vars[] = {
+		{"title", response_reason(status)},
+		{"message", message},
+	};
+	server_page(ctx, res, status, "message", vars, sizeof(vars) / sizeof(vars[0]));
+}
+
+bool
+server_route_is(const struct server_ctx *ctx, const struct request *req, const char *route)
+{
+	size_t pl = strlen(ctx->cfg->prefix), rl = strlen(route);
+	const char *p = req->path;
+
+	if (strncmp(p, ctx->cfg->prefix, pl) != 0 || strncmp(p + pl, route, rl) != 0)
+		return false;
+	p += pl + rl;
+	return *p == '\0' || (p[0] == '/' && p[1] == '\0');
+}
+
+bool
+server_cookies_allowed(const struct server_ctx *ctx, const struct request *req)
+{
+	return req->https || ctx->cfg->insecure_cookies;
+}
+
+const char *
+server_cookie_name(const struct server_ctx *ctx, const struct request *req, const char *suffix,
+    char *out, size_t outlen)
+{
+	char base[128];
+	const char *name = session_cookie_name(ctx->cfg, req->https, base, sizeof(base));
+	int n;
+
+	if (name == NULL)
+		return NULL;
+	n = snprintf(out, outlen, "%s%s", name, suffix);
+	if (n < 0 || (size_t)n >= outlen)
+		return NULL;
+	return out;
+}
+
+void
+server_set_cookie(struct server_ctx *ctx, const struct request *req, struct response *res,
+    const char *suffix, const char *value, long max_age)
+{
+	char name[160];
+	struct cookie c = {
+		.name = server_cookie_name(ctx, req, suffix, name, sizeof(name)),
+		.value = value,
+		.max_age = max_age,
+		.secure = req->https,
+		.http_only = true,
+		.same_site = "Lax",
+	};
+
+	if (c.name == NULL) {
+		res->broken = true;
+		return;
+	}
+	response_cookie(res, &c);
+}
+
+/*
+ * Reads the body into body, at most max bytes.  Returns GH_ETOOBIG when
+ * CONTENT_LENGTH or the data itself is larger, GH_EIO on a short read.
+ */
+static enum gh_err
+server_read_body(FCGX_Request *rq, size_t max, struct buf *body)
+{
+	const char *cl = FCGX_GetParam("CONTENT_LENGTH", rq->envp);
+	char chunk[4096];
+	int n;
+
+	if (cl != NULL && *cl != '\0') {
+		char *end;
+		errno = 0;
+		unsigned long long len = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0' || cl[0] == '-')
+			return GH_EINVAL;
+		if (len > max)
+			return GH_ETOOBIG;
+	}
+	while ((n = FCGX_GetStr(chunk, sizeof(chunk), rq->in)) > 0) {
+		if (body->len + (size_t)n > max)
+			return GH_ETOOBIG;
+		buf_append(body, chunk, (size_t)n);
+	}
+	return body->err ? GH_ENOMEM : GH_OK;
+}
+
+static void
+server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct response *res)
+{
+	struct request req;
+	enum gh_err e;
+
+	memset(&req, 0, sizeof(req));
+	e = server_read_body(rq, w->ctx.cfg->max_body, body);
+	if (e == GH_OK)
+		e = request_parse(&req, rq->envp, body->data, body->len);
+	switch (e) {
+	case GH_OK:
+		w->prog->handler(&w->ctx, &req, res);
+		break;
+	case GH_ETOOBIG:
+		log_msg(LOG_INFO, "request refused: body over %zu bytes", w->ctx.cfg->max_body);
+		response_text(res, 413, "Request body too large\n");
+		break;
+	case GH_EINVAL:
+		log_msg(LOG_INFO, "request refused: malformed");
+		response_text(res, 400, "Bad request\n");
+		break;
+	default:
+		log_msg(LOG_ERR, "request failed: %s", gh_strerror(e));
+		response_text(res, 500, "Internal server error\n");
+		break;
+	}
+	response_send(res, rq->out);
+	request_cleanup(&req);
+	/* The body may hold a password. */
+	crypto_wipe(body->data, body->len);
+	buf_reset(body);
+	response_reset(res);
+}
+
+static void *
+server_worker(void *arg)
+{
+	struct worker *w = arg;
+	FCGX_Request rq;
+	struct buf body;
+	struct response res;
+
+	if (FCGX_InitRequest(&rq, 0, 0) != 0) {
+		log_msg(LOG_ERR, "FCGX_InitRequest failed");
+		w->finished = true;
+		return NULL;
+	}
+	buf_init(&body);
+	response_init(&res);
+	for (;;) {
+		int rc;
+
+		pthread_mutex_lock(&server_accept_lock);
+		rc = FCGX_Accept_r(&rq);
+		pthread_mutex_unlock(&server_accept_lock);
+		if (rc < 0)
+			break;
+		log_set_stream(rq.err);
+		server_handle(w, &rq, &body, &res);
+		log_set_stream(NULL);
+		FCGX_Finish_r(&rq);
+	}
+	FCGX_Free(&rq, 1);
+	buf_cleanup(&body);
+	response_cleanup(&res);
+	w->finished = true;
+	return NULL;
+}
+
+static void
+server_usage(const char *name, FILE *out)
+{
+	fprintf(out,
+	    "usage: %s [--config FILE] [--threads N]\n"
+	    "A Gatehouse FastCGI responder, started by spawn-fcgi (socket on fd 0).\n"
+	    "See %s(8).\n",
+	    name, name);
+}
+
+/* Waits until every started worker finished, at most SERVER_STOP_WAIT_MS. */
+static bool
+server_wait_workers(struct worker *ws, int n)
+{
+	for (int waited = 0; waited < SERVER_STOP_WAIT_MS; waited += 10) {
+		bool all = true;
+		for (int i = 0; i < n; i++)
+			if (ws[i].started && !ws[i].finished)
+				all = false;
+		if (all)
+			return true;
+		nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+	}
+	return false;
+}
+
+int
+server_main(const struct server_program *prog, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"threads", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *config_path = NULL;
+	struct config cfg;
+	struct template_set *templates = NULL;
+	struct worker *ws = NULL;
+	char err[1024];
+	int threads = 0, ch, status = 1, sig;
+	sigset_t stop;
+
+	while ((ch = getopt_long(argc, argv, "c:t:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config_path = optarg;
+			break;
+		case 't':
+			threads = atoi(optarg);
+			if (threads < 1 || threads > 64) {
+				fprintf(stderr, "%s: --threads: must be 1..64\n", prog->name);
+				return 2;
+			}
+			break;
+		case 'h':
+			server_usage(prog->name, stdout);
+			return 0;
+		default:
+			server_usage(prog->name, stderr);
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		server_usage(prog->name, stderr);
+		return 2;
+	}
+
+	memset(&cfg, 0, sizeof(cfg));
+	if (config_load(&cfg, config_path, err, sizeof(err)) != GH_OK) {
+		fprintf(stderr, "%s: %s\n", prog->name, err);
+		return 1;
+	}
+	if (cfg.secret == NULL || strlen(cfg.secret) < 32) {
+		fprintf(stderr, "%s: %s: [general] secret_file: not set (a secret of 32+ bytes is required)\n",
+		    prog->name, cfg.path);
+		goto out;
+	}
+	if (threads == 0)
+		threads = cfg.threads;
+	log_init(prog->name, cfg.log_level, cfg.log_syslog);
+
+	if (prog->needs_templates &&
+	    template_set_load(cfg.templates_dir, &templates, err, sizeof(err)) != GH_OK) {
+		fprintf(stderr, "%s: %s\n", prog->name, err);
+		goto out;
+	}
+	if (FCGX_Init() != 0) {
+		fprintf(stderr, "%s: FCGX_Init failed\n", prog->name);
+		goto out;
+	}
+
+	ws = calloc((size_t)threads, sizeof(*ws));
+	if (ws == NULL)
+		goto out;
+	for (int i = 0; i < threads; i++) {
+		enum gh_err e = db_open(cfg.db_url, cfg.db_password, cfg.db_busy_timeout_ms,
+		    &ws[i].ctx.db);
+		if (e != GH_OK) {
+			fprintf(stderr, "%s: %s: [database] url: cannot open: %s\n", prog->name,
+			    cfg.path, gh_strerror(e));
+			goto out;
+		}
+		ws[i].ctx.cfg = &cfg;
+		ws[i].ctx.templates = templates;
+		ws[i].prog = prog;
+	}
+
+	/* Workers inherit this mask: only main takes the stop signals. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	for (int i = 0; i < threads; i++) {
+		if (pthread_create(&ws[i].thread, NULL, server_worker, &ws[i]) != 0) {
+			fprintf(stderr, "%s: cannot start worker thread\n", prog->name);
+			goto stop;
+		}
+		ws[i].started = true;
+	}
+	log_msg(LOG_INFO, "started with %d threads", threads);
+
+	while (sigwait(&stop, &sig) == 0) {
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+			break;
+	}
+	log_msg(LOG_INFO, "stopping on signal %d", sig);
+	status = 0;
+stop:
+	FCGX_ShutdownPending();
+	/* Wakes every worker blocked in accept(2) on the listening socket. */
+	shutdown(FCGI_LISTENSOCK_FILENO, SHUT_RDWR);
+	close(FCGI_LISTENSOCK_FILENO);
+	if (!server_wait_workers(ws, threads)) {
+		/* A worker is stuck in a request; do not free what it uses. */
+		log_msg(LOG_WARNING, "workers still busy, exiting anyway");
+		fflush(NULL);
+		_exit(status);
+	}
+	for (int i = 0; i < threads; i++)
+		if (ws[i].started)
+			pthread_join(ws[i].thread, NULL);
+out:
+	if (ws != NULL) {
+		for (int i = 0; i < threads; i++)
+			db_close(ws[i].ctx.db);
+		free(ws);
+	}
+	template_set_free(templates);
+	config_cleanup(&cfg);
+	return status;
+}

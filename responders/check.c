@@ -1,0 +1,128 @@
+/*
+ * gatehouse-check: the decision the web server asks for on every protected
+ * request.
+ *
+ * In the FastCGI AUTHORIZER role (Apache mod_authnz_fcgi, lighttpd's
+ * authorizer mode) a grant is "Status: 200 OK" with only Variable-* headers:
+ * the web server turns them into request variables, and any other header on a
+ * 200 would leak to the client under Apache.  In the RESPONDER role (nginx
+ * auth_request) a grant carries X-Gatehouse-* headers instead, and a missing
+ * session is a plain 401 because nginx turns any other status into a 500.
+ *
+ * This is the hot path: one prepared, indexed read per request (session.c),
+ * nothing written on most requests, no allocation beyond the request copy.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "access.h"
+#include "log.h"
+#include "server.h"
+#include "session.h"
+
+static void
+check_grant(const struct request *req, struct response *res, const struct session_info *s)
+{
+	char id[32];
+
+	snprintf(id, sizeof(id), "%lld", (long long)s->user_id);
+	res->status = 200;
+	if (req->role == REQUEST_AUTHORIZER) {
+		response_header(res, "Variable-REMOTE_USER", s->username);
+		response_header(res, "Variable-GATEHOUSE_USER", s->username);
+		response_header(res, "Variable-GATEHOUSE_USER_ID", id);
+		response_header(res, "Variable-GATEHOUSE_EMAIL", s->email);
+		response_header(res, "Variable-GATEHOUSE_ROLES", s->roles);
+	} else {
+		response_header(res, "X-Gatehouse-User", s->username);
+		response_header(res, "X-Gatehouse-User-Id", id);
+		response_header(res, "X-Gatehouse-Email", s->email);
+		response_header(res, "X-Gatehouse-Roles", s->roles);
+	}
+}
+
+/* No valid session: a browser goes to the login page, an API client gets 401. */
+static void
+check_unauthenticated(struct server_ctx *ctx, const struct request *req, struct response *res)
+{
+	if (request_wants_json(req) || req->role == REQUEST_RESPONDER) {
+		response_json(res, 401, "{\"error\":\"unauthorized\"}");
+		return;
+	}
+	struct buf loc;
+
+	buf_init(&loc);
+	buf_puts(&loc, ctx->cfg->login_url);
+	buf_puts(&loc, strchr(ctx->cfg->login_url, '?') ? "&next=" : "?next=");
+	buf_put_urlenc(&loc, req->uri);
+	if (loc.err)
+		response_text(res, 500, "Internal server error\n");
+	else
+		response_redirect(res, 302, loc.data);
+	buf_cleanup(&loc);
+}
+
+static void
+check_forbidden(const struct request *req, struct response *res)
+{
+	if (request_wants_json(req) || req->role == REQUEST_RESPONDER)
+		response_json(res, 403, "{\"error\":\"forbidden\"}");
+	else
+		response_text(res, 403, "Forbidden\n");
+}
+
+static void
+check_handle(struct server_ctx *ctx, const struct request *req, struct response *res)
+{
+	const struct config *cfg = ctx->cfg;
+	const struct access_rule *rule;
+	struct session_info s;
+	char name[128];
+	const char *token = NULL;
+	enum gh_err e;
+
+	rule = access_match(cfg->rules, cfg->nrules, req->host, req->path);
+	if (rule == NULL) {
+		check_forbidden(req, res);
+		return;
+	}
+	if (rule->action == ACCESS_BYPASS) {
+		res->status = 200;
+		return;
+	}
+	if (req->https || cfg->insecure_cookies)
+		token = kvlist_get(&req->cookies, session_cookie_name(cfg, req->https, name,
+		    sizeof(name)));
+	if (token == NULL) {
+		check_unauthenticated(ctx, req, res);
+		return;
+	}
+	e = session_lookup(ctx->db, cfg, token, &s);
+	if (e == GH_ENOTFOUND) {
+		check_unauthenticated(ctx, req, res);
+		return;
+	}
+	if (e != GH_OK) {
+		/* Fail closed: the database is down or broken. */
+		response_text(res, 503, "Service temporarily unavailable\n");
+		return;
+	}
+	if (rule->action == ACCESS_ROLE && !access_roles_has(s.roles, rule->role)) {
+		log_msg(LOG_INFO, "check denied: user %s lacks role %s", s.username, rule->role);
+		check_forbidden(req, res);
+		return;
+	}
+	check_grant(req, res, &s);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct server_program prog = {
+		.name = "gatehouse-check",
+		.handler = check_handle,
+		.needs_templates = false,
+	};
+
+	return server_main(&prog, argc, argv);
+}

@@ -1,0 +1,215 @@
+/*
+ * gatehouse-login: the login page, <prefix>/login.
+ *
+ * GET shows the form, bound to a random pre-login cookie by its CSRF token.
+ * POST verifies the token, then the password.  Every way a login can fail
+ * (unknown user, wrong password, account not active) gives the same status,
+ * the same page and about the same time: a dummy hash is verified when the
+ * user is unknown, and the real hash is verified before the status is looked
+ * at.  Success revokes any session the client already had, makes a new one
+ * (no fixation) and redirects to a safe "next".
+ */
+#include <string.h>
+
+#include "crypto.h"
+#include "csrf.h"
+#include "log.h"
+#include "password.h"
+#include "server.h"
+#include "session.h"
+#include "url.h"
+#include "user.h"
+
+#define LOGIN_FAILED "Invalid username or password."
+#define LOGIN_CSRF_PURPOSE "login"
+
+/* The next target kept through the form: the given one if safe, else the default. */
+static const char *
+login_next(const struct config *cfg, const char *next)
+{
+	if (next != NULL && *next != '\0' && url_next_is_safe(next, cfg->allowed_hosts))
+		return next;
+	return cfg->default_next;
+}
+
+/* Renders the form with a CSRF token bound to the pre-login cookie, setting
+ * that cookie when the client has none (or a malformed one). */
+static void
+login_form(struct server_ctx *ctx, const struct request *req, struct response *res, int status,
+    const char *next, const char *error)
+{
+	char name[160], fresh[CRYPTO_TOKEN_LEN + 1], csrf[CSRF_TOKEN_LEN + 1];
+	const char *binding = NULL;
+
+	if (server_cookie_name(ctx, req, "_csrf", name, sizeof(name)) != NULL)
+		binding = kvlist_get(&req->cookies, name);
+	if (binding == NULL || !session_token_valid(binding)) {
+		if (crypto_token(fresh) != GH_OK) {
+			server_error(ctx, req, res, 500, "Internal server error.");
+			return;
+		}
+		binding = fresh;
+	}
+	csrf_token(ctx->cfg, LOGIN_CSRF_PURPOSE, binding, csrf);
+
+	const struct template_var vars[] = {
+		{"title", "Log in"},
+		{"csrf", csrf},
+		{"next", login_next(ctx->cfg, next)},
+		{"error", error},
+	};
+	server_page(ctx, res, status, "login", vars, sizeof(vars) / sizeof(vars[0]));
+	if (binding == fresh)
+		server_set_cookie(ctx, req, res, "_csrf", fresh, 0);
+	crypto_wipe(fresh, sizeof(fresh));
+}
+
+static bool
+login_csrf_ok(struct server_ctx *ctx, const struct request *req)
+{
+	char name[160];
+	const char *binding = NULL;
+
+	if (!csrf_origin_ok(req))
+		return false;
+	if (server_cookie_name(ctx, req, "_csrf", name, sizeof(name)) != NULL)
+		binding = kvlist_get(&req->cookies, name);
+	return binding != NULL && session_token_valid(binding) &&
+	    csrf_verify(ctx->cfg, LOGIN_CSRF_PURPOSE, binding, kvlist_get(&req->form, "csrf"));
+}
+
+/*
+ * Verifies the credentials; *u is filled when the user exists.  Returns
+ * GH_OK only for an active user with the right password, GH_EDENIED for every
+ * refused login, GH_EDB when the database failed.
+ */
+static enum gh_err
+login_verify(struct server_ctx *ctx, const char *username, const char *password, struct user *u)
+{
+	enum gh_err e = user_find(ctx->db, username, u);
+	bool ok;
+
+	if (e == GH_ENOTFOUND || (e == GH_OK && u->password_hash == NULL)) {
+		password_verify_dummy(ctx->cfg, password);
+		return GH_EDENIED;
+	}
+	if (e != GH_OK)
+		return e;
+	ok = password_verify(password, u->password_hash);
+	if (!ok || strcmp(u->status, "active") != 0)
+		return GH_EDENIED;
+	return GH_OK;
+}
+
+/* Replaces a hash weaker than the configured scheme; a failure only logs. */
+static void
+login_rehash(struct server_ctx *ctx, const struct user *u, const char *password)
+{
+	char hash[PASSWORD_HASH_MAX];
+
+	if (!password_needs_rehash(ctx->cfg, u->password_hash))
+		return;
+	if (password_hash(ctx->cfg, password, hash) == GH_OK &&
+	    user_set_password(ctx->db, u->id, hash) == GH_OK)
+		log_msg(LOG_INFO, "rehashed password of user %s", u->username);
+	crypto_wipe(hash, sizeof(hash));
+}
+
+static void
+login_post(struct server_ctx *ctx, const struct request *req, struct response *res)
+{
+	const struct config *cfg = ctx->cfg;
+	const char *username = kvlist_get(&req->form, "username");
+	const char *password = kvlist_get(&req->form, "password");
+	const char *next = kvlist_get(&req->form, "next");
+	const char *remember = kvlist_get(&req->form, "remember");
+	char name[160], token[CRYPTO_TOKEN_LEN + 1];
+	struct user u;
+	enum gh_err e;
+
+	if (!login_csrf_ok(ctx, req)) {
+		log_msg(LOG_WARNING, "login refused: bad CSRF token or origin from %s",
+		    req->remote_addr);
+		server_error(ctx, req, res, 403,
+		    "This form has expired or was sent from another site. Please go back and try again.");
+		return;
+	}
+	memset(&u, 0, sizeof(u));
+	e = login_verify(ctx, username ? username : "", password ? password : "", &u);
+	if (e == GH_EDENIED) {
+		log_msg(LOG_NOTICE, "login failure for %s from %s",
+		    username && user_valid_username(username) ? username : "(invalid name)",
+		    req->remote_addr);
+		login_form(ctx, req, res, 401, next, LOGIN_FAILED);
+		goto out;
+	}
+	if (e != GH_OK) {
+		server_error(ctx, req, res, 503,
+		    "Service temporarily unavailable, try again later.");
+		goto out;
+	}
+
+	login_rehash(ctx, &u, password);
+	/* No fixation: whatever session the client had is revoked. */
+	if (server_cookie_name(ctx, req, "", name, sizeof(name)) != NULL) {
+		const char *old = kvlist_get(&req->cookies, name);
+		if (old != NULL && session_token_valid(old))
+			session_revoke(ctx->db, old);
+	}
+	bool remember_me = remember != NULL && *remember != '\0';
+	struct session_new sn = {
+		.user_id = u.id,
+		.auth_method = "form",
+		.remember = remember_me,
+		.ip = req->remote_addr,
+		.user_agent = req->user_agent,
+	};
+	if (session_create(ctx->db, cfg, &sn, token) != GH_OK) {
+		server_error(ctx, req, res, 503,
+		    "Service temporarily unavailable, try again later.");
+		goto out;
+	}
+	user_record_login(ctx->db, u.id);
+	log_msg(LOG_NOTICE, "login success for %s from %s", u.username, req->remote_addr);
+
+	response_redirect(res, 303, login_next(cfg, next));
+	response_security_headers(res);
+	server_set_cookie(ctx, req, res, "", token, remember_me ? (long)cfg->remember_timeout : 0);
+	server_set_cookie(ctx, req, res, "_csrf", "", -1);
+	crypto_wipe(token, sizeof(token));
+out:
+	user_cleanup(&u);
+}
+
+static void
+login_handle(struct server_ctx *ctx, const struct request *req, struct response *res)
+{
+	if (!server_route_is(ctx, req, "/login")) {
+		server_error(ctx, req, res, 404, "Not found.");
+		return;
+	}
+	if (!server_cookies_allowed(ctx, req)) {
+		server_error(ctx, req, res, 403, "HTTPS is required to log in.");
+		return;
+	}
+	if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
+		login_form(ctx, req, res, 200, kvlist_get(&req->query, "next"), "");
+	else if (strcmp(req->method, "POST") == 0)
+		login_post(ctx, req, res);
+	else {
+		server_error(ctx, req, res, 405, "Method not allowed.");
+		response_header(res, "Allow", "GET, POST");
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct server_program prog = {
+		.name = "gatehouse-login",
+		.handler = login_handle,
+		.needs_templates = true,
+	};
+
+	return server_main(&prog, argc, argv);
+}
