@@ -216,6 +216,40 @@ ctl_find_user(struct ctl *c, const char *name, struct user *u)
 	return ctl_status_of(e);
 }
 
+/* Checks that every role of the comma-separated list exists, so that a user
+ * is never added with half its roles. */
+static enum ctl_status
+ctl_roles_exist(struct ctl *c, const char *roles)
+{
+	const char *p = roles;
+	struct db_stmt *st;
+	enum gh_err e;
+	bool row;
+
+	while (*p != '\0') {
+		char name[128];
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(name))
+			return CTL_USAGE;
+		memcpy(name, p, n);
+		name[n] = '\0';
+		p += n + (p[n] == ',');
+		if ((e = db_prepare(c->db, "SELECT 1 FROM roles WHERE name = ?", &st)) != GH_OK)
+			return ctl_fail(e, "role lookup");
+		if ((e = db_bind_text(st, 1, name)) == GH_OK)
+			e = db_step(st, &row);
+		db_done(st);
+		if (e != GH_OK)
+			return ctl_fail(e, "role lookup");
+		if (!row) {
+			fprintf(stderr, "gatehousectl: no role %s (add it with: gatehousectl role add %s)\n",
+			    name, name);
+			return CTL_NOTFOUND;
+		}
+	}
+	return CTL_OK;
+}
+
 /* --- commands ---------------------------------------------------------- */
 
 static enum ctl_status
@@ -309,6 +343,8 @@ cmd_user_add(struct ctl *c, int argc, char **argv)
 	}
 	if ((st = ctl_open_db(c)) != CTL_OK)
 		return st;
+	if ((st = ctl_roles_exist(c, roles)) != CTL_OK)
+		return st;
 	/* Refuse a taken name before asking for a password. */
 	struct user u = {0};
 	if (user_find(c->db, name, &u) == GH_OK) {
@@ -318,18 +354,14 @@ cmd_user_add(struct ctl *c, int argc, char **argv)
 	}
 	if ((st = ctl_hash_new_password(c, how, hash, strcmp(how, "random") == 0)) != CTL_OK)
 		return st;
-	if ((e = db_begin(c->db)) != GH_OK)
-		return ctl_fail(e, "user add");
 	e = user_add(c->db, name, email, hash, &id);
-	if (e == GH_OK && roles[0] != '\0')
-		e = user_set_roles(c->db, id, roles);
 	crypto_wipe(hash, sizeof(hash));
-	if (e != GH_OK) {
-		db_rollback(c->db);
-		return ctl_fail(e, e == GH_ENOTFOUND ? "user add: unknown role" : "user add");
-	}
-	if ((e = db_commit(c->db)) != GH_OK)
-		return ctl_fail(e, "user add");
+	if (e == GH_EEXISTS)
+		fprintf(stderr, "gatehousectl: user name or e-mail already taken\n");
+	if (e != GH_OK)
+		return e == GH_EEXISTS ? CTL_EXISTS : ctl_fail(e, "user add");
+	if (roles[0] != '\0' && (e = user_set_roles(c->db, id, roles)) != GH_OK)
+		return ctl_fail(e, "user add: setting the roles");
 	fprintf(stderr, "user %s added (id %lld)\n", name, (long long)id);
 	return CTL_OK;
 }

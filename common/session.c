@@ -1,0 +1,256 @@
+/*
+ * session.c: server-side sessions (see session.h).
+ *
+ * The token leaves this file only towards the cookie: the table is keyed by
+ * its SHA-256 and the token is never stored or logged.  session_lookup is the
+ * hot path of every protected request: one prepared SELECT (cached by db.c)
+ * joins the session, its user and the user's roles; the validity checks are
+ * done here on the row, so that every reason gives the same answer; and the
+ * session is written to only when last_seen_at is older than touch_interval.
+ * Nothing is allocated on that path after the first request of a thread.
+ *
+ * A session's idle timeout is fixed when it is made: [session] idle_timeout,
+ * or remember_timeout for a "remember me" session, which would otherwise end
+ * after the idle timeout like any other and make the choice pointless.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "log.h"
+#include "session.h"
+
+#define SESSION_LOOKUP_SQL                                                                         \
+	"SELECT s.user_id, u.username, u.email, s.created_at, s.expires_at, "                      \
+	"s.last_seen_at, s.idle_timeout, s.mfa, u.status, "                                        \
+	"(SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur "          \
+	"JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id ORDER BY r.name)) "             \
+	"FROM sessions s JOIN users u ON u.id = s.user_id "                                        \
+	"WHERE s.id = ? AND s.revoked_at IS NULL"
+
+bool
+session_token_valid(const char *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return false;
+	for (i = 0; i < CRYPTO_TOKEN_LEN; i++) {
+		char c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		        c == '-' || c == '_'))
+			return false;
+	}
+	return s[CRYPTO_TOKEN_LEN] == '\0';
+}
+
+/* session_copy copies src (NULL: "") into dst; false when it does not fit. */
+static bool
+session_copy(char *dst, size_t dstlen, const char *src)
+{
+	size_t n = src != NULL ? strlen(src) : 0;
+
+	if (n >= dstlen)
+		return false;
+	if (n > 0)
+		memcpy(dst, src, n);
+	dst[n] = '\0';
+	return true;
+}
+
+enum gh_err
+session_create(struct db *db, const struct config *cfg, const struct session_new *s,
+    char token[CRYPTO_TOKEN_LEN + 1])
+{
+	struct db_stmt *st;
+	char id[CRYPTO_SHA256_HEX_LEN + 1];
+	int64_t now = (int64_t)time(NULL);
+	int64_t lifetime = s->remember ? cfg->remember_timeout : cfg->absolute_timeout;
+	int64_t idle = s->remember ? cfg->remember_timeout : cfg->idle_timeout;
+	enum gh_err e;
+	bool row;
+
+	token[0] = '\0';
+	if ((e = crypto_token(token)) != GH_OK)
+		return e;
+	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
+	if ((e = db_prepare(db,
+	         "INSERT INTO sessions (id, user_id, created_at, last_seen_at, "
+	         "expires_at, idle_timeout, auth_method, mfa, ip, user_agent, remember) "
+	         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	         &st)) != GH_OK)
+		goto fail;
+	if ((e = db_bind_text(st, 1, id)) != GH_OK ||
+	    (e = db_bind_int64(st, 2, s->user_id)) != GH_OK ||
+	    (e = db_bind_int64(st, 3, now)) != GH_OK || (e = db_bind_int64(st, 4, now)) != GH_OK ||
+	    (e = db_bind_int64(st, 5, now + lifetime)) != GH_OK ||
+	    (e = db_bind_int64(st, 6, idle)) != GH_OK ||
+	    (e = db_bind_text(st, 7, s->auth_method ? s->auth_method : "form")) != GH_OK ||
+	    (e = db_bind_int64(st, 8, s->mfa ? 1 : 0)) != GH_OK ||
+	    (e = db_bind_text(st, 9, s->ip)) != GH_OK ||
+	    (e = db_bind_text(st, 10, s->user_agent)) != GH_OK ||
+	    (e = db_bind_int64(st, 11, s->remember ? 1 : 0)) != GH_OK) {
+		db_done(st);
+		goto fail;
+	}
+	e = db_step(st, &row);
+	db_done(st);
+	if (e != GH_OK)
+		goto fail;
+	return GH_OK;
+fail:
+	crypto_wipe(token, CRYPTO_TOKEN_LEN + 1);
+	return e;
+}
+
+enum gh_err
+session_lookup(struct db *db, const struct config *cfg, const char *token, struct session_info *out)
+{
+	struct db_stmt *st;
+	char id[CRYPTO_SHA256_HEX_LEN + 1];
+	const char *status;
+	int64_t now = (int64_t)time(NULL), last_seen, idle;
+	enum gh_err e;
+	bool row, ok;
+
+	memset(out, 0, sizeof(*out));
+	if (!session_token_valid(token))
+		return GH_ENOTFOUND;
+	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
+	if ((e = db_prepare(db, SESSION_LOOKUP_SQL, &st)) != GH_OK)
+		return e;
+	if ((e = db_bind_text(st, 1, id)) != GH_OK || (e = db_step(st, &row)) != GH_OK) {
+		db_done(st);
+		return e;
+	}
+	if (!row) {
+		db_done(st);
+		return GH_ENOTFOUND;
+	}
+	out->user_id = db_column_int64(st, 0);
+	out->created_at = db_column_int64(st, 3);
+	out->expires_at = db_column_int64(st, 4);
+	last_seen = db_column_int64(st, 5);
+	idle = db_column_int64(st, 6);
+	out->mfa = db_column_int64(st, 7) != 0;
+	status = db_column_text(st, 8);
+	ok = status != NULL && strcmp(status, "active") == 0 && out->expires_at > now &&
+	     last_seen + idle > now;
+	/* A truncated name or role list would be another identity: refuse. */
+	if (ok && (!session_copy(out->username, sizeof(out->username), db_column_text(st, 1)) ||
+	              !session_copy(out->email, sizeof(out->email), db_column_text(st, 2)) ||
+	              !session_copy(out->roles, sizeof(out->roles), db_column_text(st, 9)))) {
+		log_msg(LOG_ERR, "session: user %lld: name, e-mail or roles too long",
+		    (long long)out->user_id);
+		ok = false;
+	}
+	db_done(st);
+	if (!ok) {
+		memset(out, 0, sizeof(*out));
+		return GH_ENOTFOUND;
+	}
+	memcpy(out->id, id, sizeof(out->id));
+
+	if (now - last_seen >= cfg->touch_interval) {
+		if (db_prepare(db, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", &st) ==
+		    GH_OK) {
+			if (db_bind_int64(st, 1, now) == GH_OK && db_bind_text(st, 2, id) == GH_OK)
+				(void)db_step(st, &row);
+			db_done(st);
+		}
+		/* A failed touch was logged; the session is still valid now. */
+	}
+	return GH_OK;
+}
+
+/* session_revoke_stmt runs an UPDATE with (now, key) bound. */
+static enum gh_err
+session_revoke_stmt(struct db *db, const char *sql, const char *text_key, int64_t int_key)
+{
+	struct db_stmt *st;
+	enum gh_err e;
+	bool row;
+
+	if ((e = db_prepare(db, sql, &st)) != GH_OK)
+		return e;
+	if ((e = db_bind_int64(st, 1, (int64_t)time(NULL))) == GH_OK) {
+		if (text_key != NULL)
+			e = db_bind_text(st, 2, text_key);
+		else
+			e = db_bind_int64(st, 2, int_key);
+	}
+	if (e == GH_OK)
+		e = db_step(st, &row);
+	db_done(st);
+	return e;
+}
+
+enum gh_err
+session_revoke_id(struct db *db, const char *id)
+{
+	if (id == NULL)
+		return GH_OK;
+	return session_revoke_stmt(
+	    db, "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", id, 0);
+}
+
+enum gh_err
+session_revoke(struct db *db, const char *token)
+{
+	char id[CRYPTO_SHA256_HEX_LEN + 1];
+
+	if (!session_token_valid(token))
+		return GH_OK;
+	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
+	return session_revoke_id(db, id);
+}
+
+enum gh_err
+session_revoke_user(struct db *db, int64_t user_id)
+{
+	return session_revoke_stmt(db,
+	    "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", NULL,
+	    user_id);
+}
+
+enum gh_err
+session_purge(struct db *db, int64_t keep, int64_t *deleted)
+{
+	struct db_stmt *st;
+	int64_t before = (int64_t)time(NULL) - (keep > 0 ? keep : 0);
+	enum gh_err e;
+	bool row;
+
+	if (deleted != NULL)
+		*deleted = 0;
+	if ((e = db_prepare(db,
+	         "DELETE FROM sessions WHERE expires_at < ? "
+	         "OR last_seen_at + idle_timeout < ? "
+	         "OR (revoked_at IS NOT NULL AND revoked_at < ?)",
+	         &st)) != GH_OK)
+		return e;
+	if ((e = db_bind_int64(st, 1, before)) == GH_OK &&
+	    (e = db_bind_int64(st, 2, before)) == GH_OK &&
+	    (e = db_bind_int64(st, 3, before)) == GH_OK)
+		e = db_step(st, &row);
+	db_done(st);
+	if (e == GH_OK && deleted != NULL)
+		*deleted = db_changes(db);
+	return e;
+}
+
+const char *
+session_cookie_name(const struct config *cfg, bool https, char *out, size_t outlen)
+{
+	const char *name = cfg->cookie_name != NULL ? cfg->cookie_name : "gatehouse";
+	int r;
+
+	r = snprintf(out, outlen, "%s%s", https ? "__Host-" : "", name);
+	if (r < 0 || (size_t)r >= outlen) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return NULL;
+	}
+	return out;
+}

@@ -1,0 +1,447 @@
+/*
+ * user.c: users and roles in the local tables (see user.h).
+ *
+ * A login name is looked up as a username (exactly) or an e-mail address
+ * (ignoring ASCII case, through the column's NOCASE collation); when one
+ * user's e-mail equals another's username, the username wins.  Roles are
+ * returned as one comma-separated, sorted list.  Uniqueness is left to the
+ * database: a taken username, e-mail or role name comes back as GH_EEXISTS.
+ * user_set_roles runs its own transaction: do not call it inside another.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "crypto.h"
+#include "log.h"
+#include "user.h"
+
+#define USER_ROLES_SQL                                                                             \
+	"(SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur "          \
+	"JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id ORDER BY r.name))"
+#define USER_COLUMNS                                                                               \
+	"u.id, u.username, u.email, u.password_hash, u.status, u.created_at, "                     \
+	"u.last_login_at, " USER_ROLES_SQL
+
+#define USER_NAME_MAX 64
+#define USER_EMAIL_MAX 254
+
+void
+user_cleanup(struct user *u)
+{
+	if (u == NULL)
+		return;
+	if (u->password_hash != NULL)
+		crypto_wipe(u->password_hash, strlen(u->password_hash));
+	free(u->username);
+	free(u->email);
+	free(u->password_hash);
+	free(u->status);
+	free(u->roles);
+	memset(u, 0, sizeof(*u));
+}
+
+static char *
+user_dup(const char *s)
+{
+	return s != NULL ? strdup(s) : NULL;
+}
+
+/* user_fill copies the current row (USER_COLUMNS) into out. */
+static enum gh_err
+user_fill(struct db_stmt *st, struct user *out)
+{
+	const char *roles = db_column_text(st, 7);
+
+	out->id = db_column_int64(st, 0);
+	out->username = user_dup(db_column_text(st, 1));
+	out->email = user_dup(db_column_text(st, 2));
+	out->password_hash = user_dup(db_column_text(st, 3));
+	out->status = user_dup(db_column_text(st, 4));
+	out->created_at = db_column_int64(st, 5);
+	out->last_login_at = db_column_int64(st, 6);
+	out->roles = strdup(roles != NULL ? roles : "");
+	if (out->username == NULL || out->status == NULL || out->roles == NULL ||
+	    (out->email == NULL && !db_column_is_null(st, 2)) ||
+	    (out->password_hash == NULL && !db_column_is_null(st, 3))) {
+		log_msg(LOG_ERR, "user: out of memory");
+		user_cleanup(out);
+		return GH_ENOMEM;
+	}
+	return GH_OK;
+}
+
+/* user_fetch steps st (parameters bound) for one user. */
+static enum gh_err
+user_fetch(struct db_stmt *st, struct user *out)
+{
+	enum gh_err e;
+	bool row;
+
+	if ((e = db_step(st, &row)) == GH_OK)
+		e = row ? user_fill(st, out) : GH_ENOTFOUND;
+	db_done(st);
+	return e;
+}
+
+enum gh_err
+user_find(struct db *db, const char *login, struct user *out)
+{
+	struct db_stmt *st;
+	enum gh_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (login == NULL || login[0] == '\0')
+		return GH_ENOTFOUND;
+	if ((e = db_prepare(db,
+	         "SELECT " USER_COLUMNS " FROM users u "
+	         "WHERE u.username = ? OR u.email = ? "
+	         "ORDER BY u.username = ? DESC LIMIT 1",
+	         &st)) != GH_OK)
+		return e;
+	if ((e = db_bind_text(st, 1, login)) != GH_OK ||
+	    (e = db_bind_text(st, 2, login)) != GH_OK ||
+	    (e = db_bind_text(st, 3, login)) != GH_OK) {
+		db_done(st);
+		return e;
+	}
+	return user_fetch(st, out);
+}
+
+enum gh_err
+user_find_id(struct db *db, int64_t id, struct user *out)
+{
+	struct db_stmt *st;
+	enum gh_err e;
+
+	memset(out, 0, sizeof(*out));
+	if ((e = db_prepare(db, "SELECT " USER_COLUMNS " FROM users u WHERE u.id = ?", &st)) !=
+	    GH_OK)
+		return e;
+	if ((e = db_bind_int64(st, 1, id)) != GH_OK) {
+		db_done(st);
+		return e;
+	}
+	return user_fetch(st, out);
+}
+
+/* user_valid_email: a light check (the address is proven by the
+ * verification mail): 3..254 bytes, one "@" neither first nor last, no
+ * space, control character, quote or angle bracket. */
+static bool
+user_valid_email(const char *s)
+{
+	size_t n = strlen(s), i, at = 0, nat = 0;
+
+	if (n < 3 || n > USER_EMAIL_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c <= ' ' || c == 0x7f || c == '"' || c == '<' || c == '>' || c == ',' ||
+		    c == ';' || c == '\\')
+			return false;
+		if (c == '@') {
+			at = i;
+			nat++;
+		}
+	}
+	return nat == 1 && at > 0 && at < n - 1;
+}
+
+enum gh_err
+user_add(struct db *db, const char *username, const char *email, const char *hash, int64_t *id)
+{
+	struct db_stmt *st;
+	int64_t now = (int64_t)time(NULL);
+	enum gh_err e;
+	bool row;
+
+	if (id != NULL)
+		*id = 0;
+	if (email != NULL && email[0] == '\0')
+		email = NULL;
+	if (!user_valid_username(username) || (email != NULL && !user_valid_email(email)))
+		return GH_EINVAL;
+	if ((e = db_prepare(db,
+	         "INSERT INTO users (username, email, password_hash, status, "
+	         "created_at, updated_at, last_password_change_at) "
+	         "VALUES (?, ?, ?, 'active', ?, ?, ?)",
+	         &st)) != GH_OK)
+		return e;
+	if ((e = db_bind_text(st, 1, username)) == GH_OK &&
+	    (e = db_bind_text(st, 2, email)) == GH_OK && (e = db_bind_text(st, 3, hash)) == GH_OK &&
+	    (e = db_bind_int64(st, 4, now)) == GH_OK && (e = db_bind_int64(st, 5, now)) == GH_OK) {
+		if (hash != NULL)
+			e = db_bind_int64(st, 6, now);
+		else
+			e = db_bind_null(st, 6);
+	}
+	if (e == GH_OK)
+		e = db_step(st, &row);
+	db_done(st);
+	if (e == GH_OK && id != NULL)
+		*id = db_last_insert_id(db);
+	return e;
+}
+
+/* user_update runs an UPDATE whose parameters are value (when has_value),
+ * then nnow times the current time, then id; GH_ENOTFOUND when no row
+ * matched. */
+static enum gh_err
+user_update(struct db *db, const char *sql, const char *value, bool has_value, int nnow, int64_t id)
+{
+	struct db_stmt *st;
+	int64_t now = (int64_t)time(NULL);
+	enum gh_err e = GH_OK;
+	int i = 1;
+	bool row;
+
+	if ((e = db_prepare(db, sql, &st)) != GH_OK)
+		return e;
+	if (has_value)
+		e = db_bind_text(st, i++, value);
+	while (e == GH_OK && nnow-- > 0)
+		e = db_bind_int64(st, i++, now);
+	if (e == GH_OK)
+		e = db_bind_int64(st, i, id);
+	if (e == GH_OK)
+		e = db_step(st, &row);
+	db_done(st);
+	if (e == GH_OK && db_changes(db) == 0)
+		e = GH_ENOTFOUND;
+	return e;
+}
+
+enum gh_err
+user_set_password(struct db *db, int64_t id, const char *hash)
+{
+	return user_update(db,
+	    "UPDATE users SET password_hash = ?, updated_at = ?, "
+	    "last_password_change_at = ? WHERE id = ?",
+	    hash, true, 2, id);
+}
+
+enum gh_err
+user_set_status(struct db *db, int64_t id, const char *status)
+{
+	static const char *const statuses[] = {"active", "inactive", "locked", "deleted"};
+	size_t i;
+
+	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		if (status != NULL && strcmp(status, statuses[i]) == 0)
+			return user_update(db,
+			    "UPDATE users SET status = ?, updated_at = ? "
+			    "WHERE id = ?",
+			    status, true, 1, id);
+	return GH_EINVAL;
+}
+
+enum gh_err
+user_record_login(struct db *db, int64_t id)
+{
+	return user_update(
+	    db, "UPDATE users SET last_login_at = ? WHERE id = ?", NULL, false, 1, id);
+}
+
+/* user_exists tells whether a user with id exists. */
+static enum gh_err
+user_exists(struct db *db, int64_t id, bool *exists)
+{
+	struct db_stmt *st;
+	enum gh_err e;
+
+	*exists = false;
+	if ((e = db_prepare(db, "SELECT 1 FROM users WHERE id = ?", &st)) != GH_OK)
+		return e;
+	if ((e = db_bind_int64(st, 1, id)) == GH_OK)
+		e = db_step(st, exists);
+	db_done(st);
+	return e;
+}
+
+/* user_roles_split splits list (modified in place) at commas into names,
+ * trimming spaces and dropping empty items and repeats. */
+static enum gh_err
+user_roles_split(char *list, const char **names, size_t max, size_t *n)
+{
+	char *p, *end, *next;
+	size_t i;
+
+	*n = 0;
+	for (p = list; p != NULL; p = next) {
+		if ((next = strchr(p, ',')) != NULL)
+			*next++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		end = p + strlen(p);
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+			*--end = '\0';
+		if (*p == '\0')
+			continue;
+		if (!role_valid_name(p))
+			return GH_EINVAL;
+		for (i = 0; i < *n && strcmp(names[i], p) != 0; i++)
+			;
+		if (i < *n)
+			continue;
+		if (*n == max)
+			return GH_ETOOBIG;
+		names[(*n)++] = p;
+	}
+	return GH_OK;
+}
+
+enum gh_err
+user_set_roles(struct db *db, int64_t id, const char *roles)
+{
+	const char *names[64];
+	struct db_stmt *st;
+	char *list;
+	size_t i, n;
+	enum gh_err e;
+	bool row, exists;
+
+	if ((list = strdup(roles != NULL ? roles : "")) == NULL) {
+		log_msg(LOG_ERR, "user: out of memory");
+		return GH_ENOMEM;
+	}
+	if ((e = user_roles_split(list, names, sizeof(names) / sizeof(names[0]), &n)) != GH_OK)
+		goto out;
+	if ((e = db_begin(db)) != GH_OK)
+		goto out;
+	if ((e = user_exists(db, id, &exists)) != GH_OK)
+		goto rollback;
+	if (!exists) {
+		e = GH_ENOTFOUND;
+		goto rollback;
+	}
+	if ((e = db_prepare(db, "DELETE FROM user_roles WHERE user_id = ?", &st)) != GH_OK)
+		goto rollback;
+	if ((e = db_bind_int64(st, 1, id)) == GH_OK)
+		e = db_step(st, &row);
+	db_done(st);
+	if (e != GH_OK)
+		goto rollback;
+	for (i = 0; i < n; i++) {
+		if ((e = db_prepare(db,
+		         "INSERT INTO user_roles (user_id, role_id) "
+		         "SELECT ?, id FROM roles WHERE name = ?",
+		         &st)) != GH_OK)
+			goto rollback;
+		if ((e = db_bind_int64(st, 1, id)) == GH_OK &&
+		    (e = db_bind_text(st, 2, names[i])) == GH_OK)
+			e = db_step(st, &row);
+		db_done(st);
+		if (e != GH_OK)
+			goto rollback;
+		if (db_changes(db) == 0) {
+			e = GH_ENOTFOUND; /* no such role */
+			goto rollback;
+		}
+	}
+	e = db_commit(db);
+	if (e != GH_OK)
+		goto rollback;
+	goto out;
+rollback:
+	db_rollback(db);
+out:
+	free(list);
+	return e;
+}
+
+enum gh_err
+user_list(struct db *db, FILE *out)
+{
+	struct db_stmt *st;
+	const char *email, *roles;
+	enum gh_err e;
+	bool row;
+
+	if ((e = db_prepare(db, "SELECT " USER_COLUMNS " FROM users u ORDER BY u.id", &st)) !=
+	    GH_OK)
+		return e;
+	while ((e = db_step(st, &row)) == GH_OK && row) {
+		email = db_column_text(st, 2);
+		roles = db_column_text(st, 7);
+		fprintf(out, "%lld %s %s %s %s\n", (long long)db_column_int64(st, 0),
+		    db_column_text(st, 1), email != NULL ? email : "-", db_column_text(st, 4),
+		    roles != NULL && roles[0] != '\0' ? roles : "-");
+	}
+	db_done(st);
+	return e;
+}
+
+bool
+user_valid_username(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return false;
+	for (i = 0; name[i] != '\0'; i++) {
+		char c = name[i];
+		if (i == USER_NAME_MAX)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		        c == '.' || c == '_' || c == '@' || c == '+' || c == '-'))
+			return false;
+	}
+	return i > 0;
+}
+
+bool
+role_valid_name(const char *name)
+{
+	size_t i;
+
+	if (name == NULL)
+		return false;
+	for (i = 0; name[i] != '\0'; i++) {
+		char c = name[i];
+		if (i == USER_NAME_MAX)
+			return false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		        c == '_' || c == '-'))
+			return false;
+	}
+	return i > 0;
+}
+
+enum gh_err
+role_add(struct db *db, const char *name, const char *description)
+{
+	struct db_stmt *st;
+	enum gh_err e;
+	bool row;
+
+	if (!role_valid_name(name))
+		return GH_EINVAL;
+	if ((e = db_prepare(db, "INSERT INTO roles (name, description) VALUES (?, ?)", &st)) !=
+	    GH_OK)
+		return e;
+	if ((e = db_bind_text(st, 1, name)) == GH_OK &&
+	    (e = db_bind_text(st, 2, description != NULL ? description : "")) == GH_OK)
+		e = db_step(st, &row);
+	db_done(st);
+	return e;
+}
+
+enum gh_err
+role_list(struct db *db, FILE *out)
+{
+	struct db_stmt *st;
+	const char *desc;
+	enum gh_err e;
+	bool row;
+
+	if ((e = db_prepare(db, "SELECT name, description FROM roles ORDER BY name", &st)) != GH_OK)
+		return e;
+	while ((e = db_step(st, &row)) == GH_OK && row) {
+		desc = db_column_text(st, 1);
+		fprintf(out, "%s%s%s\n", db_column_text(st, 0), desc && desc[0] ? " " : "",
+		    desc ? desc : "");
+	}
+	db_done(st);
+	return e;
+}

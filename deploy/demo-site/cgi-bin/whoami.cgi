@@ -1,0 +1,9 @@
+#!/bin/sh
+# A backend behind Gatehouse: prints what the web server tells it about the
+# user.  Apache sets REMOTE_USER (and the GATEHOUSE_* variables); lighttpd
+# sets only the GATEHOUSE_* variables from the check's Variable-* headers.
+printf 'Content-Type: text/plain; charset=utf-8\r\n'
+printf 'Cache-Control: no-store\r\n\r\n'
+printf 'REMOTE_USER=%s\n' "${REMOTE_USER-}"
+printf 'GATEHOUSE_USER=%s\n' "${GATEHOUSE_USER-}"
+printf 'GATEHOUSE_ROLES=%s\n' "${GATEHOUSE_ROLES-}"

@@ -1,0 +1,506 @@
+#!/usr/bin/env python3
+"""Start a whole Gatehouse site on the loopback interface, and stop it again.
+
+One launcher for the integration tests and the quick-start demo, so both run
+exactly the configurations in deploy/:
+
+- writes gatehouse.conf into a state folder (SQLite database, secret file,
+  templates and migrations from the source tree) and runs `gatehousectl
+  init`;
+- starts gatehouse-login, -logout and -check under spawn-fcgi on free
+  loopback ports (`-n`, so each PID is the responder's own);
+- renders deploy/lighttpd.conf.in or deploy/apache.conf.in and runs that
+  web server in the foreground as a child, optionally with an HTTPS port;
+- waits until the site answers, and stops everything (SIGTERM, a wait, then
+  SIGKILL) when the `with` block ends, also on an exception.  A start that
+  fails raises StackError with the ends of the logs.
+
+Command line:
+    stack.py demo [--apache] [--port 8080] [--state DIR]
+    stack.py render TEMPLATE [--tls] NAME=VALUE...
+
+Only the Python standard library is used.
+"""
+
+import argparse
+import ctypes
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import string
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+SRC_DIR = Path(__file__).resolve().parent.parent
+DEPLOY_DIR = SRC_DIR / "deploy"
+SITE_DIR = DEPLOY_DIR / "demo-site"
+BUILD_DIR = Path(os.environ.get("GATEHOUSE_BUILD_DIR", SRC_DIR / "build"))
+
+SERVERS = ("lighttpd", "apache")
+RESPONDERS = ("login", "logout", "check")
+
+# The demo site's policy, tried in order by gatehouse-check.  Under Apache
+# the bypass paths are also let through in apache.conf.in (see there).
+RULES = (
+    "path:/ bypass",
+    "path:/index.html bypass",
+    "path:/public/* bypass",
+    "path:/admin/* require:role:admin",
+    "path:/* require:login",
+)
+
+# Where the TLS modules live (Debian); HTTPS needs the server's module.
+TLS_MODULES = {
+    "lighttpd": Path("/usr/lib/lighttpd/mod_openssl.so"),
+    "apache": Path("/usr/lib/apache2/modules/mod_ssl.so"),
+}
+
+START_TIMEOUT = 15.0  # seconds for the whole site to answer
+STOP_TIMEOUT = 5.0    # seconds between SIGTERM and SIGKILL
+LOG_TAIL = 40         # lines of each log shown when a start fails
+
+
+class StackError(Exception):
+    """The site could not be set up or started; the message holds the ends
+    of the relevant logs."""
+
+
+@dataclass
+class Tls:
+    """A certificate and its key (PEM files) for the HTTPS port."""
+    cert: Path
+    key: Path
+
+
+def tls_supported(server):
+    """Whether this machine has the TLS module the web server needs."""
+    return TLS_MODULES[server].exists()
+
+
+def free_ports(n):
+    """n distinct loopback TCP ports that were free a moment ago."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def render(text, values, tls):
+    """Fills a deploy/*.in template: "@TLS@" lines are kept without the
+    marker when tls is true and dropped otherwise; each @NAME@ is replaced
+    by values[NAME].  A placeholder without a value raises StackError."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if line.startswith("@TLS@"):
+            if not tls:
+                continue
+            line = line[len("@TLS@"):]
+        lines.append(line)
+    out = "".join(lines)
+
+    def value(m):
+        if m.group(1) not in values:
+            raise StackError(f"template placeholder @{m.group(1)}@ has no value")
+        return str(values[m.group(1)])
+
+    return re.sub(r"@([A-Z][A-Z0-9_]*)@", value, out)
+
+
+def write_ini(path, sections):
+    """Writes {section: {key: value}} as gatehouse.conf; a list value
+    becomes one "key = item" line per item (the [check] rules)."""
+    out = ["# Written by deploy/stack.py.\n"]
+    for section, keys in sections.items():
+        out.append(f"\n[{section}]\n")
+        for key, val in keys.items():
+            for item in val if isinstance(val, (list, tuple)) else [val]:
+                if isinstance(item, bool):
+                    item = "true" if item else "false"
+                out.append(f"{key} = {item}\n")
+    Path(path).write_text("".join(out))
+
+
+def merge_settings(base, extra):
+    """base updated section by section with extra (neither is changed)."""
+    out = {s: dict(keys) for s, keys in base.items()}
+    for section, keys in (extra or {}).items():
+        out.setdefault(section, {}).update(keys)
+    return out
+
+
+def tail(path, n=LOG_TAIL):
+    try:
+        lines = Path(path).read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    return "\n".join(lines[-n:])
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_PR_SET_PDEATHSIG = 1
+
+
+def _child_setup():
+    """Runs in each child before exec: a process group of its own (a Ctrl-C
+    reaches only the launcher, which then stops the children in order), and
+    SIGTERM when the launcher dies without cleaning up."""
+    os.setsid()
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_process(proc, timeout=STOP_TIMEOUT):
+    """SIGTERM, wait up to timeout, then SIGKILL; returns the exit status."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+class Stack:
+    """A running Gatehouse site: the three responders and one web server.
+
+        with Stack(state_dir, server="apache") as site:
+            site.ctl("user", "add", "alice", "--password-stdin", input="...")
+            urllib.request.urlopen(site.url("/private/"))
+
+    state_dir is created when missing and kept (the database survives
+    restarts).  port 0 picks a free port.  tls (a Tls) adds an HTTPS port,
+    tls_port.  settings ({section: {key: value}}) override the defaults of
+    gatehouse.conf, e.g. {"session": {"idle_timeout": "2s"}}.
+    """
+
+    def __init__(self, state_dir, server="lighttpd", port=0, tls=None, tls_port=0,
+                 settings=None, build_dir=BUILD_DIR, site_dir=SITE_DIR):
+        if server not in SERVERS:
+            raise StackError(f"unknown web server {server!r} (one of {', '.join(SERVERS)})")
+        self.state_dir = Path(state_dir).resolve()
+        self.server = server
+        self.tls = tls
+        self.build_dir = Path(build_dir).resolve()
+        self.site_dir = Path(site_dir).resolve()
+        self.log_dir = self.state_dir / "log"
+        self.run_dir = self.state_dir / "run"
+        self.config_path = self.state_dir / "gatehouse.conf"
+        self.secret_path = self.state_dir / "secret"
+        self.server_config_path = self.state_dir / f"{server}.conf"
+
+        wanted = [port, tls_port if tls else None] + [0] * len(RESPONDERS)
+        spare = iter(free_ports(sum(1 for p in wanted if p == 0)))
+        ports = [p if p != 0 else next(spare) for p in wanted]
+        self.port, self.tls_port = ports[0], ports[1]
+        self.responder_ports = dict(zip(RESPONDERS, ports[2:]))
+
+        self.settings = merge_settings(self._default_settings(), settings)
+        self.responders = {}  # name -> Popen (the responder itself)
+        self.web = None       # Popen of the web server
+
+    # -- Configuration -----------------------------------------------------
+
+    def _default_settings(self):
+        return {
+            "general": {
+                "templates_dir": SRC_DIR / "templates",
+                "sql_dir": SRC_DIR / "sql",
+                "secret_file": self.secret_path,
+                "site_name": "Gatehouse demo",
+            },
+            "database": {"url": f"sqlite://{self.state_dir / 'gatehouse.db'}"},
+            # The plain-HTTP port is loopback only: allow the cookie there.
+            "session": {"insecure_cookies": True},
+            "check": {"rule": list(RULES)},
+        }
+
+    def _write_secret(self):
+        """48 random characters, made once and kept with the state."""
+        if self.secret_path.exists():
+            return
+        alphabet = string.ascii_letters + string.digits
+        fd = os.open(self.secret_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write("".join(secrets.choice(alphabet) for _ in range(48)) + "\n")
+
+    def _server_values(self):
+        user, group = self._run_user()
+        values = {
+            "PORT": self.port,
+            "TLS_PORT": self.tls_port,
+            "STATE_DIR": self.state_dir,
+            "RUN_DIR": self.run_dir,
+            "LOG_DIR": self.log_dir,
+            "SITE_DIR": self.site_dir,
+            "STATIC_DIR": SRC_DIR / "static",
+            "RUN_USER": user,
+            "RUN_GROUP": group,
+        }
+        for name, port in self.responder_ports.items():
+            values[f"{name.upper()}_PORT"] = port
+        if self.tls:
+            values["TLS_CERT"] = Path(self.tls.cert).resolve()
+            values["TLS_KEY"] = Path(self.tls.key).resolve()
+        return values
+
+    @staticmethod
+    def _run_user():
+        """Apache refuses to run its workers as root: as root they run as
+        www-data (who must be able to read the site), else as ourselves."""
+        if os.geteuid() == 0:
+            return "www-data", "www-data"
+        import grp
+        import pwd
+        return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
+
+    def _prepare(self):
+        for d in (self.state_dir, self.log_dir, self.run_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        # Apache's workers (www-data) reach run/ (the cgid socket) through
+        # the state folder; they may pass it but not list it.
+        os.chmod(self.state_dir, 0o711)
+        os.chmod(self.run_dir, 0o755)
+        os.chmod(self.log_dir, 0o755)
+        for name in ("lighttpd.pid", "apache.pid", "cgid.sock"):
+            (self.run_dir / name).unlink(missing_ok=True)
+        self._write_secret()
+        write_ini(self.config_path, self.settings)
+        if self.tls and not tls_supported(self.server):
+            raise StackError(f"HTTPS under {self.server} needs {TLS_MODULES[self.server]}"
+                             " (Debian: lighttpd-mod-openssl)")
+        template = (DEPLOY_DIR / f"{self.server}.conf.in").read_text()
+        self.server_config_path.write_text(
+            render(template, self._server_values(), bool(self.tls)))
+
+    # -- Processes ---------------------------------------------------------
+
+    def program(self, name):
+        path = self.build_dir / name
+        if not os.access(path, os.X_OK):
+            raise StackError(f"{path} is missing: build first (scripts/build.sh)")
+        return path
+
+    def ctl(self, *args, input=None, check=True):
+        """Runs gatehousectl --config CONF ARGS; returns the CompletedProcess
+        (text).  With check, a non-zero exit raises StackError."""
+        cmd = [str(self.program("gatehousectl")), "--config", str(self.config_path),
+               *map(str, args)]
+        proc = subprocess.run(cmd, input=input, capture_output=True, text=True,
+                              stdin=None if input is not None else subprocess.DEVNULL)
+        if check and proc.returncode != 0:
+            raise StackError(f"{' '.join(cmd[3:])}: exit {proc.returncode}\n"
+                             f"{proc.stdout}{proc.stderr}")
+        return proc
+
+    def _spawn(self, cmd, log_name):
+        log = open(self.log_dir / log_name, "ab")
+        try:
+            return subprocess.Popen([str(c) for c in cmd], stdin=subprocess.DEVNULL,
+                                    stdout=log, stderr=subprocess.STDOUT,
+                                    preexec_fn=_child_setup)
+        finally:
+            log.close()
+
+    def _start_responders(self):
+        for name, port in self.responder_ports.items():
+            prog = self.program(f"gatehouse-{name}")
+            self.responders[name] = self._spawn(
+                ["spawn-fcgi", "-n", "-a", "127.0.0.1", "-p", port, "--",
+                 prog, "--config", self.config_path],
+                f"gatehouse-{name}.log")
+
+    def _start_web(self):
+        if self.server == "lighttpd":
+            cmd = ["lighttpd", "-D", "-f", self.server_config_path]
+        else:
+            apache = shutil.which("apache2") or "/usr/sbin/apache2"
+            cmd = [apache, "-f", self.server_config_path, "-DFOREGROUND"]
+        self.web = self._spawn(cmd, f"{self.server}.out")
+
+    def _probe(self, path):
+        """Status of GET path on the plain port, or None when it does not
+        answer (yet)."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            conn.request("GET", path)
+            return conn.getresponse().status
+        except OSError:
+            return None
+        finally:
+            conn.close()
+
+    def dead(self):
+        """Names of the children that have exited."""
+        procs = dict(self.responders, web=self.web)
+        return [name for name, p in procs.items() if p is not None and p.poll() is not None]
+
+    def _wait_ready(self):
+        """Until the login page and a protected page answer without a server
+        error: every process is up and talks to the others."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            dead = self.dead()
+            if dead:
+                raise StackError(f"exited during start: {', '.join(dead)}")
+            statuses = [self._probe("/auth/login"), self._probe("/private/")]
+            if all(s is not None and s < 500 for s in statuses):
+                return
+            if time.monotonic() > deadline:
+                raise StackError(f"no working answer after {START_TIMEOUT:.0f} s "
+                                 f"(/auth/login, /private/: {statuses})")
+            time.sleep(0.1)
+
+    def start(self):
+        try:
+            self._prepare()
+            self.ctl("init")
+            self._start_responders()
+            self._start_web()
+            self._wait_ready()
+        except BaseException as e:
+            self.stop()
+            if isinstance(e, StackError):
+                raise StackError(f"{self.server} stack in {self.state_dir}: {e}\n"
+                                 f"{self.logs()}") from None
+            raise
+        return self
+
+    def stop(self):
+        """Stops the web server, then the responders; harmless when called
+        twice.  Returns {name: exit status}."""
+        status = {}
+        if self.web is not None:
+            status["web"] = stop_process(self.web)
+        for name, proc in self.responders.items():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for name, proc in self.responders.items():
+            status[name] = stop_process(proc)
+        return status
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # -- For callers ---------------------------------------------------------
+
+    def url(self, path="/", https=False):
+        if https:
+            return f"https://127.0.0.1:{self.tls_port}{path}"
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def logs(self):
+        """The ends of every log of this stack, for error messages."""
+        parts = []
+        for path in sorted(self.log_dir.glob("*")):
+            text = tail(path)
+            if text.strip():
+                parts.append(f"--- {path} (end) ---\n{text}")
+        return "\n".join(parts) or "(all logs empty)"
+
+
+# -- The demo ----------------------------------------------------------------
+
+
+class _Stop(Exception):
+    """SIGTERM or SIGINT asked the demo to stop."""
+
+
+def _raise_stop(signum, frame):
+    # A second Ctrl-C must not interrupt the orderly stop that follows.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise _Stop()
+
+
+def ensure_admin(site):
+    """Creates the user admin (role admin) with a random password unless the
+    database has it already; returns gatehousectl's output or None."""
+    show = site.ctl("user", "show", "admin", check=False)
+    if show.returncode == 0:
+        return None
+    if show.returncode != 3:  # 3: not found
+        raise StackError(f"user show admin: exit {show.returncode}\n{show.stdout}{show.stderr}")
+    site.ctl("role", "add", "admin", "Administrators", check=False)
+    return site.ctl("user", "add", "admin", "--role", "admin", "--random-password").stdout
+
+
+def demo(args):
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    server = "apache" if args.apache else "lighttpd"
+    try:
+        with Stack(args.state, server=server, port=args.port) as site:
+            created = ensure_admin(site)
+            base = site.url("")
+            print(f"Gatehouse demo under {server}, state in {site.state_dir}", flush=True)
+            if created is not None:
+                print("Created the user admin (role admin); its password, shown only once:")
+                print("    " + created.strip().replace("\n", "\n    "))
+            print(f"  {base}/            public page")
+            print(f"  {base}/private/    needs a login")
+            print(f"  {base}/admin/      needs the role admin")
+            print(f"  {base}/auth/login")
+            print(f"  {base}/auth/logout")
+            print("Logs in " + str(site.log_dir) + ". Stop with Ctrl-C.", flush=True)
+            while True:
+                dead = site.dead()
+                if dead:
+                    print(f"demo: {', '.join(dead)} exited\n{site.logs()}", file=sys.stderr)
+                    return 1
+                time.sleep(0.5)
+    except _Stop:
+        print("Stopped.", flush=True)
+        return 0
+    except StackError as e:
+        print(f"demo: {e}", file=sys.stderr)
+        return 1
+
+
+def render_command(args):
+    values = {}
+    for item in args.values:
+        name, sep, val = item.partition("=")
+        if not sep:
+            raise SystemExit(f"render: {item!r} is not NAME=VALUE")
+        values[name] = val
+    try:
+        sys.stdout.write(render(Path(args.template).read_text(), values, args.tls))
+    except StackError as e:
+        raise SystemExit(f"render: {e}")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo", help="run the demo site until Ctrl-C or SIGTERM")
+    d.add_argument("--apache", action="store_true", help="Apache instead of lighttpd")
+    d.add_argument("--port", type=int, default=8080)
+    d.add_argument("--state", default=SRC_DIR / "state", type=Path,
+                   help="state folder, kept across runs (default: state/)")
+    r = sub.add_parser("render", help="fill a deploy/*.in template, print it")
+    r.add_argument("template")
+    r.add_argument("--tls", action="store_true", help="keep the @TLS@ lines")
+    r.add_argument("values", nargs="*", metavar="NAME=VALUE")
+    args = parser.parse_args(argv)
+    return demo(args) if args.command == "demo" else render_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

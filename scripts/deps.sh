@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Installs, only when missing, every Debian package Gatehouse needs to build,
+# run the demo and run the tests, then the browser tests' npm packages.
+#
+# A second run with everything present is fast and needs no network:
+# packages are checked with dpkg-query, `apt-get update` runs only when
+# something is missing, and `npm ci` only when tests/browser/node_modules is.
+# Runs with no standard input (CI). As a non-root user it uses sudo when
+# something is missing, or says what to install and fails.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+PACKAGES=(
+	build-essential autoconf automake libtool pkg-config
+	libfcgi-dev spawn-fcgi
+	libsqlite3-dev sqlite3
+	libcrypt-dev libargon2-dev libssl-dev libjansson-dev
+	lighttpd lighttpd-mod-openssl apache2
+	curl openssl python3
+	chromium
+	man-db groff-base
+)
+
+# Node.js: NodeSource's nodejs ships its own npm and conflicts with Debian's
+# npm package, so Debian's are installed only when node or npm is missing.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+	PACKAGES+=(nodejs npm)
+fi
+
+installed() {
+	[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]
+}
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	installed "$p" || missing+=("$p")
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	if [ "$(id -u)" -eq 0 ]; then
+		SUDO=()
+	elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+		SUDO=(sudo -n)
+	elif command -v sudo >/dev/null 2>&1 && [ -t 0 ]; then
+		SUDO=(sudo)
+	else
+		echo "deps: not root, and these Debian packages are missing:" >&2
+		echo "  ${missing[*]}" >&2
+		echo "deps: run as root: apt-get install ${missing[*]}" >&2
+		echo "      (or run this script with sudo)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt_opts=(-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+	"${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive \
+		apt-get install "${apt_opts[@]}" "${missing[@]}" </dev/null
+	# Debian starts the web servers it installs; the demo and the tests
+	# start their own on other ports, so the system ones are stopped again
+	# when this script was the one that installed them.
+	for svc in apache2 lighttpd; do
+		case " ${missing[*]} " in
+		*" $svc "*)
+			if command -v systemctl >/dev/null 2>&1 &&
+				systemctl is-active --quiet "$svc" 2>/dev/null; then
+				"${SUDO[@]}" systemctl stop "$svc" || true
+				"${SUDO[@]}" systemctl disable --quiet "$svc" || true
+			elif command -v service >/dev/null 2>&1; then
+				"${SUDO[@]}" service "$svc" stop >/dev/null 2>&1 || true
+			fi
+			;;
+		esac
+	done
+else
+	echo "deps: all Debian packages present"
+fi
+
+# Browser tests: playwright-core drives Debian's chromium; it downloads no
+# browser of its own.
+if [ ! -d tests/browser/node_modules/playwright-core ]; then
+	echo "deps: installing tests/browser npm packages"
+	(
+		cd tests/browser
+		export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+		if [ -f package-lock.json ]; then
+			npm ci --no-audit --no-fund --loglevel=error </dev/null
+		else
+			npm install --no-audit --no-fund --loglevel=error </dev/null
+		fi
+	)
+else
+	echo "deps: tests/browser npm packages present"
+fi

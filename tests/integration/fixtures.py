@@ -1,0 +1,151 @@
+"""The sites the integration tests run against, and what tests do on them.
+
+A test names the kind of site it needs; the runner starts one per kind and
+web server (deploy/stack.py, in a temporary folder) and shares it between
+the tests of that kind:
+
+- main: default policy, cheap password hashing so that logins are fast;
+- timing: the default (expensive) argon2 settings, so that hashing, not
+  HTTP, dominates a login's time;
+- short_sessions: idle timeout 2 s, absolute timeout 5 s, last_seen_at
+  written every second;
+- tls: main plus an HTTPS port with a self-signed certificate made here;
+- own: a fresh main site for one test alone (one that stops a responder).
+"""
+
+import secrets
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+from client import Client, CookieJar, form_field
+from harness import check
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy"))
+import stack  # noqa: E402  (deploy/stack.py)
+
+FAST_HASHING = {"login": {"argon2_memory_kib": 1024, "argon2_time": 1}}
+
+SETTINGS = {
+    "main": FAST_HASHING,
+    "own": FAST_HASHING,
+    "tls": FAST_HASHING,
+    "timing": {},
+    "short_sessions": dict(FAST_HASHING, session={
+        "idle_timeout": "2s", "absolute_timeout": "5s", "touch_interval": "1s"}),
+}
+KINDS = tuple(SETTINGS)
+
+LOGIN = "/auth/login"
+LOGOUT = "/auth/logout"
+COOKIE = "gatehouse"              # [session] cookie_name over plain HTTP
+TLS_COOKIE = "__Host-gatehouse"   # the same over HTTPS
+
+
+def make_certificate(folder):
+    """A self-signed certificate for 127.0.0.1 (it is its own CA)."""
+    cert, key = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True)
+    return stack.Tls(cert, key)
+
+
+class Site:
+    """A started stack plus the helpers the tests share."""
+
+    def __init__(self, state_dir, server, kind):
+        self.server = server
+        self.kind = kind
+        tls = make_certificate(state_dir) if kind == "tls" else None
+        self.stack = stack.Stack(Path(state_dir) / "state", server=server, tls=tls,
+                                 settings=SETTINGS[kind])
+        self.stack.start()
+        self.http = Client(self.stack.port)
+        self.https = None
+        if tls:
+            ctx = ssl.create_default_context(cafile=str(tls.cert))
+            self.https = Client(self.stack.tls_port, https=True, ssl_context=ctx)
+        self._users = 0
+        # user add --role admin needs the role; 4: it exists already.
+        proc = self.stack.ctl("role", "add", "admin", "Administrators", check=False)
+        check(proc.returncode in (0, 4), f"role add admin: exit {proc.returncode}: "
+              f"{proc.stdout}{proc.stderr}")
+
+    def close(self):
+        self.stack.stop()
+
+    # -- Users ---------------------------------------------------------------
+
+    def new_user(self, prefix="user", roles=(), disabled=False):
+        """Creates a user with a fresh name and a random password; returns
+        (name, password)."""
+        self._users += 1
+        name = f"{prefix}{self._users}"
+        password = secrets.token_urlsafe(18)
+        args = ["user", "add", name, "--password-stdin"]
+        for role in roles:
+            args += ["--role", role]
+        self.stack.ctl(*args, input=password + "\n")
+        if disabled:
+            self.stack.ctl("user", "disable", name)
+        return name, password
+
+    # -- Pages ---------------------------------------------------------------
+
+    def client(self, https=False):
+        check(not https or self.https is not None, "this site has no HTTPS port")
+        return self.https if https else self.http
+
+    def login_form(self, jar, next=None, https=False):
+        """GETs the login page into jar; returns (response, csrf token)."""
+        path = LOGIN if next is None else LOGIN + "?next=" + quote(next, safe="")
+        r = self.client(https).get(path, jar=jar)
+        check(r.status == 200, f"GET {path}: expected 200", r)
+        csrf = form_field(r.text, "csrf")
+        check(csrf, "the login form has no csrf field", r)
+        return r, csrf
+
+    def post_login(self, jar, name, password, next=None, csrf=None, https=False, extra=None):
+        """GETs the form (for its token and pre-login cookie), then POSTs the
+        login; returns the POST's answer."""
+        _, token = self.login_form(jar, next=next, https=https)
+        fields = {"username": name, "password": password,
+                  "csrf": token if csrf is None else csrf}
+        if next is not None:
+            fields["next"] = next
+        fields.update(extra or {})
+        return self.client(https).post_form(LOGIN, fields, jar=jar)
+
+    def login(self, name, password, jar=None, https=False):
+        """Logs in; returns the jar holding the session cookie."""
+        jar = jar if jar is not None else CookieJar()
+        r = self.post_login(jar, name, password, https=https)
+        check(r.status == 303, f"login as {name}: expected 303", r)
+        check(jar.get(TLS_COOKIE if https else COOKIE), "login set no session cookie", r)
+        return jar
+
+    def get(self, path, jar=None, headers=None, https=False):
+        return self.client(https).get(path, jar=jar, headers=headers)
+
+    def logout_form(self, jar):
+        """GETs the logout confirm page; returns its csrf token."""
+        r = self.http.get(LOGOUT, jar=jar)
+        check(r.status == 200, "GET /auth/logout with a session: expected 200", r)
+        token = form_field(r.text, "csrf")
+        check(token, "the logout form has no csrf field", r)
+        return token
+
+    def assert_session_valid(self, jar, what="the session"):
+        r = self.http.get("/private/", jar=CookieJar(**jar.cookies))
+        check(r.status == 200, f"{what}: GET /private/ expected 200", r)
+
+    def assert_session_refused(self, jar, what="the session"):
+        r = self.http.get("/private/", jar=CookieJar(**jar.cookies))
+        check(r.status == 302 and (r.location or "").startswith(LOGIN),
+              f"{what}: GET /private/ expected 302 to the login page", r)

@@ -1,0 +1,58 @@
+"""Malformed requests are refused with 400 (413 for a body over
+[login] max_body), and the responder goes on serving the next request."""
+
+from client import CookieJar
+from fixtures import LOGIN
+from harness import check, test
+
+
+def still_serving(site):
+    """A normal login right after: the responder kept working."""
+    name, password = site.new_user("after")
+    jar = site.login(name, password)
+    site.assert_session_valid(jar, "a login after the bad request")
+
+
+def post_raw(site, body):
+    """POSTs body (bytes, sent as they are) as a login form, with a valid
+    pre-login cookie, so that only the body is wrong."""
+    jar = CookieJar()
+    site.login_form(jar)
+    return site.http.post_form(LOGIN, body, jar=jar)
+
+
+@test("malformed_cookie_400")
+def malformed_cookie_400(site):
+    for cookie in ("this is not a cookie", "gatehouse", "=;=;="):
+        r = site.get(LOGIN, headers={"Cookie": cookie})
+        check(r.status == 400, f"Cookie: {cookie!r}: expected 400", r)
+    still_serving(site)
+
+
+@test("oversized_body_413")
+def oversized_body_413(site):
+    body = b"username=" + b"a" * 20000 + b"&password=x&csrf=x"
+    r = post_raw(site, body)
+    check(r.status == 413, f"a {len(body)}-byte login body: expected 413", r)
+    still_serving(site)
+
+
+@test("invalid_percent_encoding_400")
+def invalid_percent_encoding_400(site):
+    for body in (b"username=%zz&password=x&csrf=x", b"username=a%2&password=x&csrf=x",
+                 b"username=a&password=%"):
+        r = post_raw(site, body)
+        check(r.status == 400, f"login body {body!r}: expected 400", r)
+    r = site.get(LOGIN + "?next=%2Fa%zz")
+    check(r.status == 400, "a query with %zz: expected 400", r)
+    still_serving(site)
+
+
+@test("nul_byte_400")
+def nul_byte_400(site):
+    for body in (b"username=a%00b&password=x&csrf=x", b"username=a\x00b&password=x&csrf=x"):
+        r = post_raw(site, body)
+        check(r.status == 400, f"login body {body!r}: expected 400", r)
+    r = site.get(LOGIN + "?next=%2Fa%00b")
+    check(r.status == 400, "a query with %00: expected 400", r)
+    still_serving(site)

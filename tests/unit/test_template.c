@@ -1,0 +1,536 @@
+/*
+ * test_template.c: unit tests for common/template.c: escaping, sections,
+ * partials, the layout, load-time syntax errors with file and line, and the
+ * limits.
+ */
+#include <stdarg.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "template.h"
+#include "test.h"
+
+static char errmsg[512];
+
+/* add adds one template to set; returns the error. */
+static enum gh_err
+add(struct template_set *set, const char *name, const char *text)
+{
+	errmsg[0] = '\0';
+	return template_set_add(set, name, text, errmsg, sizeof(errmsg));
+}
+
+/* render1 renders text as a one-template set; NULL on any error. */
+static const char *
+render1(const char *text, const struct template_var *vars, size_t nvars)
+{
+	static char out[4096];
+	struct template_set *set = template_set_new();
+	struct buf b;
+	const char *res = NULL;
+
+	buf_init(&b);
+	if (add(set, "t", text) == GH_OK && template_render(set, "t", vars, nvars, &b) == GH_OK &&
+	    !b.err && b.len < sizeof(out)) {
+		memcpy(out, b.data, b.len + 1);
+		res = out;
+	}
+	buf_cleanup(&b);
+	template_set_free(set);
+	return res;
+}
+
+/* load_error returns the load error of text as template name, or NULL. */
+static const char *
+load_error(const char *name, const char *text)
+{
+	struct template_set *set = template_set_new();
+	enum gh_err e = add(set, name, text);
+
+	template_set_free(set);
+	return e == GH_OK ? NULL : errmsg;
+}
+
+#define NV(v) (sizeof(v) / sizeof((v)[0]))
+
+TEST(variable_is_html_escaped)
+{
+	struct template_var v[] = { { "name", "<script>alert('x')</script> & \"q\"" } };
+
+	CHECK_STR(render1("<p title=\"{{name}}\">{{name}}</p>", v, NV(v)),
+	    "<p title=\"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;\">"
+	    "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;</p>");
+}
+
+TEST(missing_variable_renders_empty)
+{
+	CHECK_STR(render1("[{{nothing}}]", NULL, 0), "[]");
+}
+
+TEST(blanks_inside_tags_are_ignored)
+{
+	struct template_var v[] = { { "a", "1" } };
+
+	CHECK_STR(render1("{{ a }}{{\ta\t}}{{# a }}y{{/ a }}", v, NV(v)), "11y");
+}
+
+TEST(first_variable_of_a_name_wins)
+{
+	struct template_var v[] = { { "a", "first" }, { "a", "second" }, { "ab", "x" } };
+
+	CHECK_STR(render1("{{a}}", v, NV(v)), "first");
+}
+
+TEST(section_shows_for_set_values_only)
+{
+	const char *t = "{{#x}}yes{{/x}}{{^x}}no{{/x}}";
+	struct template_var one[] = { { "x", "1" } }, word[] = { { "x", "on" } };
+	struct template_var empty[] = { { "x", "" } }, zero[] = { { "x", "0" } };
+	struct template_var null[] = { { "x", NULL } };
+
+	CHECK_STR(render1(t, one, 1), "yes");
+	CHECK_STR(render1(t, word, 1), "yes");
+	CHECK_STR(render1(t, empty, 1), "no");
+	CHECK_STR(render1(t, zero, 1), "no");
+	CHECK_STR(render1(t, null, 1), "no");
+	CHECK_STR(render1(t, NULL, 0), "no");
+}
+
+TEST(nested_sections_skip_their_whole_content)
+{
+	const char *t = "a{{#x}}b{{#y}}c{{/y}}d{{^y}}e{{/y}}{{/x}}f";
+	struct template_var xy[] = { { "x", "1" }, { "y", "1" } };
+	struct template_var x[] = { { "x", "1" } };
+	struct template_var y[] = { { "y", "1" } };
+
+	CHECK_STR(render1(t, xy, 2), "abcdf");
+	CHECK_STR(render1(t, x, 1), "abdef");
+	CHECK_STR(render1(t, y, 1), "af");
+}
+
+TEST(comments_render_nothing)
+{
+	CHECK_STR(render1("a{{! a comment with {braces} and\nlines }}b", NULL, 0), "ab");
+}
+
+TEST(tag_alone_on_its_line_takes_the_line)
+{
+	const char *t = "<ul>\n  {{#x}}\n  <li>{{x}}</li>\n  {{/x}}\n  {{! note }}\n</ul>\n";
+	struct template_var x[] = { { "x", "1" } };
+
+	CHECK_STR(render1(t, x, 1), "<ul>\n  <li>1</li>\n</ul>\n");
+	CHECK_STR(render1(t, NULL, 0), "<ul>\n</ul>\n");
+	/* A variable keeps its line; a section tag next to text keeps it too. */
+	CHECK_STR(render1("a\n{{x}}\nb\n", x, 1), "a\n1\nb\n");
+	CHECK_STR(render1("a {{#x}}b{{/x}}\n", x, 1), "a b\n");
+	CHECK_STR(render1("{{#x}}\r\nb\r\n{{/x}}\r\n", x, 1), "b\r\n");
+}
+
+TEST(braces_that_are_not_tags_stay_text)
+{
+	CHECK_STR(render1("a { b } c }} d", NULL, 0), "a { b } c }} d");
+}
+
+TEST(partial_renders_with_the_same_variables)
+{
+	struct template_set *set = template_set_new();
+	struct template_var v[] = { { "user", "<b>" } };
+	struct buf b;
+
+	buf_init(&b);
+	CHECK(add(set, "page", "[{{>greeting}}]") == GH_OK);
+	CHECK(add(set, "greeting", "hello {{user}}") == GH_OK);
+	CHECK(template_render(set, "page", v, 1, &b) == GH_OK);
+	CHECK_STR(b.data, "[hello &lt;b&gt;]");
+	buf_cleanup(&b);
+	template_set_free(set);
+}
+
+TEST(unknown_template_is_not_found)
+{
+	struct template_set *set = template_set_new();
+	struct buf b;
+
+	buf_init(&b);
+	CHECK(template_render(set, "nope", NULL, 0, &b) == GH_ENOTFOUND);
+	CHECK(template_page(set, "nope", NULL, 0, &b) == GH_ENOTFOUND);
+	CHECK_STR(b.data, "");
+	buf_cleanup(&b);
+	template_set_free(set);
+}
+
+TEST(unknown_partial_fails_the_render_and_appends_nothing)
+{
+	struct template_set *set = template_set_new();
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "before:");
+	CHECK(add(set, "page", "text {{>missing}} more") == GH_OK);
+	CHECK(template_render(set, "page", NULL, 0, &b) == GH_ENOTFOUND);
+	CHECK_STR(b.data, "before:");
+	buf_cleanup(&b);
+	template_set_free(set);
+}
+
+TEST(self_including_partial_fails_with_einval)
+{
+	struct template_set *set = template_set_new();
+	struct buf b;
+
+	buf_init(&b);
+	CHECK(add(set, "loop", "x{{>loop}}") == GH_OK);
+	CHECK(template_render(set, "loop", NULL, 0, &b) == GH_EINVAL);
+	CHECK_STR(b.data, "");
+	buf_cleanup(&b);
+	template_set_free(set);
+}
+
+TEST(partials_nest_eight_deep_not_nine)
+{
+	struct template_set *set = template_set_new();
+	char name[16], text[32];
+	struct buf b;
+	int i;
+
+	/* p0 includes p1 ... includes p8: eight levels of partials. */
+	for (i = 0; i < 9; i++) {
+		snprintf(name, sizeof(name), "p%d", i);
+		snprintf(text, sizeof(text), "%d{{>p%d}}", i, i + 1);
+		CHECK(add(set, name, text) == GH_OK);
+	}
+	CHECK(add(set, "p9", "end") == GH_OK);
+	buf_init(&b);
+	CHECK(template_render(set, "p1", NULL, 0, &b) == GH_OK);
+	CHECK_STR(b.data, "12345678end");
+	buf_reset(&b);
+	CHECK(template_render(set, "p0", NULL, 0, &b) == GH_EINVAL);
+	buf_cleanup(&b);
+	template_set_free(set);
+}
+
+TEST(page_puts_the_template_inside_the_layout)
+{
+	struct template_set *set = template_set_new();
+	struct template_var v[] = { { "title", "Log <in>" }, { "user", "a&b" } };
+	struct buf b;
+
+	CHECK(add(set, "layout", "<title>{{title}}</title>\n<main>{{{content}}}</main>\n") ==
+	    GH_OK);
+	CHECK(add(set, "login", "<p>{{user}}</p>") == GH_OK);
+	buf_init(&b);
+	CHECK(template_page(set, "login", v, NV(v), &b) == GH_OK);
+	CHECK_STR(b.data, "<title>Log &lt;in&gt;</title>\n<main><p>a&amp;b</p></main>\n");
+	buf_reset(&b);
+	/* Rendered alone, the layout leaves the slot empty. */
+	CHECK(template_render(set, "layout", v, NV(v), &b) == GH_OK);
+	CHECK_STR(b.data, "<title>Log &lt;in&gt;</title>\n<main></main>\n");
+	buf_cleanup(&b);
+	template_set_free(set);
+}
+
+TEST(page_without_layout_is_not_found)
+{
+	struct template_set *set = template_set_new();
+	struct buf b;
+
+	CHECK(add(set, "login", "x") == GH_OK);
+	buf_init(&b);
+	CHECK(template_page(set, "login", NULL, 0, &b) == GH_ENOTFOUND);
+	buf_cleanup(&b);
+	template_set_free(set);
+}
+
+TEST(page_failure_appends_nothing)
+{
+	struct template_set *set = template_set_new();
+	struct buf b;
+
+	CHECK(add(set, "layout", "L{{{content}}}{{>missing}}") == GH_OK);
+	CHECK(add(set, "login", "x") == GH_OK);
+	buf_init(&b);
+	buf_puts(&b, "keep");
+	CHECK(template_page(set, "login", NULL, 0, &b) == GH_ENOTFOUND);
+	CHECK_STR(b.data, "keep");
+	buf_cleanup(&b);
+	template_set_free(set);
+}
+
+TEST(triple_braces_outside_the_layout_are_a_load_error)
+{
+	CHECK_STR(load_error("login", "a\n{{{content}}}"),
+	    "login.html:2: unescaped output \"{{{\" is only allowed in layout.html");
+	CHECK(load_error("login", "{{{user}}}") != NULL);
+}
+
+TEST(layout_holds_content_exactly_once)
+{
+	CHECK(load_error("layout", "<main>{{{content}}}</main>") == NULL);
+	CHECK_STR(load_error("layout", "<main>\n</main>\n"),
+	    "layout.html:3: layout.html must hold {{{content}}} exactly once");
+	CHECK_STR(load_error("layout", "{{{content}}}\n{{{content}}}"),
+	    "layout.html:1: layout.html must hold {{{content}}} exactly once");
+	CHECK_STR(load_error("layout", "{{{content}}}{{{user}}}"),
+	    "layout.html:1: only {{{content}}} may be unescaped");
+	CHECK_STR(load_error("layout", "{{{content}}"), "layout.html:1: unclosed tag \"{{{\"");
+}
+
+TEST(unescaped_and_delimiter_tags_are_load_errors)
+{
+	CHECK_STR(load_error("t", "{{&user}}"),
+	    "t.html:1: unescaped output \"{{&\" is not supported");
+	CHECK_STR(load_error("t", "x\n\n{{=<% %>=}}"),
+	    "t.html:3: changing delimiters \"{{=\" is not supported");
+}
+
+TEST(unclosed_section_is_reported_with_its_line)
+{
+	CHECK_STR(load_error("form", "<form>\n{{#error}}\n<p>{{error}}</p>\n</form>\n"),
+	    "form.html:2: section \"error\" is not closed");
+	CHECK_STR(load_error("form", "{{#a}}\n{{^b}}\n{{/b}}\n"),
+	    "form.html:1: section \"a\" is not closed");
+}
+
+TEST(wrong_or_stray_closing_tag_is_reported)
+{
+	CHECK_STR(load_error("t", "{{#a}}\n{{#b}}\n{{/a}}\n{{/b}}"),
+	    "t.html:3: \"{{/a}}\" closes section \"b\" opened on line 2");
+	CHECK_STR(load_error("t", "x\n{{/a}}"), "t.html:2: \"{{/a}}\" closes no open section");
+}
+
+TEST(unclosed_tag_and_bad_names_are_reported)
+{
+	CHECK_STR(load_error("t", "a\nb {{name\n"), "t.html:2: unclosed tag \"{{\"");
+	CHECK_STR(load_error("t", "{{!never closed"), "t.html:1: unclosed tag \"{{\"");
+	CHECK(load_error("t", "{{}}") != NULL);
+	CHECK(load_error("t", "{{ }}") != NULL);
+	CHECK(load_error("t", "{{a b}}") != NULL);
+	CHECK(load_error("t", "{{#}}{{/}}") != NULL);
+	CHECK(load_error("t", "{{>}}") != NULL);
+	CHECK(load_error("t", "{{a<b}}") != NULL);
+	CHECK(load_error("t", "{{user.name-2_x}}") == NULL);
+}
+
+TEST(sections_nest_sixteen_deep_not_seventeen)
+{
+	struct buf t;
+	int i;
+
+	buf_init(&t);
+	for (i = 0; i < 16; i++)
+		buf_printf(&t, "{{#s%d}}", i);
+	buf_puts(&t, "x");
+	for (i = 15; i >= 0; i--)
+		buf_printf(&t, "{{/s%d}}", i);
+	CHECK(load_error("t", t.data) == NULL);
+
+	buf_reset(&t);
+	for (i = 0; i < 17; i++)
+		buf_printf(&t, "{{#s%d}}\n", i);
+	for (i = 16; i >= 0; i--)
+		buf_printf(&t, "{{/s%d}}\n", i);
+	CHECK_STR(load_error("t", t.data), "t.html:17: sections nested deeper than 16");
+	buf_cleanup(&t);
+}
+
+TEST(template_over_256_kib_is_refused)
+{
+	static char big[256 * 1024 + 2];
+
+	memset(big, 'x', sizeof(big) - 2);
+	CHECK(load_error("big", big) == NULL); /* exactly 256 KiB */
+	big[sizeof(big) - 2] = 'x';
+	CHECK(load_error("big", big) != NULL);
+	CHECK(strstr(errmsg, "larger than 256 KiB") != NULL);
+}
+
+TEST(at_most_64_templates)
+{
+	struct template_set *set = template_set_new();
+	char name[16];
+	int i;
+
+	for (i = 0; i < 64; i++) {
+		snprintf(name, sizeof(name), "t%d", i);
+		CHECK(add(set, name, "x") == GH_OK);
+	}
+	CHECK(add(set, "one_more", "x") == GH_ECONFIG);
+	CHECK(strstr(errmsg, "more than 64 templates") != NULL);
+	template_set_free(set);
+}
+
+TEST(duplicate_and_invalid_names_are_refused)
+{
+	struct template_set *set = template_set_new();
+
+	CHECK(add(set, "a", "x") == GH_OK);
+	CHECK(add(set, "a", "y") == GH_ECONFIG);
+	CHECK(add(set, "", "y") == GH_ECONFIG);
+	CHECK(add(set, "../etc", "y") == GH_ECONFIG);
+	CHECK(add(set, "a b", "y") == GH_ECONFIG);
+	CHECK(add(set, ".hidden", "y") == GH_ECONFIG);
+	template_set_free(set);
+	template_set_free(NULL);
+}
+
+/* Files for the load tests, in a fresh temporary folder. */
+static char tmpdir[64];
+
+static void
+write_file(const char *name, const char *text)
+{
+	char path[256];
+	FILE *f;
+	int n;
+
+	n = snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	if (n < 0 || (size_t)n >= sizeof(path) || (f = fopen(path, "w")) == NULL) {
+		CHECK(!"cannot write test file");
+		return;
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+remove_files(const char *first, ...)
+{
+	char path[256];
+	const char *name;
+	va_list ap;
+
+	va_start(ap, first);
+	for (name = first; name != NULL; name = va_arg(ap, const char *)) {
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+		unlink(path);
+	}
+	va_end(ap);
+}
+
+TEST(load_reads_every_html_file_of_the_folder)
+{
+	struct template_set *set = NULL;
+	struct template_var v[] = { { "title", "T" } };
+	struct buf b;
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/gh_tmpl_XXXXXX");
+	CHECK(mkdtemp(tmpdir) != NULL);
+	write_file("layout.html", "<h1>{{title}}</h1>{{{content}}}");
+	write_file("login.html", "{{>field}}!");
+	write_file("field.html", "<input>");
+	write_file("notes.txt", "{{#broken");
+	write_file(".hidden.html", "{{#broken");
+	CHECK(template_set_load(tmpdir, &set, errmsg, sizeof(errmsg)) == GH_OK);
+	CHECK(set != NULL);
+	buf_init(&b);
+	CHECK(template_page(set, "login", v, 1, &b) == GH_OK);
+	CHECK_STR(b.data, "<h1>T</h1><input>!");
+	CHECK(template_render(set, "notes", NULL, 0, &b) == GH_ENOTFOUND);
+	buf_cleanup(&b);
+	template_set_free(set);
+	remove_files("layout.html", "login.html", "field.html", "notes.txt", ".hidden.html",
+	    NULL);
+	rmdir(tmpdir);
+}
+
+TEST(load_error_names_path_and_line)
+{
+	struct template_set *set = (struct template_set *)&set;
+	char want[256];
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/gh_tmpl_XXXXXX");
+	CHECK(mkdtemp(tmpdir) != NULL);
+	write_file("good.html", "ok");
+	write_file("bad.html", "line 1\nline 2 {{#open}}\n");
+	CHECK(template_set_load(tmpdir, &set, errmsg, sizeof(errmsg)) == GH_ECONFIG);
+	CHECK(set == NULL);
+	snprintf(want, sizeof(want), "%s/bad.html:2: section \"open\" is not closed", tmpdir);
+	CHECK_STR(errmsg, want);
+	remove_files("good.html", "bad.html", NULL);
+	rmdir(tmpdir);
+}
+
+TEST(load_refuses_an_unknown_partial_with_its_line)
+{
+	struct template_set *set = NULL;
+	char want[256];
+
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/gh_tmpl_XXXXXX");
+	CHECK(mkdtemp(tmpdir) != NULL);
+	write_file("page.html", "a\nb\n{{>nosuch}}\n");
+	CHECK(template_set_load(tmpdir, &set, errmsg, sizeof(errmsg)) == GH_ECONFIG);
+	CHECK(set == NULL);
+	snprintf(want, sizeof(want), "%s/page.html:3: unknown partial \"nosuch\"", tmpdir);
+	CHECK_STR(errmsg, want);
+	remove_files("page.html", NULL);
+	rmdir(tmpdir);
+}
+
+TEST(load_of_a_missing_folder_fails)
+{
+	struct template_set *set = NULL;
+
+	CHECK(template_set_load("/nonexistent/gatehouse/templates", &set, errmsg,
+	          sizeof(errmsg)) == GH_ECONFIG);
+	CHECK(set == NULL);
+	CHECK(strncmp(errmsg, "/nonexistent/gatehouse/templates: ", 34) == 0);
+}
+
+TEST(source_tree_templates_load)
+{
+	struct template_set *set = NULL;
+	char dir[1024];
+	struct stat st;
+	int n;
+
+	n = snprintf(dir, sizeof(dir), "%s/templates", test_srcdir());
+	CHECK(n > 0 && (size_t)n < sizeof(dir));
+	if (stat(dir, &st) != 0)
+		return; /* not run from a source tree */
+	if (template_set_load(dir, &set, errmsg, sizeof(errmsg)) != GH_OK) {
+		fprintf(stderr, "%s\n", errmsg);
+		CHECK(!"templates/ does not load");
+	}
+	template_set_free(set);
+}
+
+int
+main(void)
+{
+	/* Render failures are logged at LOG_ERR: keep the output quiet. */
+	log_init("test_template", LOG_CRIT, false);
+	RUN(variable_is_html_escaped);
+	RUN(missing_variable_renders_empty);
+	RUN(blanks_inside_tags_are_ignored);
+	RUN(first_variable_of_a_name_wins);
+	RUN(section_shows_for_set_values_only);
+	RUN(nested_sections_skip_their_whole_content);
+	RUN(comments_render_nothing);
+	RUN(tag_alone_on_its_line_takes_the_line);
+	RUN(braces_that_are_not_tags_stay_text);
+	RUN(partial_renders_with_the_same_variables);
+	RUN(unknown_template_is_not_found);
+	RUN(unknown_partial_fails_the_render_and_appends_nothing);
+	RUN(self_including_partial_fails_with_einval);
+	RUN(partials_nest_eight_deep_not_nine);
+	RUN(page_puts_the_template_inside_the_layout);
+	RUN(page_without_layout_is_not_found);
+	RUN(page_failure_appends_nothing);
+	RUN(triple_braces_outside_the_layout_are_a_load_error);
+	RUN(layout_holds_content_exactly_once);
+	RUN(unescaped_and_delimiter_tags_are_load_errors);
+	RUN(unclosed_section_is_reported_with_its_line);
+	RUN(wrong_or_stray_closing_tag_is_reported);
+	RUN(unclosed_tag_and_bad_names_are_reported);
+	RUN(sections_nest_sixteen_deep_not_seventeen);
+	RUN(template_over_256_kib_is_refused);
+	RUN(at_most_64_templates);
+	RUN(duplicate_and_invalid_names_are_refused);
+	RUN(load_reads_every_html_file_of_the_folder);
+	RUN(load_error_names_path_and_line);
+	RUN(load_refuses_an_unknown_partial_with_its_line);
+	RUN(load_of_a_missing_folder_fails);
+	RUN(source_tree_templates_load);
+	return test_summary();
+}
