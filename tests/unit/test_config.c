@@ -5,6 +5,10 @@
  * involve two keys.  Files the tests need are made in $TMPDIR (or /tmp) and
  * removed again; every GATEHOUSE_* variable a test sets is unset after it.
  */
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* setenv, mkstemp, fdopen */
+#endif
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -626,11 +630,36 @@ TEST(small_error_buffer_is_safe)
 	CHECK(config_load_string(&cfg, "t.conf", "[x]\n", NULL, 0) == GH_ECONFIG);
 }
 
+/* Unsets every GATEHOUSE_* variable, so none leaks in from outside. */
+static void
+clear_gatehouse_env(void)
+{
+	extern char **environ;
+	char name[256];
+	size_t i, n;
+	int found;
+
+	do {
+		found = 0;
+		for (i = 0; environ != NULL && environ[i] != NULL; i++) {
+			if (strncmp(environ[i], "GATEHOUSE_", 10) != 0)
+				continue;
+			n = strcspn(environ[i], "=");
+			if (n >= sizeof(name))
+				continue;
+			memcpy(name, environ[i], n);
+			name[n] = '\0';
+			unsetenv(name);
+			found = 1;
+			break;
+		}
+	} while (found);
+}
+
 int
 main(void)
 {
-	/* The tests set what they need; nothing may leak in from outside. */
-	unsetenv("GATEHOUSE_CONFIG");
+	clear_gatehouse_env();
 	RUN(empty_file_gives_documented_defaults);
 	RUN(values_of_every_type_parsed);
 	RUN(unknown_key_error_names_file_line_and_key);
