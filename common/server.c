@@ -181,7 +181,9 @@ server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct respo
 	enum gh_err e;
 
 	memset(&req, 0, sizeof(req));
-	e = server_read_body(rq, w->ctx.cfg->max_body, body);
+	/* An authorizer gets no body, and mod_authnz_fcgi does not even close
+	 * the input stream: reading it would wait for ever. */
+	e = rq->role == FCGI_AUTHORIZER ? GH_OK : server_read_body(rq, w->ctx.cfg->max_body, body);
 	if (e == GH_OK)
 		e = request_parse(&req, rq->envp, body->data, body->len);
 	switch (e) {

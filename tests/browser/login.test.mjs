@@ -20,7 +20,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -165,9 +165,7 @@ async function main() {
 				encoding: 'utf8',
 				timeout: 30000,
 			});
-			// 4: already exists (a stack that makes its own demo user).
-			assert(r.status === 0 || r.status === 4,
-				`gatehousectl user add: exit ${r.status}\n${r.stdout}${r.stderr}`);
+			assert(r.status === 0, `gatehousectl user add: exit ${r.status}\n${r.stdout}${r.stderr}`);
 		});
 
 		await step('chromium launches', async () => {
@@ -282,10 +280,14 @@ async function main() {
 			await browser.close().catch(() => {});
 		await stopStack();
 		writeFileSync(join(ARTIFACTS, 'browser-stack.log'), stackLog);
+		const logs = join(ARTIFACTS, 'browser-logs');
+		rmSync(logs, { recursive: true, force: true });
+		if (existsSync(join(state, 'log')))
+			cpSync(join(state, 'log'), logs, { recursive: true });
 		if (failed === 0)
 			rmSync(state, { recursive: true, force: true });
 		else
-			console.log(`# state kept in ${state}; stack output in artifacts/browser-stack.log`);
+			console.log(`# state kept in ${state}; logs in artifacts/browser-logs/`);
 	}
 	console.log(`${passed} passed, ${failed} failed`);
 	process.exitCode = failed === 0 ? 0 : 1;

@@ -2,8 +2,10 @@
  * test.h: the unit tests' tiny harness.
  *
  * TEST(name) declares a test function; RUN(name) runs it; CHECK(cond) records
- * a failed assertion with file and line and goes on; test_summary() prints
- * "N passed, N failed" for the tests run and returns the exit status.
+ * a failed assertion with file and line and goes on; test_skip() records a
+ * part not run, with the reason ("skip - what: why"); test_summary() prints
+ * "N passed, N failed" (", N skipped" when some were) for the tests run and
+ * returns the exit status.
  * GH_SRCDIR (set by make check) locates the source tree's sql/ and templates/.
  */
 #ifndef GH_TEST_H
@@ -13,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int test_passed, test_failed, test_cur_failed;
+static int test_passed, test_failed, test_cur_failed, test_skipped;
 
 #define TEST(name) static void test_##name(void)
 #define CHECK(cond)                                                                   \
@@ -53,10 +55,21 @@ test_srcdir(void)
 	return d ? d : ".";
 }
 
+static inline void
+test_skip(const char *what, const char *why)
+{
+	test_skipped++;
+	printf("skip - %s: %s\n", what, why);
+}
+
 static inline int
 test_summary(void)
 {
-	printf("%d passed, %d failed\n", test_passed, test_failed);
+	if (test_skipped > 0)
+		printf("%d passed, %d failed, %d skipped\n", test_passed, test_failed,
+		    test_skipped);
+	else
+		printf("%d passed, %d failed\n", test_passed, test_failed);
 	return test_failed ? 1 : 0;
 }
 
