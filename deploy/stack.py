@@ -24,8 +24,10 @@ Only the Python standard library is used.
 
 import argparse
 import ctypes
+import grp
 import http.client
 import os
+import pwd
 import re
 import secrets
 import shutil
@@ -52,17 +54,19 @@ RULES = (
     "path:/ bypass",
     "path:/index.html bypass",
     "path:/public/* bypass",
+    "path:/admin require:role:admin",
     "path:/admin/* require:role:admin",
     "path:/* require:login",
 )
 
 # Where the TLS modules live (Debian); HTTPS needs the server's module.
 TLS_MODULES = {
-    "lighttpd": Path("/usr/lib/lighttpd/mod_openssl.so"),
-    "apache": Path("/usr/lib/apache2/modules/mod_ssl.so"),
+    "lighttpd": Path("/usr/lib/lighttpd/mod_openssl.so"),   # lighttpd-mod-openssl
+    "apache": Path("/usr/lib/apache2/modules/mod_ssl.so"),  # apache2-bin
 }
 
 START_TIMEOUT = 15.0  # seconds for the whole site to answer
+PROBE_TIMEOUT = 5.0   # seconds for one answer during the start
 STOP_TIMEOUT = 5.0    # seconds between SIGTERM and SIGKILL
 LOG_TAIL = 40         # lines of each log shown when a start fails
 
@@ -141,12 +145,25 @@ def merge_settings(base, extra):
     return out
 
 
-def tail(path, n=LOG_TAIL):
+def tail(path, start=0, n=LOG_TAIL):
+    """The last n lines of the file at path, from byte start on."""
     try:
-        lines = Path(path).read_text(errors="replace").splitlines()
+        with open(path, "rb") as f:
+            f.seek(start)
+            lines = f.read().decode(errors="replace").splitlines()
     except OSError:
         return ""
     return "\n".join(lines[-n:])
+
+
+def _check_reachable_by_others(path):
+    """Apache's workers run as another user: every folder above path must
+    let others pass (o+x), or the cgid socket, the site and the style sheet
+    are out of their reach."""
+    for folder in [path, *Path(path).parents]:
+        if folder.is_dir() and not folder.stat().st_mode & 0o001:
+            raise StackError(f"{folder} is not searchable by others (chmod o+x), so "
+                             f"Apache's workers cannot reach {path}")
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -161,16 +178,25 @@ def _child_setup():
     _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def stop_process(proc, timeout=STOP_TIMEOUT):
-    """SIGTERM, wait up to timeout, then SIGKILL; returns the exit status."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
+def stop_processes(procs, timeout=STOP_TIMEOUT):
+    """SIGTERM to every process, then a wait of up to timeout for them all;
+    a process still running then gets SIGKILL, with whatever it started
+    (its process group).  Returns the exit statuses, in order."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for proc in procs:
         try:
-            proc.wait(timeout)
+            proc.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            proc.kill()
+            # Not reaped yet, so the group id is still this child's own.
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             proc.wait()
-    return proc.returncode
+    return [proc.returncode for proc in procs]
 
 
 class Stack:
@@ -210,6 +236,7 @@ class Stack:
         self.settings = merge_settings(self._default_settings(), settings)
         self.responders = {}  # name -> Popen (the responder itself)
         self.web = None       # Popen of the web server
+        self.log_start = {}   # log path -> its size before this start
 
     # -- Configuration -----------------------------------------------------
 
@@ -262,13 +289,13 @@ class Stack:
         www-data (who must be able to read the site), else as ourselves."""
         if os.geteuid() == 0:
             return "www-data", "www-data"
-        import grp
-        import pwd
         return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
 
     def _prepare(self):
         for d in (self.state_dir, self.log_dir, self.run_dir):
             d.mkdir(parents=True, exist_ok=True)
+        # A kept state folder has the logs of earlier runs: logs() skips them.
+        self.log_start = {p: p.stat().st_size for p in self.log_dir.iterdir()}
         # Apache's workers (www-data) reach run/ (the cgid socket) through
         # the state folder; they may pass it but not list it.
         os.chmod(self.state_dir, 0o711)
@@ -278,9 +305,11 @@ class Stack:
             (self.run_dir / name).unlink(missing_ok=True)
         self._write_secret()
         write_ini(self.config_path, self.settings)
+        if self.server == "apache" and os.geteuid() == 0:
+            for path in (self.run_dir, self.site_dir, SRC_DIR / "static"):
+                _check_reachable_by_others(path)
         if self.tls and not tls_supported(self.server):
-            raise StackError(f"HTTPS under {self.server} needs {TLS_MODULES[self.server]}"
-                             " (Debian: lighttpd-mod-openssl)")
+            raise StackError(f"HTTPS under {self.server} needs {TLS_MODULES[self.server]}")
         template = (DEPLOY_DIR / f"{self.server}.conf.in").read_text()
         self.server_config_path.write_text(
             render(template, self._server_values(), bool(self.tls)))
@@ -332,8 +361,8 @@ class Stack:
 
     def _probe(self, path):
         """Status of GET path on the plain port, or None when it does not
-        answer (yet)."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        answer (yet) within PROBE_TIMEOUT."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=PROBE_TIMEOUT)
         try:
             conn.request("GET", path)
             return conn.getresponse().status
@@ -355,12 +384,13 @@ class Stack:
             dead = self.dead()
             if dead:
                 raise StackError(f"exited during start: {', '.join(dead)}")
-            statuses = [self._probe("/auth/login"), self._probe("/private/")]
-            if all(s is not None and s < 500 for s in statuses):
+            statuses = {path: self._probe(path) for path in ("/auth/login", "/private/")}
+            if all(s is not None and s < 500 for s in statuses.values()):
                 return
             if time.monotonic() > deadline:
-                raise StackError(f"no working answer after {START_TIMEOUT:.0f} s "
-                                 f"(/auth/login, /private/: {statuses})")
+                got = ", ".join(f"GET {path}: {'no answer' if s is None else s}"
+                                for path, s in statuses.items())
+                raise StackError(f"no working answer after {START_TIMEOUT:.0f} s ({got})")
             time.sleep(0.1)
 
     def start(self):
@@ -383,12 +413,9 @@ class Stack:
         twice.  Returns {name: exit status}."""
         status = {}
         if self.web is not None:
-            status["web"] = stop_process(self.web)
-        for name, proc in self.responders.items():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for name, proc in self.responders.items():
-            status[name] = stop_process(proc)
+            status["web"], = stop_processes([self.web])
+        names = list(self.responders)
+        status.update(zip(names, stop_processes([self.responders[n] for n in names])))
         return status
 
     def __enter__(self):
@@ -405,10 +432,10 @@ class Stack:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def logs(self):
-        """The ends of every log of this stack, for error messages."""
+        """The ends of what this run wrote to the logs, for error messages."""
         parts = []
         for path in sorted(self.log_dir.glob("*")):
-            text = tail(path)
+            text = tail(path, self.log_start.get(path, 0))
             if text.strip():
                 parts.append(f"--- {path} (end) ---\n{text}")
         return "\n".join(parts) or "(all logs empty)"

@@ -27,6 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "deploy"))
 import stack  # noqa: E402  (deploy/stack.py)
 
 FAST_HASHING = {"login": {"argon2_memory_kib": 1024, "argon2_time": 1}}
+SHORT_IDLE = 2       # seconds, the short_sessions site's idle timeout
+SHORT_ABSOLUTE = 5   # and its absolute timeout
 
 SETTINGS = {
     "main": FAST_HASHING,
@@ -34,9 +36,9 @@ SETTINGS = {
     "tls": FAST_HASHING,
     "timing": {},
     "short_sessions": dict(FAST_HASHING, session={
-        "idle_timeout": "2s", "absolute_timeout": "5s", "touch_interval": "1s"}),
+        "idle_timeout": f"{SHORT_IDLE}s", "absolute_timeout": f"{SHORT_ABSOLUTE}s",
+        "touch_interval": "1s"}),
 }
-KINDS = tuple(SETTINGS)
 
 LOGIN = "/auth/login"
 LOGOUT = "/auth/logout"
@@ -113,8 +115,8 @@ class Site:
 
     def post_login(self, jar, name, password, next=None, csrf=None, https=False, extra=None):
         """GETs the form (for its token and pre-login cookie), then POSTs the
-        login; returns the POST's answer."""
-        _, token = self.login_form(jar, next=next, https=https)
+        login with next (when given) in the form; returns the POST's answer."""
+        _, token = self.login_form(jar, https=https)
         fields = {"username": name, "password": password,
                   "csrf": token if csrf is None else csrf}
         if next is not None:

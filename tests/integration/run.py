@@ -121,6 +121,7 @@ def main():
     tests = [t for t in TESTS if args.pattern in t.name]
     passed = failed = 0
     root = tempfile.mkdtemp(prefix="gatehouse-it-")
+    os.chmod(root, 0o711)  # Apache's workers (www-data) pass through it
     start = time.monotonic()
     try:
         for server in args.server or SERVERS:

@@ -1,7 +1,7 @@
 """Malformed requests are refused with 400 (413 for a body over
 [login] max_body), and the responder goes on serving the next request."""
 
-from client import CookieJar
+from client import CookieJar, form_field
 from fixtures import LOGIN
 from harness import check, test
 
@@ -44,7 +44,13 @@ def invalid_percent_encoding_400(site):
         r = post_raw(site, body)
         check(r.status == 400, f"login body {body!r}: expected 400", r)
     r = site.get(LOGIN + "?next=%2Fa%zz")
-    check(r.status == 400, "a query with %zz: expected 400", r)
+    if site.server == "lighttpd" and r.status == 200:
+        # lighttpd re-encodes a stray "%" as "%25" in QUERY_STRING: the
+        # responder then sees a valid query and must keep the "%" literal.
+        check(form_field(r.text, "next") == "/a%zz",
+              "lighttpd's re-encoded query: next should be the literal /a%zz", r)
+    else:
+        check(r.status == 400, "a query with %zz: expected 400", r)
     still_serving(site)
 
 

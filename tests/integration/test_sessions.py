@@ -4,13 +4,13 @@ HTTPS the cookie is a __Host- cookie that only HTTPS carries."""
 import time
 
 from client import CookieJar
+from fixtures import SHORT_ABSOLUTE as ABSOLUTE
+from fixtures import SHORT_IDLE as IDLE
 from fixtures import TLS_COOKIE
 from harness import check, test
 
-# The short_sessions site (fixtures.py): idle 2 s, absolute 5 s, last_seen_at
-# written every second.  Session times are whole seconds, hence the margins.
-IDLE = 2
-ABSOLUTE = 5
+# On the short_sessions site last_seen_at is written every second.  Session
+# times are whole seconds, hence the margins below.
 
 
 @test("session_idle_timeout_expires", kind="short_sessions")
