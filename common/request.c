@@ -282,14 +282,19 @@ request_parse(struct request *r, char *const *envp, const char *body, size_t bod
 	const char *v, *q, *qs;
 	size_t plen, qlen;
 	enum gh_err e;
+	bool original;
 
 	memset(r, 0, sizeof(*r));
 
 	v = env_get(envp, "FCGI_ROLE");
 	r->role = v != NULL && strcmp(v, "AUTHORIZER") == 0 ? REQUEST_AUTHORIZER
 	                                                    : REQUEST_RESPONDER;
+	/* nginx's auth_request calls the check as a responder on a subrequest
+	 * of its own; the web server's config passes the URI being decided. */
+	original = r->role == REQUEST_RESPONDER && env_get(envp, "GATEHOUSE_ORIGINAL_URI") != NULL;
 	if ((e = request_strdup(&r->method, envp, "REQUEST_METHOD", "GET")) != GH_OK ||
-	    (e = request_strdup(&r->uri, envp, "REQUEST_URI", "/")) != GH_OK ||
+	    (e = request_strdup(&r->uri, envp, original ? "GATEHOUSE_ORIGINAL_URI" : "REQUEST_URI",
+	         "/")) != GH_OK ||
 	    (e = request_strdup(&r->remote_addr, envp, "REMOTE_ADDR", "")) != GH_OK ||
 	    (e = request_strdup(&r->user_agent, envp, "HTTP_USER_AGENT", "")) != GH_OK ||
 	    (e = request_strdup(&r->accept, envp, "HTTP_ACCEPT", "")) != GH_OK ||
@@ -325,7 +330,7 @@ request_parse(struct request *r, char *const *envp, const char *body, size_t bod
 	}
 
 	/* The query: QUERY_STRING, else what follows "?" in the URI. */
-	if ((qs = env_get(envp, "QUERY_STRING")) == NULL)
+	if (original || (qs = env_get(envp, "QUERY_STRING")) == NULL)
 		qs = q != NULL ? q + 1 : "";
 	qlen = strnlen(qs, REQUEST_MAX_QUERY + 1);
 	if (qlen > REQUEST_MAX_QUERY) {

@@ -39,7 +39,9 @@ enum request_role {
 struct request {
 	enum request_role role; /* from FCGI_ROLE */
 	char *method;           /* REQUEST_METHOD, "GET" when absent */
-	char *uri;              /* REQUEST_URI as sent (path and query), "/" when absent */
+	char *uri;              /* REQUEST_URI as sent (path and query), "/" when absent;
+	                         * in the RESPONDER role GATEHOUSE_ORIGINAL_URI, when the
+	                         * web server passes it (nginx auth_request), wins */
 	char *path;             /* uri up to "?", percent-decoded; never contains NUL */
 	char *host;             /* HTTP_HOST or SERVER_NAME, "" when absent */
 	char *remote_addr;      /* REMOTE_ADDR, "" when absent */
