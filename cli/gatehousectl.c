@@ -21,6 +21,7 @@
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "extuser.h"
 #include "log.h"
 #include "migrate.h"
 #include "password.h"
@@ -586,6 +587,26 @@ cmd_purge(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* With [users] source = external: connect and run the lookup once. */
+static enum ctl_status
+ctl_check_user_store(struct ctl *c)
+{
+	struct db *users;
+	enum gh_err e;
+
+	if (strcmp(c->cfg.users_source, "external") != 0)
+		return CTL_OK;
+	e = db_open(c->cfg.users_url, c->cfg.users_password, c->cfg.db_busy_timeout_ms, &users);
+	if (e != GH_OK) {
+		printf("%s: [users] url: cannot connect to %s: %s\n", c->cfg.path, c->cfg.users_url,
+		    gh_strerror(e));
+		return CTL_FAIL;
+	}
+	e = extuser_probe(users, &c->cfg, stdout);
+	db_close(users);
+	return e == GH_OK ? CTL_OK : CTL_FAIL;
+}
+
 static enum ctl_status
 cmd_check(struct ctl *c, int argc, char **argv)
 {
@@ -611,7 +632,7 @@ cmd_check(struct ctl *c, int argc, char **argv)
 		return CTL_FAIL;
 	}
 	printf("migrations: up to date\n");
-	return CTL_OK;
+	return ctl_check_user_store(c);
 }
 
 static const struct ctl_command {

@@ -82,7 +82,8 @@ struct config_key {
 
 static config_check_fn config_check_prefix, config_check_nonempty, config_check_secret,
     config_check_db_url, config_check_cookie_name, config_check_hosts, config_check_scheme,
-    config_check_login_url;
+    config_check_login_url, config_check_users_source, config_check_lookup_query,
+    config_check_update_query;
 
 #define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 
@@ -125,6 +126,16 @@ static const struct config_key keys[] = {
     {"login", "argon2_parallelism", CT_INT, FIELD(argon2_parallelism), "1", 1, 16, NULL},
     {"login", "min_password_length", CT_INT, FIELD(min_password_length), "12", 8, 1024, NULL},
     {"login", "max_password_length", CT_INT, FIELD(max_password_length), "128", 64, 4096, NULL},
+
+    {"users", "source", CT_STRING, FIELD(users_source), "local", 0, 0, config_check_users_source},
+    {"users", "url", CT_STRING, FIELD(users_url), NULL, 0, 0, config_check_db_url},
+    {"users", "password", CT_SECRET, FIELD(users_password), NULL, 0, 0, NULL},
+    {"users", "lookup_query", CT_STRING, FIELD(users_lookup_query),
+        "SELECT user_id, username, email, password_hash, is_active FROM users "
+        "WHERE (username = ? OR email = ?) LIMIT 1",
+        0, 0, config_check_lookup_query},
+    {"users", "update_last_login", CT_STRING, FIELD(users_update_last_login), NULL, 0, 0,
+        config_check_update_query},
 
     /* login_url: no default here, config_finish() derives it from prefix. */
     {"check", "login_url", CT_STRING, FIELD(login_url), NULL, 0, 0, config_check_login_url},
@@ -275,6 +286,41 @@ static const char *
 config_check_secret(const char *v)
 {
 	return strlen(v) < CONFIG_SECRET_MIN ? "must be at least 32 bytes long" : NULL;
+}
+
+static const char *
+config_check_users_source(const char *v)
+{
+	return strcmp(v, "local") == 0 || strcmp(v, "external") == 0 ? NULL
+	                                                              : "must be local or external";
+}
+
+/* The external lookup: a SELECT with at least one "?" (the login name). */
+static const char *
+config_check_lookup_query(const char *v)
+{
+	if (strncasecmp(v, "SELECT ", 7) != 0)
+		return "must be a SELECT statement";
+	if (strchr(v, '?') == NULL)
+		return "must have a ? placeholder for the login name";
+	if (strchr(v, ';') != NULL)
+		return "must be one statement (no ;)";
+	return NULL;
+}
+
+/* The optional write-back: an UPDATE with exactly one "?" (the user's id). */
+static const char *
+config_check_update_query(const char *v)
+{
+	const char *q = strchr(v, '?');
+
+	if (strncasecmp(v, "UPDATE ", 7) != 0)
+		return "must be an UPDATE statement";
+	if (q == NULL || strchr(q + 1, '?') != NULL)
+		return "must have exactly one ? placeholder for the external user id";
+	if (strchr(v, ';') != NULL)
+		return "must be one statement (no ;)";
+	return NULL;
 }
 
 static const char *
@@ -954,6 +1000,12 @@ config_finish(struct config_loader *l)
 		return config_fail(l, &keys[i], false, config_where(l, i),
 		    "touch_interval (%lld s) must be shorter than idle_timeout (%lld s)",
 		    (long long)cfg->touch_interval, (long long)cfg->idle_timeout);
+	}
+
+	if (strcmp(cfg->users_source, "external") == 0 && cfg->users_url == NULL) {
+		i = config_key_index("users", "source");
+		return config_fail(l, &keys[i], false, config_where(l, i),
+		    "external needs [users] url (the database holding the users table)");
 	}
 
 	if (!url_next_is_safe(cfg->default_next, cfg->allowed_hosts)) {

@@ -59,6 +59,13 @@ struct config {
 	int min_password_length; /* default 12 */
 	int max_password_length; /* default 128 */
 
+	/* [users] */
+	char *users_source;      /* "local" (default) or "external" */
+	char *users_url;         /* database of the external users table */
+	char *users_password;    /* its password; password_file recommended */
+	char *users_lookup_query;/* SELECT returning id, username, email, hash, active */
+	char *users_update_last_login; /* optional UPDATE ... WHERE id = ? */
+
 	/* [check] */
 	char *login_url;         /* where browsers are sent, default "<prefix>/login" */
 	struct access_rule *rules; /* "rule" lines, in order; default deny after them */

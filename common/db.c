@@ -9,11 +9,21 @@
  * A connection belongs to one thread; nothing here locks.  A statement is in
  * use from db_prepare to db_done: code that holds one open must not prepare
  * the same SQL text again before db_done (it would get the same statement).
+ *
+ * A lost connection (the driver's gone() after a failure) is reopened by
+ * the next db_prepare or db_exec, no sooner than DB_RECONNECT_INTERVAL_MS
+ * after the last attempt: the driver's statements are finalized first and
+ * the cache entries kept with no statement (st->stmt NULL), so that a
+ * struct db_stmt a caller still holds stays valid memory; each is prepared
+ * again on its next db_prepare.  The URL and password are kept for that and
+ * wiped by db_close.  On SQLite none of this runs: db->lost is never set.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "crypto.h"
 #include "db.h"
 #include "log.h"
 
@@ -28,14 +38,27 @@ struct db_stmt {
 
 struct db {
 	const struct db_driver *drv;
-	void *conn;
+	void *conn; /* NULL after a failed reconnect */
 	struct db_stmt **slots; /* open addressing, linear probing */
 	size_t nslots; /* a power of two */
 	size_t nused;
+	/* For reconnecting (server databases only). */
+	char *url;
+	char *password;
+	int64_t busy_ms;
+	bool lost; /* reconnect before the next statement */
+	bool in_tx; /* between db_begin and db_commit/db_rollback */
+	int64_t next_try_ms; /* monotonic time of the earliest reconnect */
 };
 
 static const struct db_driver *const db_drivers[] = {
     &db_sqlite_driver,
+#ifdef HAVE_MYSQL
+    &db_mysql_driver,
+#endif
+#ifdef HAVE_PGSQL
+    &db_pgsql_driver,
+#endif
 };
 
 /* FNV-1a over the SQL text. */
@@ -51,16 +74,37 @@ db_hash(const char *s)
 	return h;
 }
 
+/* db_now_ms returns a monotonic clock in milliseconds. */
+static int64_t
+db_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* db_scheme_is tells whether url starts with scheme and a colon. */
+static bool
+db_scheme_is(const char *url, const char *scheme)
+{
+	size_t n;
+
+	if (scheme == NULL)
+		return false;
+	n = strlen(scheme);
+	return strncmp(url, scheme, n) == 0 && url[n] == ':';
+}
+
 static const struct db_driver *
 db_driver_for(const char *url)
 {
-	size_t i, n;
+	size_t i;
 
-	for (i = 0; i < sizeof(db_drivers) / sizeof(db_drivers[0]); i++) {
-		n = strlen(db_drivers[i]->scheme);
-		if (strncmp(url, db_drivers[i]->scheme, n) == 0 && url[n] == ':')
+	for (i = 0; i < sizeof(db_drivers) / sizeof(db_drivers[0]); i++)
+		if (db_scheme_is(url, db_drivers[i]->scheme) ||
+		    db_scheme_is(url, db_drivers[i]->alias))
 			return db_drivers[i];
-	}
 	return NULL;
 }
 
@@ -74,8 +118,16 @@ db_open(const char *url, const char *password, int64_t busy_timeout_ms, struct d
 	*out = NULL;
 	if (url == NULL || (drv = db_driver_for(url)) == NULL) {
 		/* Only the scheme is logged: a URL might carry a password. */
-		log_msg(LOG_ERR, "database: unsupported URL scheme \"%.*s\"",
-		    url ? (int)strcspn(url, ":/@") : 0, url ? url : "");
+		if (url != NULL && db_scheme_is(url, "mysql"))
+			log_msg(LOG_ERR, "database: built without the MariaDB/MySQL driver "
+			                 "(configure --with-mysql, with libmariadb's headers)");
+		else if (url != NULL &&
+		         (db_scheme_is(url, "postgresql") || db_scheme_is(url, "postgres")))
+			log_msg(LOG_ERR, "database: built without the PostgreSQL driver "
+			                 "(configure --with-pgsql, with libpq's headers)");
+		else
+			log_msg(LOG_ERR, "database: unsupported URL scheme \"%.*s\"",
+			    url ? (int)strcspn(url, ":/@") : 0, url ? url : "");
 		return GH_ECONFIG;
 	}
 	if ((db = calloc(1, sizeof(*db))) == NULL) {
@@ -83,39 +135,109 @@ db_open(const char *url, const char *password, int64_t busy_timeout_ms, struct d
 		return GH_ENOMEM;
 	}
 	db->drv = drv;
+	db->busy_ms = busy_timeout_ms;
 	db->nslots = DB_CACHE_INITIAL;
-	if ((db->slots = calloc(db->nslots, sizeof(*db->slots))) == NULL) {
-		free(db);
-		log_msg(LOG_ERR, "database: out of memory");
-		return GH_ENOMEM;
-	}
-	if ((e = drv->open(url, password, busy_timeout_ms, &db->conn)) != GH_OK) {
-		free(db->slots);
-		free(db);
-		return e;
-	}
+	if ((db->slots = calloc(db->nslots, sizeof(*db->slots))) == NULL)
+		goto nomem;
+	if (drv->gone != NULL &&
+	    ((db->url = strdup(url)) == NULL ||
+	        (password != NULL && (db->password = strdup(password)) == NULL)))
+		goto nomem;
+	if ((e = drv->open(url, password, busy_timeout_ms, &db->conn)) != GH_OK)
+		goto fail;
 	*out = db;
 	return GH_OK;
+nomem:
+	log_msg(LOG_ERR, "database: out of memory");
+	e = GH_ENOMEM;
+fail:
+	db_close(db);
+	return e;
+}
+
+/* db_drop_statements finalizes the driver's statements and keeps the cache
+ * entries, empty, for the callers that may still hold them. */
+static void
+db_drop_statements(struct db *db)
+{
+	size_t i;
+	struct db_stmt *st;
+
+	for (i = 0; i < db->nslots; i++) {
+		if ((st = db->slots[i]) == NULL || st->stmt == NULL)
+			continue;
+		db->drv->finalize(st->stmt);
+		st->stmt = NULL;
+	}
 }
 
 void
 db_close(struct db *db)
 {
 	size_t i;
-	struct db_stmt *st;
 
 	if (db == NULL)
 		return;
-	for (i = 0; i < db->nslots; i++) {
-		if ((st = db->slots[i]) == NULL)
-			continue;
-		db->drv->finalize(st->stmt);
-		free(st->sql);
-		free(st);
+	if (db->slots != NULL) {
+		db_drop_statements(db);
+		for (i = 0; i < db->nslots; i++) {
+			if (db->slots[i] == NULL)
+				continue;
+			free(db->slots[i]->sql);
+			free(db->slots[i]);
+		}
 	}
 	free(db->slots);
-	db->drv->close(db->conn);
+	if (db->conn != NULL)
+		db->drv->close(db->conn);
+	if (db->password != NULL)
+		crypto_wipe(db->password, strlen(db->password));
+	free(db->password);
+	free(db->url);
 	free(db);
+}
+
+/* db_failed marks the connection lost when the driver says the failure e
+ * left it unusable; returns e. */
+static enum gh_err
+db_failed(struct db *db, enum gh_err e)
+{
+	if (e == GH_OK || e == GH_EEXISTS || db->lost || db->drv->gone == NULL)
+		return e;
+	if (db->conn == NULL || db->drv->gone(db->conn)) {
+		db->lost = true;
+		log_msg(LOG_WARNING, "database: connection lost; reconnecting at the next statement");
+	}
+	return e;
+}
+
+/* db_reconnect reopens a lost connection, at most once per interval and
+ * never inside a transaction (see db.h). */
+static enum gh_err
+db_reconnect(struct db *db)
+{
+	int64_t now = db_now_ms();
+	enum gh_err e;
+
+	if (db->in_tx || now < db->next_try_ms)
+		return GH_EDB;
+	db->next_try_ms = now + DB_RECONNECT_INTERVAL_MS;
+	db_drop_statements(db);
+	if (db->conn != NULL)
+		db->drv->close(db->conn);
+	db->conn = NULL;
+	/* The driver logs why it could not connect. */
+	if ((e = db->drv->open(db->url, db->password, db->busy_ms, &db->conn)) != GH_OK)
+		return e == GH_ENOMEM ? e : GH_EDB;
+	db->lost = false;
+	log_msg(LOG_NOTICE, "database: reconnected");
+	return GH_OK;
+}
+
+bool
+db_lost(const struct db *db)
+{
+	return db->lost;
 }
 
 const char *
@@ -127,7 +249,11 @@ db_dialect(const struct db *db)
 enum gh_err
 db_exec(struct db *db, const char *sql)
 {
-	return db->drv->exec(db->conn, sql);
+	enum gh_err e;
+
+	if (db->lost && (e = db_reconnect(db)) != GH_OK)
+		return e;
+	return db_failed(db, db->drv->exec(db->conn, sql));
 }
 
 /* db_cache_grow doubles the table; GH_ENOMEM leaves it as it was. */
@@ -163,8 +289,14 @@ db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	enum gh_err e;
 
 	*out = NULL;
+	if (db->lost && (e = db_reconnect(db)) != GH_OK)
+		return e;
 	for (i = h & mask; (st = db->slots[i]) != NULL; i = (i + 1) & mask) {
 		if (st->hash == h && (st->sql == sql || strcmp(st->sql, sql) == 0)) {
+			/* Dropped by a reconnect: prepare it on the new connection. */
+			if (st->stmt == NULL &&
+			    (e = db_failed(db, db->drv->prepare(db->conn, sql, &st->stmt))) != GH_OK)
+				return e;
 			*out = st;
 			return GH_OK;
 		}
@@ -185,7 +317,7 @@ db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 		log_msg(LOG_ERR, "database: out of memory");
 		return GH_ENOMEM;
 	}
-	if ((e = db->drv->prepare(db->conn, sql, &st->stmt)) != GH_OK) {
+	if ((e = db_failed(db, db->drv->prepare(db->conn, sql, &st->stmt))) != GH_OK) {
 		free(st->sql);
 		free(st);
 		return e;
@@ -198,9 +330,14 @@ db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	return GH_OK;
 }
 
+/* A statement whose driver statement was dropped by a reconnect (stmt NULL)
+ * fails, reads as NULL and resets as a no-op until its next db_prepare. */
+
 enum gh_err
 db_bind_text(struct db_stmt *st, int idx, const char *s)
 {
+	if (st->stmt == NULL)
+		return GH_EDB;
 	if (s == NULL)
 		return st->db->drv->bind_null(st->stmt, idx);
 	return st->db->drv->bind_text(st->stmt, idx, s);
@@ -209,55 +346,80 @@ db_bind_text(struct db_stmt *st, int idx, const char *s)
 enum gh_err
 db_bind_int64(struct db_stmt *st, int idx, int64_t v)
 {
+	if (st->stmt == NULL)
+		return GH_EDB;
 	return st->db->drv->bind_int64(st->stmt, idx, v);
 }
 
 enum gh_err
 db_bind_null(struct db_stmt *st, int idx)
 {
+	if (st->stmt == NULL)
+		return GH_EDB;
 	return st->db->drv->bind_null(st->stmt, idx);
 }
 
 enum gh_err
 db_step(struct db_stmt *st, bool *row)
 {
-	return st->db->drv->step(st->stmt, row);
+	*row = false;
+	if (st->stmt == NULL)
+		return GH_EDB;
+	return db_failed(st->db, st->db->drv->step(st->stmt, row));
 }
 
 const char *
 db_column_text(struct db_stmt *st, int col)
 {
+	if (st->stmt == NULL)
+		return NULL;
 	return st->db->drv->column_text(st->stmt, col);
 }
 
 int64_t
 db_column_int64(struct db_stmt *st, int col)
 {
+	if (st->stmt == NULL)
+		return 0;
 	return st->db->drv->column_int64(st->stmt, col);
+}
+
+int
+db_column_count(struct db_stmt *st)
+{
+	if (st->stmt == NULL || st->db->drv->column_count == NULL)
+		return -1;
+	return st->db->drv->column_count(st->stmt);
 }
 
 bool
 db_column_is_null(struct db_stmt *st, int col)
 {
+	if (st->stmt == NULL)
+		return true;
 	return st->db->drv->column_is_null(st->stmt, col);
 }
 
 void
 db_done(struct db_stmt *st)
 {
-	if (st != NULL)
+	if (st != NULL && st->stmt != NULL)
 		st->db->drv->reset(st->stmt);
 }
 
 int64_t
 db_changes(struct db *db)
 {
+	if (db->conn == NULL)
+		return 0;
 	return db->drv->changes(db->conn);
 }
 
 int64_t
 db_last_insert_id(struct db *db)
 {
+	if (db->conn == NULL)
+		return 0;
 	return db->drv->last_insert_id(db->conn);
 }
 
@@ -279,28 +441,47 @@ db_simple(struct db *db, const char *sql)
 enum gh_err
 db_begin(struct db *db)
 {
+	enum gh_err e;
+
 	/* SQLite: take the write lock now, so that a transaction never fails
 	 * half-way when another connection wrote first (SQLITE_BUSY on upgrade
-	 * is not covered by the busy timeout). */
+	 * is not covered by the busy timeout).  MariaDB and PostgreSQL lock
+	 * rows as they are written, waiting up to the busy timeout. */
 	if (strcmp(db->drv->dialect, "sqlite") == 0)
-		return db_simple(db, "BEGIN IMMEDIATE");
-	return db_simple(db, "BEGIN");
+		e = db_simple(db, "BEGIN IMMEDIATE");
+	else
+		e = db_simple(db, "BEGIN");
+	if (e == GH_OK)
+		db->in_tx = true;
+	return e;
 }
 
 enum gh_err
 db_commit(struct db *db)
 {
-	return db_simple(db, "COMMIT");
+	enum gh_err e;
+
+	/* A transaction on a lost connection was lost with it. */
+	if (db->lost)
+		return GH_EDB;
+	if ((e = db_simple(db, "COMMIT")) == GH_OK)
+		db->in_tx = false;
+	return e;
 }
 
 void
 db_rollback(struct db *db)
 {
-	(void)db_simple(db, "ROLLBACK");
+	db->in_tx = false;
+	/* The server rolled back the lost connection's transaction itself. */
+	if (!db->lost)
+		(void)db_simple(db, "ROLLBACK");
 }
 
 const char *
 db_errmsg(struct db *db)
 {
+	if (db->conn == NULL)
+		return "not connected";
 	return db->drv->errmsg(db->conn);
 }

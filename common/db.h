@@ -1,12 +1,22 @@
 /*
  * db.h: the database layer, one connection per worker thread.
  *
- * A driver (db_sqlite.c now; MariaDB and PostgreSQL later) fills struct
- * db_driver; the URL scheme selects it.  SQL is written once with "?"
- * placeholders (drivers that number them rewrite the text).  Statements come
- * from db_prepare(), which caches them per connection by SQL text, so the hot
+ * A driver (db_sqlite.c, db_mysql.c, db_pgsql.c) fills struct db_driver;
+ * the URL scheme selects it.  SQL is written once with "?" placeholders
+ * (drivers that number them rewrite the text).  Statements come from
+ * db_prepare(), which caches them per connection by SQL text, so the hot
  * path prepares once per thread; db_done() resets a statement for reuse.  All
  * values are bound as parameters: there is no string-built SQL anywhere.
+ *
+ * Server databases go away (a restart, a network cut, a killed connection,
+ * a hung server past its timeouts).  The call that finds out fails with
+ * GH_EDB and the connection is marked lost: its statements are dropped and
+ * the next db_prepare or db_exec reconnects, at most once a second, failing
+ * with GH_EDB while the server stays away (the responders answer 503).  A
+ * transaction that was open on the lost connection is gone with it: until
+ * the caller calls db_rollback, nothing reconnects, so the rest of that
+ * transaction can never run on its own on a new connection.  SQLite
+ * connections are never lost.
  */
 #ifndef GH_DB_H
 #define GH_DB_H
@@ -19,18 +29,34 @@
 struct db;
 struct db_stmt;
 
-/* db_open connects to url ("sqlite:///abs/path.db" or "sqlite:relative.db").
- * password is for server databases (may be NULL).  busy_timeout_ms bounds the
- * time a statement waits for a lock. */
+#define DB_STATEMENT_EXTRA_MS 10000 /* server-side statement timeout past the busy timeout */
+#define DB_CLIENT_GRACE_MS 5000     /* client-side wait past the statement timeout */
+#define DB_CONNECT_TIMEOUT_S 5      /* connecting to a server database */
+#define DB_RECONNECT_INTERVAL_MS 1000 /* at most one reconnect attempt per interval */
+
+/* db_open connects to url: "sqlite:///abs/path.db" or "sqlite:relative.db";
+ * "mysql://user@host[:port]/db" or "mysql://user@localhost/db?socket=/path"
+ * (when built with MariaDB); "postgresql://..." (or "postgres://") as libpq
+ * takes it (when built with PostgreSQL).  password is for server databases (may be NULL; it is
+ * kept, for reconnecting, until db_close wipes it).  busy_timeout_ms bounds
+ * the time a statement waits for a lock; on server databases a statement is
+ * also cancelled by the server after busy_timeout_ms + DB_STATEMENT_EXTRA_MS
+ * and given up by the client DB_CLIENT_GRACE_MS after that, and connecting
+ * gives up after DB_CONNECT_TIMEOUT_S.  A failure is logged (never the
+ * password); *out is NULL then. */
 enum gh_err db_open(const char *url, const char *password, int64_t busy_timeout_ms,
     struct db **out);
 void db_close(struct db *db);
 /* db_dialect returns "sqlite", "mysql" or "postgresql". */
 const char *db_dialect(const struct db *db);
-/* db_exec runs a script of statements without parameters (migrations). */
+/* db_exec runs a script of statements without parameters (migrations).
+ * Like db_prepare, it reconnects a lost connection first. */
 enum gh_err db_exec(struct db *db, const char *sql);
 /* db_prepare returns the connection's statement for sql (prepared on first
- * use).  The statement belongs to db: never free it, call db_done. */
+ * use).  The statement belongs to db: never free it, call db_done.  After
+ * the connection was lost it reconnects first (see above); a statement
+ * still held across that reconnect answers GH_EDB, NULL and 0 until its
+ * db_done, and is prepared again by its next db_prepare. */
 enum gh_err db_prepare(struct db *db, const char *sql, struct db_stmt **out);
 /* Parameters are numbered from 1; the text is copied. */
 enum gh_err db_bind_text(struct db_stmt *st, int idx, const char *s);
@@ -44,20 +70,47 @@ enum gh_err db_step(struct db_stmt *st, bool *row);
 const char *db_column_text(struct db_stmt *st, int col);
 int64_t db_column_int64(struct db_stmt *st, int col);
 bool db_column_is_null(struct db_stmt *st, int col);
+/* db_column_count returns the number of columns of st's result (after a
+ * step), or -1 when unknown. */
+int db_column_count(struct db_stmt *st);
 /* db_done resets st and clears its bindings for the next use. */
 void db_done(struct db_stmt *st);
-/* db_changes returns the rows changed by the last statement. */
+/* db_changes returns the rows changed (matched, for an UPDATE) by the last
+ * INSERT, UPDATE or DELETE; 0 while the connection is lost. */
 int64_t db_changes(struct db *db);
+/* db_last_insert_id returns the id the last INSERT into a table with an
+ * auto-increment / identity id generated on this connection (0: none). */
 int64_t db_last_insert_id(struct db *db);
+/* Transactions: use these, not db_exec("BEGIN"), so that a connection lost
+ * inside one is not reconnected before db_rollback.  db_commit failing
+ * leaves the transaction to the caller's db_rollback. */
 enum gh_err db_begin(struct db *db);
 enum gh_err db_commit(struct db *db);
 void db_rollback(struct db *db);
 /* db_errmsg returns the driver's last error message (for logs). */
 const char *db_errmsg(struct db *db);
+/* db_lost tells whether the connection is marked lost (waiting for its
+ * reconnect); for tests and health checks. */
+bool db_lost(const struct db *db);
 
-/* The function table a driver provides (see db_sqlite.c). */
+/*
+ * The function table a driver provides (see db_sqlite.c).  The generic layer
+ * calls it from one thread per connection.  Every entry that can fail logs
+ * its failure once (never bound values or passwords) and returns GH_EDB, or
+ * GH_EEXISTS for a unique-key violation (not logged), GH_ENOMEM or
+ * GH_EINVAL.  finalize is called only before the connection is closed or
+ * dropped, so a driver need not tell the server (the connection's end
+ * frees what the server holds).  reset must not fail and must leave no
+ * bindings: an unbound parameter is NULL.  column_text returns NULL for
+ * NULL; column_int64 returns 0 for NULL and parses text, and booleans are 1
+ * or 0.  gone (NULL for a driver whose connection cannot be lost) is asked
+ * after a failure: true when the connection is unusable (the server went
+ * away, killed it or did not answer in time); the generic layer then closes
+ * it and opens a new one with the same url, password and busy timeout.
+ */
 struct db_driver {
 	const char *scheme; /* URL scheme, e.g. "sqlite" */
+	const char *alias; /* another scheme it takes, or NULL ("postgres") */
 	const char *dialect;
 	enum gh_err (*open)(const char *url, const char *password, int64_t busy_ms, void **conn);
 	void (*close)(void *conn);
@@ -71,12 +124,16 @@ struct db_driver {
 	const char *(*column_text)(void *stmt, int col);
 	int64_t (*column_int64)(void *stmt, int col);
 	bool (*column_is_null)(void *stmt, int col);
+	int (*column_count)(void *stmt);
 	void (*reset)(void *stmt);
 	int64_t (*changes)(void *conn);
 	int64_t (*last_insert_id)(void *conn);
 	const char *(*errmsg)(void *conn);
+	bool (*gone)(void *conn);
 };
 
 extern const struct db_driver db_sqlite_driver;
+extern const struct db_driver db_mysql_driver; /* with --with-mysql */
+extern const struct db_driver db_pgsql_driver; /* with --with-pgsql */
 
 #endif

@@ -210,6 +210,12 @@ sqlite_column_is_null(void *st, int col)
 	return sqlite3_column_type(st, col) == SQLITE_NULL;
 }
 
+static int
+sqlite_column_count(void *st)
+{
+	return sqlite3_column_count(st);
+}
+
 static void
 sqlite_reset(void *st)
 {
@@ -251,6 +257,7 @@ const struct db_driver db_sqlite_driver = {
     .column_text = sqlite_column_text,
     .column_int64 = sqlite_column_int64,
     .column_is_null = sqlite_column_is_null,
+    .column_count = sqlite_column_count,
     .reset = sqlite_reset,
     .changes = sqlite_changes,
     .last_insert_id = sqlite_last_insert_id,

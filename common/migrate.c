@@ -10,6 +10,16 @@
  * migration then runs in its own transaction together with its row in
  * schema_migrations, so a failing one leaves the schema as it was before it
  * (a migration file must therefore not hold BEGIN or COMMIT itself).
+ *
+ * That holds on SQLite and PostgreSQL, whose DDL is transactional.  On
+ * MariaDB/MySQL every CREATE, ALTER or DROP commits at once, whatever
+ * transaction is open: a migration failing half-way keeps the statements
+ * before the failure and is not recorded, so running it again meets what
+ * it already made.  The runner logs that, and MySQL migrations are written
+ * so that their down file cleans up a half-applied up (DROP ... IF EXISTS).
+ * Only the bookkeeping row and the data statements of a migration are
+ * rolled back there.  The dialect's own SQL is limited to finding and
+ * creating schema_migrations.
  */
 #include <sys/stat.h>
 
@@ -240,11 +250,19 @@ migrate_table_exists(struct db *db, bool *exists)
 	struct db_stmt *st;
 	enum gh_err e;
 	bool row;
-	const char *sql = strcmp(db_dialect(db), "sqlite") == 0
-	                      ? "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name "
-	                        "= 'schema_migrations'"
-	                      : "SELECT count(*) FROM information_schema.tables WHERE table_name = "
-	                        "'schema_migrations'";
+	const char *dialect = db_dialect(db), *sql;
+
+	/* Only the current database or schema counts: a server may hold
+	 * other Gatehouse databases. */
+	if (strcmp(dialect, "sqlite") == 0)
+		sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
+		      "'schema_migrations'";
+	else if (strcmp(dialect, "mysql") == 0)
+		sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+		      "DATABASE() AND table_name = 'schema_migrations'";
+	else
+		sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+		      "current_schema() AND table_name = 'schema_migrations'";
 
 	*exists = false;
 	if ((e = db_prepare(db, sql, &st)) != GH_OK)
@@ -258,11 +276,26 @@ migrate_table_exists(struct db *db, bool *exists)
 static enum gh_err
 migrate_create_table(struct db *db)
 {
+	const char *dialect = db_dialect(db);
+
+	if (strcmp(dialect, "sqlite") == 0)
+		return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+		                   "version INTEGER PRIMARY KEY, "
+		                   "name TEXT NOT NULL, "
+		                   "checksum TEXT NOT NULL, "
+		                   "applied_at INTEGER NOT NULL)");
+	if (strcmp(dialect, "mysql") == 0)
+		return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+		                   "version BIGINT NOT NULL PRIMARY KEY, "
+		                   "name VARCHAR(255) NOT NULL, "
+		                   "checksum CHAR(64) NOT NULL, "
+		                   "applied_at BIGINT NOT NULL"
+		                   ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
 	return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	                   "version INTEGER PRIMARY KEY, "
-	                   "name TEXT NOT NULL, "
-	                   "checksum TEXT NOT NULL, "
-	                   "applied_at INTEGER NOT NULL)");
+	                   "version BIGINT PRIMARY KEY, "
+	                   "name VARCHAR(255) NOT NULL, "
+	                   "checksum CHAR(64) NOT NULL, "
+	                   "applied_at BIGINT NOT NULL)");
 }
 
 /* migrate_load reads the files and the applied rows into s and checks them.
@@ -403,7 +436,13 @@ migrate_run(struct db *db, const struct migrate_set *s, const struct migration *
 		goto rollback;
 	goto out;
 rollback:
-	log_msg(LOG_ERR, "migrate: %s %s failed; rolled back", m->stem, up ? "up" : "down");
+	if (strcmp(db_dialect(db), "mysql") == 0)
+		log_msg(LOG_ERR,
+		    "migrate: %s %s failed; MySQL cannot roll back the DDL that ran before "
+		    "the failure: check the schema (a down file cleans up a half-applied up)",
+		    m->stem, up ? "up" : "down");
+	else
+		log_msg(LOG_ERR, "migrate: %s %s failed; rolled back", m->stem, up ? "up" : "down");
 	db_rollback(db);
 out:
 	free(down);

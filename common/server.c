@@ -349,6 +349,15 @@ server_main(const struct server_program *prog, int argc, char **argv)
 			    cfg.path, gh_strerror(e));
 			goto out;
 		}
+		if (prog->needs_user_store && strcmp(cfg.users_source, "external") == 0) {
+			e = db_open(cfg.users_url, cfg.users_password, cfg.db_busy_timeout_ms,
+			    &ws[i].ctx.users);
+			if (e != GH_OK) {
+				fprintf(stderr, "%s: %s: [users] url: cannot open: %s\n", prog->name,
+				    cfg.path, gh_strerror(e));
+				goto out;
+			}
+		}
 		ws[i].ctx.cfg = &cfg;
 		ws[i].ctx.templates = templates;
 		ws[i].prog = prog;
@@ -393,8 +402,10 @@ stop:
 			pthread_join(ws[i].thread, NULL);
 out:
 	if (ws != NULL) {
-		for (int i = 0; i < threads; i++)
+		for (int i = 0; i < threads; i++) {
 			db_close(ws[i].ctx.db);
+			db_close(ws[i].ctx.users);
+		}
 		free(ws);
 	}
 	template_set_free(templates);

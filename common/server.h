@@ -28,6 +28,7 @@ struct server_ctx {
 	const struct config *cfg;
 	const struct template_set *templates;
 	struct db *db;
+	struct db *users; /* the external users database, or NULL ([users] source) */
 };
 
 typedef void (*server_handler)(struct server_ctx *ctx, const struct request *req,
@@ -37,6 +38,7 @@ struct server_program {
 	const char *name;        /* "gatehouse-login" */
 	server_handler handler;
 	bool needs_templates;
+	bool needs_user_store; /* opens [users] url per thread when external */
 };
 
 /* server_main runs the program; returns the process exit status. */

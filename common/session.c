@@ -8,6 +8,8 @@
  * done here on the row, so that every reason gives the same answer; and the
  * session is written to only when last_seen_at is older than touch_interval.
  * Nothing is allocated on that path after the first request of a thread.
+ * Its text differs by dialect only in how the roles are aggregated (see
+ * user.h); every other query is one text for every database.
  *
  * A session's idle timeout is fixed when it is made: [session] idle_timeout,
  * or remember_timeout for a "remember me" session, which would otherwise end
@@ -20,14 +22,20 @@
 #include "config.h"
 #include "log.h"
 #include "session.h"
+#include "user.h"
 
-#define SESSION_LOOKUP_SQL                                                                         \
+#define SESSION_LOOKUP_SQL(roles)                                                                  \
 	"SELECT s.user_id, u.username, u.email, s.created_at, s.expires_at, "                      \
-	"s.last_seen_at, s.idle_timeout, s.mfa, u.status, "                                        \
-	"(SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur "          \
-	"JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id ORDER BY r.name)) "             \
+	"s.last_seen_at, s.idle_timeout, s.mfa, u.status, " roles " "                              \
 	"FROM sessions s JOIN users u ON u.id = s.user_id "                                        \
 	"WHERE s.id = ? AND s.revoked_at IS NULL"
+
+/* Indexed by dialect: SQLite, MySQL, PostgreSQL. */
+static const char *const session_lookup_sql[] = {
+    SESSION_LOOKUP_SQL(USER_ROLES_SQL_SQLITE),
+    SESSION_LOOKUP_SQL(USER_ROLES_SQL_MYSQL),
+    SESSION_LOOKUP_SQL(USER_ROLES_SQL_PGSQL),
+};
 
 bool
 session_token_valid(const char *s)
@@ -109,7 +117,7 @@ session_lookup(struct db *db, const struct config *cfg, const char *token, struc
 {
 	struct db_stmt *st;
 	char id[CRYPTO_SHA256_HEX_LEN + 1];
-	const char *status;
+	const char *status, *dialect;
 	int64_t now = (int64_t)time(NULL), last_seen, idle;
 	enum gh_err e;
 	bool row, ok;
@@ -118,7 +126,12 @@ session_lookup(struct db *db, const struct config *cfg, const char *token, struc
 	if (!session_token_valid(token))
 		return GH_ENOTFOUND;
 	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
-	if ((e = db_prepare(db, SESSION_LOOKUP_SQL, &st)) != GH_OK)
+	dialect = db_dialect(db);
+	if ((e = db_prepare(db,
+	         session_lookup_sql[dialect[0] == 'm'   ? 1
+	                            : dialect[0] == 'p' ? 2
+	                                                : 0],
+	         &st)) != GH_OK)
 		return e;
 	if ((e = db_bind_text(st, 1, id)) != GH_OK || (e = db_step(st, &row)) != GH_OK) {
 		db_done(st);

@@ -51,4 +51,18 @@ enum gh_err role_list(struct db *db, FILE *out);
 /* role_valid_name: 1..64 bytes of letters, digits, _ and - */
 bool role_valid_name(const char *name);
 
+/* The roles of the user in the row "u" of users, as one comma-separated
+ * text sorted by name (NULL when none): an SQL expression for each dialect,
+ * since each aggregates differently (SQLite's group_concat keeps the order
+ * of its input, and has no ORDER BY of its own before 3.44). */
+#define USER_ROLES_SQL_SQLITE                                                                      \
+	"(SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur "          \
+	"JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id ORDER BY r.name))"
+#define USER_ROLES_SQL_MYSQL                                                                       \
+	"(SELECT GROUP_CONCAT(r.name ORDER BY r.name SEPARATOR ',') FROM user_roles ur "          \
+	"JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id)"
+#define USER_ROLES_SQL_PGSQL                                                                       \
+	"(SELECT string_agg(r.name, ',' ORDER BY r.name) FROM user_roles ur "                     \
+	"JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id)"
+
 #endif

@@ -43,7 +43,8 @@ from pathlib import Path
 SRC_DIR = Path(__file__).resolve().parent.parent
 DEPLOY_DIR = SRC_DIR / "deploy"
 SITE_DIR = DEPLOY_DIR / "demo-site"
-BUILD_DIR = Path(os.environ.get("GATEHOUSE_BUILD_DIR", SRC_DIR / "build"))
+# A relative GATEHOUSE_BUILD_DIR (e.g. build-asan) is one in the source tree.
+BUILD_DIR = SRC_DIR / os.environ.get("GATEHOUSE_BUILD_DIR", "build")
 
 SERVERS = ("lighttpd", "apache")
 RESPONDERS = ("login", "logout", "check")
@@ -69,6 +70,17 @@ START_TIMEOUT = 15.0  # seconds for the whole site to answer
 PROBE_TIMEOUT = 5.0   # seconds for one answer during the start
 STOP_TIMEOUT = 5.0    # seconds between SIGTERM and SIGKILL
 LOG_TAIL = 40         # lines of each log shown when a start fails
+
+# Lines in a responder's log that fail a run: reports of ASan, LSan and UBSan
+# (a sanitizer build), and server.c's warning that it left with a worker
+# still busy (_exit: nothing freed, so no leak check either).
+RESPONDER_LOG_ALARMS = (
+    "ERROR: AddressSanitizer",
+    "ERROR: LeakSanitizer",
+    "runtime error:",
+    "SUMMARY: UndefinedBehaviorSanitizer",
+    "workers still busy",
+)
 
 
 class StackError(Exception):
@@ -235,6 +247,7 @@ class Stack:
 
         self.settings = merge_settings(self._default_settings(), settings)
         self.responders = {}  # name -> Popen (the responder itself)
+        self.responder_exit = {}  # name -> exit status, filled by stop()
         self.web = None       # Popen of the web server
         self.log_start = {}   # log path -> its size before this start
 
@@ -416,7 +429,38 @@ class Stack:
             status["web"], = stop_processes([self.web])
         names = list(self.responders)
         status.update(zip(names, stop_processes([self.responders[n] for n in names])))
+        self.responder_exit.update((n, status[n]) for n in names)
         return status
+
+    def responder_problems(self):
+        """What went wrong with the responders of this run, as messages (an
+        empty list when all is well); call it after stop().  A responder
+        that exited with a status other than 0 (LeakSanitizer: 23, killed:
+        negative) or whose log holds one of RESPONDER_LOG_ALARMS is named
+        with the lines of its log around the alarm."""
+        problems = []
+        for name in self.responders:
+            status = self.responder_exit.get(name)
+            if status is None:
+                problems.append(f"gatehouse-{name}: not stopped (no exit status)")
+            elif status != 0:
+                how = f"killed by signal {-status}" if status < 0 else f"exit status {status}"
+                problems.append(f"gatehouse-{name}: {how}")
+            path = self.log_dir / f"gatehouse-{name}.log"
+            try:
+                with open(path, "rb") as f:
+                    f.seek(self.log_start.get(path, 0))
+                    lines = f.read().decode(errors="replace").splitlines()
+            except OSError:
+                continue
+            hits = [i for i, line in enumerate(lines)
+                    if any(alarm in line for alarm in RESPONDER_LOG_ALARMS)]
+            if hits:
+                first = hits[0]
+                excerpt = "\n".join(lines[max(0, first - 2):first + LOG_TAIL])
+                problems.append(f"gatehouse-{name}: {len(hits)} alarming line(s) in {path}:\n"
+                                f"{excerpt}")
+        return problems
 
     def __enter__(self):
         return self.start()

@@ -13,6 +13,7 @@
 
 #include "crypto.h"
 #include "csrf.h"
+#include "extuser.h"
 #include "log.h"
 #include "password.h"
 #include "server.h"
@@ -79,6 +80,43 @@ login_csrf_ok(struct server_ctx *ctx, const struct request *req)
 }
 
 /*
+ * login_verify for [users] source = external: the hash comes from the other
+ * application's table (never rehashed: that table is read-only to us), then
+ * the local shadow row must be active too (an admin may disable it here).
+ */
+static enum gh_err
+login_verify_external(struct server_ctx *ctx, const char *username, const char *password,
+    struct user *u)
+{
+	struct extuser x;
+	int64_t id;
+	enum gh_err e = extuser_find(ctx->users, ctx->cfg, username, &x);
+
+	if (e == GH_ENOTFOUND) {
+		password_verify_dummy(ctx->cfg, password);
+		return GH_EDENIED;
+	}
+	if (e != GH_OK)
+		return GH_EDB;
+	if (!password_verify(password, x.password_hash) || !x.active) {
+		e = GH_EDENIED;
+		goto out;
+	}
+	e = extuser_shadow(ctx->db, &x, &id);
+	if (e == GH_EEXISTS)
+		e = GH_EDENIED;
+	if (e == GH_OK)
+		e = user_find_id(ctx->db, id, u);
+	if (e == GH_OK && strcmp(u->status, "active") != 0)
+		e = GH_EDENIED;
+	if (e == GH_OK && extuser_record_login(ctx->users, ctx->cfg, &x) != GH_OK)
+		log_msg(LOG_WARNING, "[users] update_last_login failed for %s", x.username);
+out:
+	extuser_cleanup(&x);
+	return e;
+}
+
+/*
  * Verifies the credentials; *u is filled when the user exists.  Returns
  * GH_OK only for an active user with the right password, GH_EDENIED for every
  * refused login, GH_EDB when the database failed.
@@ -86,6 +124,9 @@ login_csrf_ok(struct server_ctx *ctx, const struct request *req)
 static enum gh_err
 login_verify(struct server_ctx *ctx, const char *username, const char *password, struct user *u)
 {
+	if (ctx->users != NULL)
+		return login_verify_external(ctx, username, password, u);
+
 	enum gh_err e = user_find(ctx->db, username, u);
 	bool ok;
 
@@ -107,7 +148,7 @@ login_rehash(struct server_ctx *ctx, const struct user *u, const char *password)
 {
 	char hash[PASSWORD_HASH_MAX];
 
-	if (!password_needs_rehash(ctx->cfg, u->password_hash))
+	if (u->password_hash == NULL || !password_needs_rehash(ctx->cfg, u->password_hash))
 		return;
 	if (password_hash(ctx->cfg, password, hash) == GH_OK &&
 	    user_set_password(ctx->db, u->id, hash) == GH_OK)
@@ -209,6 +250,7 @@ main(int argc, char **argv)
 		.name = "gatehouse-login",
 		.handler = login_handle,
 		.needs_templates = true,
+		.needs_user_store = true,
 	};
 
 	return server_main(&prog, argc, argv);

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Builds Gatehouse out of tree in build/.
+# Builds Gatehouse out of tree in build/ (or $GATEHOUSE_BUILD_DIR).
 #
 #   scripts/build.sh [CONFIGURE-ARGS...]     e.g. scripts/build.sh --enable-sanitizers
+#   GATEHOUSE_BUILD_DIR=build-asan scripts/build.sh --enable-sanitizers
+#
+# GATEHOUSE_BUILD_DIR (default build) is a folder relative to the source
+# tree or an absolute path; deploy/stack.py and the test tiers read the same
+# variable, so several builds (plain, sanitizers) live side by side.
 #
 # Runs ./autogen.sh when configure is missing or older than configure.ac or
 # Makefile.am, configures in build/ when it is not configured yet, when
@@ -12,7 +17,11 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 SRC=$PWD
-BUILD=$SRC/build
+BUILD=${GATEHOUSE_BUILD_DIR:-build}
+case $BUILD in
+/*) ;;
+*) BUILD=$SRC/$BUILD ;;
+esac
 mkdir -p "$BUILD"
 
 fail() { # fail LOG MESSAGE
@@ -38,7 +47,7 @@ if [ ! -f "$BUILD/Makefile" ] || newer configure "$BUILD/config.status" ||
 	[ "$want_args" != "$have_args" ]; then
 	echo "build: configure $*"
 	(cd "$BUILD" && "$SRC/configure" "$@") >"$BUILD/configure.log" 2>&1 ||
-		fail "$BUILD/configure.log" "configure failed (details: build/config.log)"
+		fail "$BUILD/configure.log" "configure failed (details: ${BUILD#"$SRC"/}/config.log)"
 	printf '%s' "$want_args" >"$args_file"
 fi
 

@@ -7,6 +7,14 @@ removed afterwards.  Prints one line per test, "ok - SERVER/NAME" or
 "not ok - SERVER/NAME" with the reason indented below it, and ends with
 "N passed, N failed"; exits 1 when a test failed.
 
+After the tests of each web server, one more line, SERVER/responders_exit_clean,
+checks every responder those tests started: each must have exited with status
+0 when its site stopped, and its log must hold no sanitizer report (ASan,
+LSan, UBSan) and no "workers still busy" (see deploy/stack.py,
+Stack.responder_problems).  Against a sanitizer build
+(GATEHOUSE_BUILD_DIR=build-asan) this is where a leak or a memory error found
+by the responders fails the suite.
+
     python3 tests/integration/run.py [-k SUBSTRING] [--server lighttpd|apache] [--keep]
 
 Needs the programs in build/ (or $GATEHOUSE_BUILD_DIR), spawn-fcgi,
@@ -53,6 +61,7 @@ class Sites:
         self.sites = {}   # kind -> Site
         self.failed = {}  # kind -> why the site did not start
         self.count = 0
+        self.started = []  # every Site started, for responder_problems()
 
     def get(self, kind):
         if kind in self.failed:
@@ -67,6 +76,7 @@ class Sites:
         except Exception as e:
             self.failed[kind] = str(e)
             raise TestFailure(f"the {kind} site did not start:\n{e}")
+        self.started.append(site)
         if kind != "own":
             self.sites[kind] = site
         return site
@@ -75,6 +85,16 @@ class Sites:
         for site in self.sites.values():
             site.close()
         self.sites.clear()
+
+    def responder_problems(self):
+        """After close(): what went wrong with the responders of every site
+        started (exit status, sanitizer reports), one message per problem."""
+        problems = []
+        for site in self.started:
+            site.close()  # harmless when stopped already
+            folder = site.stack.state_dir.parent.name
+            problems += [f"{folder}: {p}" for p in site.stack.responder_problems()]
+        return problems
 
 
 def run_one(sites, test):
@@ -142,6 +162,16 @@ def main():
                         print(f"not ok - {label}\n{indent(why)}", end="", flush=True)
             finally:
                 sites.close()
+            if sites.started:
+                label = f"{server}/responders_exit_clean"
+                problems = sites.responder_problems()
+                if not problems:
+                    passed += 1
+                    print(f"ok - {label}", flush=True)
+                else:
+                    failed += 1
+                    print(f"not ok - {label}\n{indent(chr(10).join(problems))}", end="",
+                          flush=True)
     except KeyboardInterrupt:
         failed += 1
         print("not ok - interrupted", flush=True)

@@ -188,7 +188,7 @@ TEST(unknown_key_error_names_file_line_and_key)
 
 TEST(unknown_section_and_malformed_lines_refused)
 {
-	CHECK(refused("[general]\n[users]\nx = 1\n", "t.conf:2: [users]: unknown section"));
+	CHECK(refused("[general]\n[nosuch]\nx = 1\n", "t.conf:2: [nosuch]: unknown section"));
 	CHECK(refused("[general\n", "t.conf:1: malformed section header"));
 	CHECK(refused("[general]\nthreads\n",
 	    "t.conf:2: expected \"key = value\", \"[section]\" or a comment"));

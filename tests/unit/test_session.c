@@ -1,7 +1,8 @@
 /*
- * test_session.c: sessions on a temporary SQLite file with the real
- * migrations.  Time is moved by writing last_seen_at / expires_at into the
- * past with SQL, never by sleeping.
+ * test_session.c: sessions with the real migrations, on every database
+ * (test_backend.h): SQLite, then throwaway MariaDB and PostgreSQL servers.
+ * Time is moved by writing last_seen_at / expires_at into the past with
+ * SQL, never by sleeping.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -14,8 +15,8 @@
 #include "migrate.h"
 #include "session.h"
 #include "test.h"
+#include "test_backend.h"
 
-static char tmpdir[PATH_MAX];
 static struct config cfg;
 static struct db *db;
 static int64_t alice, bob;
@@ -35,6 +36,24 @@ exec_int(const char *sql, const char *text, int64_t a)
 		db_bind_int64(st, 1, a);
 	if (db_step(st, &row) == GH_OK)
 		v = row ? db_column_int64(st, 0) : db_changes(db);
+	db_done(st);
+	return v;
+}
+
+/* set_ago runs sql, an UPDATE with (a time, id) bound, with the time ago
+ * seconds before now; returns the rows changed or -1. */
+static int64_t
+set_ago(const char *sql, int64_t ago, const char *id)
+{
+	struct db_stmt *st;
+	bool row = false;
+	int64_t v = -1;
+
+	if (db_prepare(db, sql, &st) != GH_OK)
+		return -1;
+	if (db_bind_int64(st, 1, (int64_t)time(NULL) - ago) == GH_OK &&
+	    db_bind_text(st, 2, id) == GH_OK && db_step(st, &row) == GH_OK)
+		v = db_changes(db);
 	db_done(st);
 	return v;
 }
@@ -60,22 +79,20 @@ add_user(const char *name, const char *email, const char *status)
 	return id;
 }
 
-static void
-setup(void)
+/* setup opens b's new database with the real migrations and two users;
+ * false when that fails. */
+static bool
+setup(const struct test_backend *b)
 {
-	char url[PATH_MAX + 32], sqldir[PATH_MAX];
+	char sqldir[PATH_MAX];
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/gh-test-session-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		exit(2);
-	}
-	snprintf(url, sizeof(url), "sqlite://%s/gh.db", tmpdir);
 	snprintf(sqldir, sizeof(sqldir), "%s/sql", test_srcdir());
-	if (db_open(url, NULL, 1000, &db) != GH_OK || migrate_up(db, sqldir, NULL, NULL) != GH_OK) {
-		fprintf(stderr, "cannot set up %s\n", url);
-		exit(2);
+	if ((db = test_backend_open(b, 1000)) == NULL ||
+	    migrate_up(db, sqldir, NULL, NULL) != GH_OK) {
+		fprintf(stderr, "cannot set up the %s database\n", b->name);
+		db_close(db);
+		db = NULL;
+		return false;
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.cookie_name = "gatehouse";
@@ -88,17 +105,7 @@ setup(void)
 	db_exec(db, "INSERT INTO roles (name) VALUES ('editor'), ('zeta')");
 	db_exec(db, "INSERT INTO user_roles SELECT u.id, r.id FROM users u, roles r "
 	            "WHERE u.username = 'alice' AND r.name IN ('zeta', 'admin', 'editor')");
-}
-
-static void
-teardown(void)
-{
-	char cmd[PATH_MAX + 32];
-
-	db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+	return alice > 0 && bob > 0;
 }
 
 static enum gh_err
@@ -197,11 +204,9 @@ TEST(session_idle_too_long_refused)
 
 	CHECK(new_session(alice, false, token) == GH_OK);
 	crypto_sha256_hex(token, strlen(token), id);
-	CHECK(exec_int("UPDATE sessions SET last_seen_at = strftime('%s','now') - 59 WHERE id = ?",
-	          id, 0) == 1);
+	CHECK(set_ago("UPDATE sessions SET last_seen_at = ? WHERE id = ?", 59, id) == 1);
 	CHECK(session_lookup(db, &cfg, token, &si) == GH_OK);
-	CHECK(exec_int("UPDATE sessions SET last_seen_at = strftime('%s','now') - 61 WHERE id = ?",
-	          id, 0) == 1);
+	CHECK(set_ago("UPDATE sessions SET last_seen_at = ? WHERE id = ?", 61, id) == 1);
 	CHECK(session_lookup(db, &cfg, token, &si) == GH_ENOTFOUND);
 	CHECK(si.user_id == 0 && si.username[0] == '\0');
 }
@@ -213,8 +218,7 @@ TEST(session_past_absolute_expiry_refused)
 
 	CHECK(new_session(alice, false, token) == GH_OK);
 	crypto_sha256_hex(token, strlen(token), id);
-	CHECK(exec_int("UPDATE sessions SET expires_at = strftime('%s','now') - 1 WHERE id = ?", id,
-	          0) == 1);
+	CHECK(set_ago("UPDATE sessions SET expires_at = ? WHERE id = ?", 1, id) == 1);
 	CHECK(session_lookup(db, &cfg, token, &si) == GH_ENOTFOUND);
 }
 
@@ -229,9 +233,7 @@ TEST(remember_me_lasts_remember_timeout)
 	CHECK(si.expires_at >= now + 86400 - 5 && si.expires_at <= now + 86400 + 5);
 	/* Away for longer than the ordinary idle timeout: still logged in. */
 	crypto_sha256_hex(token, strlen(token), id);
-	CHECK(exec_int("UPDATE sessions SET last_seen_at = strftime('%s','now') - 3600 "
-	               "WHERE id = ?",
-	          id, 0) == 1);
+	CHECK(set_ago("UPDATE sessions SET last_seen_at = ? WHERE id = ?", 3600, id) == 1);
 	CHECK(session_lookup(db, &cfg, token, &si) == GH_OK);
 	CHECK(exec_int("SELECT remember FROM sessions WHERE id = ?", id, 0) == 1);
 }
@@ -305,14 +307,12 @@ TEST(last_seen_written_only_after_touch_interval)
 	CHECK(new_session(alice, false, token) == GH_OK);
 	crypto_sha256_hex(token, strlen(token), id);
 	/* 10 s ago: within touch_interval (30 s), so not written. */
-	CHECK(exec_int("UPDATE sessions SET last_seen_at = strftime('%s','now') - 10 WHERE id = ?",
-	          id, 0) == 1);
+	CHECK(set_ago("UPDATE sessions SET last_seen_at = ? WHERE id = ?", 10, id) == 1);
 	CHECK(session_lookup(db, &cfg, token, &si) == GH_OK);
 	seen = exec_int("SELECT last_seen_at FROM sessions WHERE id = ?", id, 0);
 	CHECK(seen <= now - 9 && seen >= now - 12);
 	/* 40 s ago: due, so moved to now. */
-	CHECK(exec_int("UPDATE sessions SET last_seen_at = strftime('%s','now') - 40 WHERE id = ?",
-	          id, 0) == 1);
+	CHECK(set_ago("UPDATE sessions SET last_seen_at = ? WHERE id = ?", 40, id) == 1);
 	CHECK(session_lookup(db, &cfg, token, &si) == GH_OK);
 	seen = exec_int("SELECT last_seen_at FROM sessions WHERE id = ?", id, 0);
 	CHECK(seen >= now - 2);
@@ -331,13 +331,11 @@ TEST(purge_deletes_expired_and_revoked_keeps_valid)
 	CHECK(new_session(bob, false, rev) == GH_OK);
 	CHECK(new_session(bob, false, recent) == GH_OK);
 	crypto_sha256_hex(old, strlen(old), id);
-	exec_int(
-	    "UPDATE sessions SET expires_at = strftime('%s','now') - 1000 WHERE id = ?", id, 0);
+	set_ago("UPDATE sessions SET expires_at = ? WHERE id = ?", 1000, id);
 	crypto_sha256_hex(rev, strlen(rev), id);
-	exec_int(
-	    "UPDATE sessions SET revoked_at = strftime('%s','now') - 1000 WHERE id = ?", id, 0);
+	set_ago("UPDATE sessions SET revoked_at = ? WHERE id = ?", 1000, id);
 	crypto_sha256_hex(recent, strlen(recent), id);
-	exec_int("UPDATE sessions SET revoked_at = strftime('%s','now') - 50 WHERE id = ?", id, 0);
+	set_ago("UPDATE sessions SET revoked_at = ? WHERE id = ?", 50, id);
 	CHECK(session_purge(db, 100, &deleted) == GH_OK); /* keeps the one revoked 50 s ago */
 	CHECK(deleted == 2);
 	CHECK(exec_int("SELECT count(*) FROM sessions WHERE user_id = ?", NULL, bob) == 2);
@@ -356,23 +354,46 @@ TEST(cookie_name_host_prefix_over_https)
 	CHECK(tiny[0] == '\0');
 }
 
+TEST(backend_set_up)
+{
+	CHECK(db != NULL && alice > 0 && bob > 0);
+}
+
 int
 main(void)
 {
-	setup();
-	RUN(create_then_lookup_gives_user_and_sorted_roles);
-	RUN(user_without_email_or_roles_gets_empty_strings);
-	RUN(token_stored_only_hashed);
-	RUN(malformed_and_unknown_tokens_refused);
-	RUN(session_idle_too_long_refused);
-	RUN(session_past_absolute_expiry_refused);
-	RUN(remember_me_lasts_remember_timeout);
-	RUN(revoked_session_refused);
-	RUN(revoke_user_ends_all_of_that_users_sessions);
-	RUN(inactive_user_session_refused);
-	RUN(last_seen_written_only_after_touch_interval);
-	RUN(purge_deletes_expired_and_revoked_keeps_valid);
-	RUN(cookie_name_host_prefix_over_https);
-	teardown();
+	struct test_backend *b;
+	int i;
+
+	for (i = 0; i < TEST_BACKENDS; i++) {
+		b = &test_backends[i];
+		if (!b->built) {
+			test_skip(b->name, "driver not built (configure found no client library)");
+			continue;
+		}
+		printf("# %s\n", b->name);
+		if (!test_backend_start(b) || !setup(b)) {
+			RUN(backend_set_up);
+			test_backend_stop(b);
+			continue;
+		}
+		RUN(backend_set_up);
+		RUN(create_then_lookup_gives_user_and_sorted_roles);
+		RUN(user_without_email_or_roles_gets_empty_strings);
+		RUN(token_stored_only_hashed);
+		RUN(malformed_and_unknown_tokens_refused);
+		RUN(session_idle_too_long_refused);
+		RUN(session_past_absolute_expiry_refused);
+		RUN(remember_me_lasts_remember_timeout);
+		RUN(revoked_session_refused);
+		RUN(revoke_user_ends_all_of_that_users_sessions);
+		RUN(inactive_user_session_refused);
+		RUN(last_seen_written_only_after_touch_interval);
+		RUN(purge_deletes_expired_and_revoked_keeps_valid);
+		RUN(cookie_name_host_prefix_over_https);
+		db_close(db);
+		db = NULL;
+		test_backend_stop(b);
+	}
 	return test_summary();
 }

@@ -1,6 +1,6 @@
 /*
- * test_user.c: users and roles on a temporary SQLite file with the real
- * migrations.
+ * test_user.c: users and roles with the real migrations, on every database
+ * (test_backend.h): SQLite, then throwaway MariaDB and PostgreSQL servers.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -11,39 +11,57 @@
 #include "db.h"
 #include "migrate.h"
 #include "test.h"
+#include "test_backend.h"
 #include "user.h"
 
-static char tmpdir[PATH_MAX];
 static struct db *db;
 
-static void
-setup(void)
+/* setup opens b's new database with the real migrations; false when that
+ * fails. */
+static bool
+setup(const struct test_backend *b)
 {
-	char url[PATH_MAX + 32], sqldir[PATH_MAX];
+	char sqldir[PATH_MAX];
 
-	snprintf(tmpdir, sizeof(tmpdir), "%s/gh-test-user-XXXXXX",
-	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL) {
-		perror("mkdtemp");
-		exit(2);
-	}
-	snprintf(url, sizeof(url), "sqlite://%s/gh.db", tmpdir);
 	snprintf(sqldir, sizeof(sqldir), "%s/sql", test_srcdir());
-	if (db_open(url, NULL, 1000, &db) != GH_OK || migrate_up(db, sqldir, NULL, NULL) != GH_OK) {
-		fprintf(stderr, "cannot set up %s\n", url);
-		exit(2);
+	if ((db = test_backend_open(b, 1000)) == NULL ||
+	    migrate_up(db, sqldir, NULL, NULL) != GH_OK) {
+		fprintf(stderr, "cannot set up the %s database\n", b->name);
+		db_close(db);
+		db = NULL;
+		return false;
 	}
+	return true;
 }
 
-static void
-teardown(void)
+TEST(backend_set_up)
 {
-	char cmd[PATH_MAX + 32];
+	CHECK(db != NULL);
+}
 
-	db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
+TEST(utf8_names_and_emails_round_trip)
+{
+	struct user u;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out;
+	int64_t id;
+
+	/* Four-byte UTF-8 (utf8mb4 on MariaDB) in the e-mail and the role
+	 * description. */
+	CHECK(user_add(db, "utf8", "\xf0\x9f\x94\x91" "caf\xc3\xa9@example.org", NULL, &id) == GH_OK);
+	CHECK(user_find(db, "\xf0\x9f\x94\x91" "CAF\xc3\xa9@EXAMPLE.org", &u) == GH_OK);
+	CHECK(u.id == id);
+	CHECK_STR(u.email, "\xf0\x9f\x94\x91" "caf\xc3\xa9@example.org");
+	user_cleanup(&u);
+	CHECK(role_add(db, "keys", "Holds \xf0\x9f\x94\x91 and \\ and 'quotes' and ?") == GH_OK);
+	out = open_memstream(&text, &len);
+	CHECK(role_list(db, out) == GH_OK);
+	fflush(out);
+	CHECK(text != NULL &&
+	      strstr(text, "keys Holds \xf0\x9f\x94\x91 and \\ and 'quotes' and ?\n") != NULL);
+	fclose(out);
+	free(text);
 }
 
 TEST(add_then_find_by_username_and_email)
@@ -235,17 +253,36 @@ TEST(list_prints_users_and_roles)
 int
 main(void)
 {
-	setup();
-	RUN(add_then_find_by_username_and_email);
-	RUN(unknown_user_not_found);
-	RUN(user_without_email_or_password);
-	RUN(duplicate_username_or_email_refused);
-	RUN(invalid_username_or_email_refused);
-	RUN(username_wins_over_another_users_email);
-	RUN(set_password_status_and_record_login);
-	RUN(roles_replaced_sorted_and_unknown_role_refused);
-	RUN(role_add_duplicate_or_invalid_refused);
-	RUN(list_prints_users_and_roles);
-	teardown();
+	struct test_backend *b;
+	int i;
+
+	for (i = 0; i < TEST_BACKENDS; i++) {
+		b = &test_backends[i];
+		if (!b->built) {
+			test_skip(b->name, "driver not built (configure found no client library)");
+			continue;
+		}
+		printf("# %s\n", b->name);
+		if (!test_backend_start(b) || !setup(b)) {
+			RUN(backend_set_up);
+			test_backend_stop(b);
+			continue;
+		}
+		RUN(backend_set_up);
+		RUN(add_then_find_by_username_and_email);
+		RUN(unknown_user_not_found);
+		RUN(user_without_email_or_password);
+		RUN(duplicate_username_or_email_refused);
+		RUN(invalid_username_or_email_refused);
+		RUN(username_wins_over_another_users_email);
+		RUN(set_password_status_and_record_login);
+		RUN(roles_replaced_sorted_and_unknown_role_refused);
+		RUN(role_add_duplicate_or_invalid_refused);
+		RUN(list_prints_users_and_roles);
+		RUN(utf8_names_and_emails_round_trip);
+		db_close(db);
+		db = NULL;
+		test_backend_stop(b);
+	}
 	return test_summary();
 }

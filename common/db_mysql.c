@@ -1,0 +1,832 @@
+/*
+ * db_mysql.c: the MariaDB/MySQL driver of the database layer (see db.h),
+ * over MariaDB Connector/C (Debian's default-libmysqlclient-dev).
+ *
+ * URLs: "mysql://user@host[:port]/db" over TCP, and
+ * "mysql://user@localhost/db?socket=/run/mysqld/mysqld.sock" over a Unix
+ * socket (as with the mysql client, host "localhost" means the socket; the
+ * default one when no socket is given).  User, database and socket may be
+ * percent-encoded.  The password comes from db_open's argument only: a URL
+ * carrying one is refused, and no URL is ever logged.
+ *
+ * Every statement is a server-side prepared statement (mysql_stmt_*).
+ * Parameters are kept in growable buffers owned by the statement and bound
+ * when it runs; an unbound one is NULL.  Results are stored on the client
+ * (mysql_stmt_store_result), so that other statements may run while one is
+ * being read, and every column is fetched as text into a growable buffer:
+ * a value longer than its buffer grows it and is fetched again.
+ *
+ * The session is set up for one SQL text shared with SQLite and
+ * PostgreSQL: utf8mb4, UTC, READ COMMITTED, a strict sql_mode with
+ * ANSI_QUOTES ("name" is an identifier), PIPES_AS_CONCAT (|| joins text) and
+ * NO_BACKSLASH_ESCAPES ('\' is an ordinary character, as in standard SQL).
+ * The connection flag CLIENT_FOUND_ROWS makes an UPDATE count the rows it
+ * matched, as the other drivers do, not only those it changed.
+ *
+ * Timeouts (db.h): connecting gives up after DB_CONNECT_TIMEOUT_S; a lock
+ * wait after the busy timeout (innodb_lock_wait_timeout, whole seconds, at
+ * least 1); a statement is stopped by the server after the busy timeout +
+ * DB_STATEMENT_EXTRA_MS (max_statement_time: MariaDB only, skipped where the
+ * server does not know it), and the client stops waiting for an answer
+ * DB_CLIENT_GRACE_MS after that (MYSQL_OPT_READ_TIMEOUT/WRITE_TIMEOUT), so a
+ * hung server cannot hang a worker.  Automatic reconnection is off: a lost
+ * connection (server gone, connection killed, timeout) is reported through
+ * gone() and db.c reopens it.  A failure is logged here, once, with the
+ * statement's SQL text, never its values; a duplicate key is GH_EEXISTS and
+ * not logged.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <errmsg.h>
+#include <mysql.h>
+#include <mysqld_error.h>
+
+#include "db.h"
+#include "log.h"
+
+#define MY_COL_INITIAL 64 /* bytes of a column buffer before it grows */
+#define MY_SQL_MODE                                                                                \
+	"STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,"             \
+	"NO_ENGINE_SUBSTITUTION,ANSI_QUOTES,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES"
+
+struct my_conn {
+	MYSQL *mysql;
+	bool gone; /* the connection is unusable */
+	int64_t changes;
+	int64_t insert_id;
+	char errmsg[512];
+};
+
+struct my_param {
+	char *buf; /* text, owned */
+	size_t cap;
+	unsigned long len;
+	long long i;
+};
+
+struct my_col {
+	char *buf; /* NUL-terminated text of the current row, owned */
+	size_t cap; /* bound as cap - 1 bytes, keeping room for the NUL */
+	unsigned long len;
+	my_bool is_null;
+	my_bool error;
+};
+
+struct my_stmt {
+	struct my_conn *c;
+	MYSQL_STMT *st;
+	char *sql; /* for logs */
+	unsigned int nparams, ncols;
+	MYSQL_BIND *pbind;
+	struct my_param *params;
+	MYSQL_BIND *cbind;
+	struct my_col *cols;
+	bool dml; /* INSERT, UPDATE, DELETE or REPLACE: counts changes */
+	bool executed;
+	bool stored; /* a result set is held on the client */
+	bool row; /* a row is fetched */
+};
+
+/* The parts of a mysql:// URL, each a heap string or NULL. */
+struct my_url {
+	char *user;
+	char *host;
+	char *db;
+	char *socket;
+	unsigned int port;
+};
+
+static pthread_once_t my_once = PTHREAD_ONCE_INIT;
+static int my_library_rc;
+
+/* mysql_library_init is not thread-safe: run it once, before any
+ * mysql_init (which would otherwise call it in whichever thread came). */
+static void
+my_library_init(void)
+{
+	my_library_rc = mysql_library_init(0, NULL, NULL);
+}
+
+/* my_is_gone tells whether error number no leaves the connection unusable. */
+static bool
+my_is_gone(unsigned int no)
+{
+	switch (no) {
+	case CR_SERVER_GONE_ERROR:
+	case CR_SERVER_LOST:
+	case CR_SERVER_LOST_EXTENDED:
+	case CR_CONNECTION_ERROR:
+	case CR_CONN_HOST_ERROR:
+	case CR_COMMANDS_OUT_OF_SYNC:
+	case ER_CONNECTION_KILLED:
+	case ER_SERVER_SHUTDOWN:
+	case ER_NORMAL_SHUTDOWN:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* my_fail maps error no (message msg) of what on sql (may be NULL) to an
+ * error, logging it unless it is a duplicate key. */
+static enum gh_err
+my_fail(struct my_conn *c, unsigned int no, const char *msg, const char *what, const char *sql)
+{
+	if (no == ER_DUP_ENTRY || no == ER_DUP_ENTRY_WITH_KEY_NAME)
+		return GH_EEXISTS;
+	if (my_is_gone(no))
+		c->gone = true;
+	snprintf(c->errmsg, sizeof(c->errmsg), "%s (%u)", msg, no);
+	log_msg(LOG_ERR, "mysql: %s%s%s%s: %s", what, sql ? " \"" : "", sql ? sql : "",
+	    sql ? "\"" : "", c->errmsg);
+	return no == CR_OUT_OF_MEMORY ? GH_ENOMEM : GH_EDB;
+}
+
+static enum gh_err
+my_conn_fail(struct my_conn *c, const char *what, const char *sql)
+{
+	return my_fail(c, mysql_errno(c->mysql), mysql_error(c->mysql), what, sql);
+}
+
+static enum gh_err
+my_stmt_fail(struct my_stmt *s, const char *what)
+{
+	return my_fail(s->c, mysql_stmt_errno(s->st), mysql_stmt_error(s->st), what, s->sql);
+}
+
+static void
+my_url_cleanup(struct my_url *u)
+{
+	free(u->user);
+	free(u->host);
+	free(u->db);
+	free(u->socket);
+	memset(u, 0, sizeof(*u));
+}
+
+static int
+my_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* my_decode returns a heap copy of s[0..n) with %XX decoded, NULL on a bad
+ * escape, a NUL byte or no memory (*nomem tells which). */
+static char *
+my_decode(const char *s, size_t n, bool *nomem)
+{
+	char *out, *p;
+	size_t i;
+	int hi, lo;
+
+	*nomem = false;
+	if ((out = malloc(n + 1)) == NULL) {
+		*nomem = true;
+		return NULL;
+	}
+	for (i = 0, p = out; i < n; i++) {
+		if (s[i] != '%') {
+			*p++ = s[i];
+			continue;
+		}
+		if (i + 2 >= n || (hi = my_hex(s[i + 1])) < 0 ||
+		    (lo = my_hex(s[i + 2])) < 0 || (hi == 0 && lo == 0)) {
+			free(out);
+			return NULL;
+		}
+		*p++ = (char)(hi * 16 + lo);
+		i += 2;
+	}
+	*p = '\0';
+	return out;
+}
+
+/* my_url_parse splits url; GH_ECONFIG (logged) when it is malformed. */
+static enum gh_err
+my_url_parse(const char *url, struct my_url *u)
+{
+	const char *p, *auth_end, *host, *host_end, *port, *path_end, *q, *next, *eq;
+	char **dst;
+	unsigned long v;
+	char *end;
+	bool nomem = false;
+
+	memset(u, 0, sizeof(*u));
+	if (strncmp(url, "mysql://", 8) != 0)
+		goto bad;
+	p = url + 8;
+	host_end = p + strcspn(p, "/?");
+	/* userinfo: everything up to the last '@' before the path. */
+	auth_end = NULL;
+	for (q = p; q < host_end; q++)
+		if (*q == '@')
+			auth_end = q;
+	host = p;
+	if (auth_end != NULL) {
+		if (memchr(p, ':', (size_t)(auth_end - p)) != NULL) {
+			log_msg(LOG_ERR, "mysql: the database URL must not hold a password: "
+			                 "set [database] password_file");
+			return GH_ECONFIG;
+		}
+		if (auth_end > p && (u->user = my_decode(p, (size_t)(auth_end - p), &nomem)) == NULL)
+			goto fail;
+		host = auth_end + 1;
+	}
+	/* host[:port], the host possibly "[v6]". */
+	port = NULL;
+	if (*host == '[') {
+		if ((q = memchr(host, ']', (size_t)(host_end - host))) == NULL)
+			goto bad;
+		if ((u->host = my_decode(host + 1, (size_t)(q - host - 1), &nomem)) == NULL)
+			goto fail;
+		if (q + 1 < host_end) {
+			if (q[1] != ':')
+				goto bad;
+			port = q + 2;
+		}
+	} else {
+		q = memchr(host, ':', (size_t)(host_end - host));
+		if (q != NULL)
+			port = q + 1;
+		else
+			q = host_end;
+		if (q > host && (u->host = my_decode(host, (size_t)(q - host), &nomem)) == NULL)
+			goto fail;
+	}
+	if (port != NULL) {
+		errno = 0;
+		v = strtoul(port, &end, 10);
+		if (port == host_end || end != host_end || errno != 0 || v == 0 || v > 65535 ||
+		    *port < '0' || *port > '9')
+			goto bad;
+		u->port = (unsigned int)v;
+	}
+	/* /database: required. */
+	if (*host_end != '/')
+		goto bad;
+	p = host_end + 1;
+	path_end = p + strcspn(p, "?");
+	if (path_end == p || memchr(p, '/', (size_t)(path_end - p)) != NULL)
+		goto bad;
+	if ((u->db = my_decode(p, (size_t)(path_end - p), &nomem)) == NULL)
+		goto fail;
+	/* ?socket=/path is the one option. */
+	for (p = *path_end == '?' ? path_end + 1 : path_end; *p != '\0'; p = next) {
+		q = p + strcspn(p, "&");
+		next = *q == '&' ? q + 1 : q;
+		if ((eq = memchr(p, '=', (size_t)(q - p))) == NULL)
+			goto bad;
+		if ((size_t)(eq - p) == 6 && strncmp(p, "socket", 6) == 0) {
+			dst = &u->socket;
+		} else {
+			log_msg(LOG_ERR, "mysql: unknown database URL option \"%.*s\" (only socket)",
+			    (int)(eq - p), p);
+			my_url_cleanup(u);
+			return GH_ECONFIG;
+		}
+		free(*dst);
+		if ((*dst = my_decode(eq + 1, (size_t)(q - eq - 1), &nomem)) == NULL)
+			goto fail;
+	}
+	return GH_OK;
+fail:
+	if (nomem) {
+		my_url_cleanup(u);
+		log_msg(LOG_ERR, "mysql: out of memory");
+		return GH_ENOMEM;
+	}
+bad:
+	my_url_cleanup(u);
+	log_msg(LOG_ERR, "mysql: malformed database URL (mysql://user@host:port/db or "
+	                 "mysql://user@localhost/db?socket=/path)");
+	return GH_ECONFIG;
+}
+
+/* my_query runs one statement without parameters or rows (session set-up). */
+static enum gh_err
+my_query(struct my_conn *c, const char *sql)
+{
+	if (mysql_real_query(c->mysql, sql, strlen(sql)) != 0)
+		return my_conn_fail(c, "query", sql);
+	return GH_OK;
+}
+
+static void
+my_close(void *conn)
+{
+	struct my_conn *c = conn;
+
+	if (c == NULL)
+		return;
+	if (c->mysql != NULL)
+		mysql_close(c->mysql);
+	free(c);
+}
+
+/* my_session sets up a new connection (see the top of this file). */
+static enum gh_err
+my_session(struct my_conn *c, int64_t busy_ms)
+{
+	char sql[256];
+	int64_t lock_s = (busy_ms + 999) / 1000, stmt_ms = busy_ms + DB_STATEMENT_EXTRA_MS;
+	enum gh_err e;
+	int r;
+
+	if (lock_s < 1)
+		lock_s = 1;
+	/* Only numbers computed here go into these texts. */
+	r = snprintf(sql, sizeof(sql),
+	    "SET SESSION sql_mode = '" MY_SQL_MODE "', time_zone = '+00:00', "
+	    "innodb_lock_wait_timeout = %lld",
+	    (long long)lock_s);
+	if (r < 0 || (size_t)r >= sizeof(sql)) {
+		log_msg(LOG_ERR, "mysql: session set-up too long");
+		return GH_EINVAL;
+	}
+	if ((e = my_query(c, sql)) != GH_OK ||
+	    (e = my_query(c, "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")) != GH_OK)
+		return e;
+	r = snprintf(sql, sizeof(sql), "SET SESSION max_statement_time = %lld.%03lld",
+	    (long long)(stmt_ms / 1000), (long long)(stmt_ms % 1000));
+	if (r < 0 || (size_t)r >= sizeof(sql))
+		return GH_EINVAL;
+	if (mysql_real_query(c->mysql, sql, strlen(sql)) != 0) {
+		/* MySQL has no max_statement_time: the read timeout still holds. */
+		if (mysql_errno(c->mysql) != ER_UNKNOWN_SYSTEM_VARIABLE)
+			return my_conn_fail(c, "query", sql);
+	}
+	return GH_OK;
+}
+
+static enum gh_err
+my_open(const char *url, const char *password, int64_t busy_ms, void **out)
+{
+	struct my_url u;
+	struct my_conn *c = NULL;
+	unsigned int connect_s = DB_CONNECT_TIMEOUT_S, rw_s, local_infile = 0;
+	int64_t rw_ms;
+	my_bool reconnect = 0;
+	enum gh_err e;
+
+	*out = NULL;
+	if (busy_ms < 0)
+		busy_ms = 0;
+	if (busy_ms > INT_MAX)
+		busy_ms = INT_MAX;
+	rw_ms = busy_ms + DB_STATEMENT_EXTRA_MS + DB_CLIENT_GRACE_MS;
+	rw_s = (unsigned int)((rw_ms + 999) / 1000);
+	if ((e = my_url_parse(url, &u)) != GH_OK)
+		return e;
+	pthread_once(&my_once, my_library_init);
+	if (my_library_rc != 0) {
+		log_msg(LOG_ERR, "mysql: cannot initialize the client library");
+		e = GH_EDB;
+		goto out;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->mysql = mysql_init(NULL)) == NULL) {
+		log_msg(LOG_ERR, "mysql: out of memory");
+		e = GH_ENOMEM;
+		goto out;
+	}
+	if (mysql_options(c->mysql, MYSQL_OPT_CONNECT_TIMEOUT, &connect_s) != 0 ||
+	    mysql_options(c->mysql, MYSQL_OPT_READ_TIMEOUT, &rw_s) != 0 ||
+	    mysql_options(c->mysql, MYSQL_OPT_WRITE_TIMEOUT, &rw_s) != 0 ||
+	    mysql_options(c->mysql, MYSQL_OPT_RECONNECT, &reconnect) != 0 ||
+	    mysql_options(c->mysql, MYSQL_OPT_LOCAL_INFILE, &local_infile) != 0 ||
+	    mysql_options(c->mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4") != 0) {
+		log_msg(LOG_ERR, "mysql: cannot set connection options");
+		e = GH_EDB;
+		goto out;
+	}
+	if (mysql_real_connect(c->mysql, u.host, u.user, password, u.db, u.port, u.socket,
+	        CLIENT_FOUND_ROWS) == NULL) {
+		log_msg(LOG_ERR, "mysql: cannot connect to database \"%s\": %s (%u)", u.db,
+		    mysql_error(c->mysql), mysql_errno(c->mysql));
+		e = GH_EDB;
+		goto out;
+	}
+	if ((e = my_session(c, busy_ms)) != GH_OK)
+		goto out;
+	*out = c;
+	c = NULL;
+out:
+	my_close(c);
+	my_url_cleanup(&u);
+	return e;
+}
+
+static enum gh_err
+my_exec(void *conn, const char *sql)
+{
+	struct my_conn *c = conn;
+	MYSQL_RES *res;
+	enum gh_err e = GH_OK;
+	int status;
+
+	/* Several statements per query only here, never for prepared ones. */
+	if (mysql_set_server_option(c->mysql, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0)
+		return my_conn_fail(c, "exec", NULL);
+	status = mysql_real_query(c->mysql, sql, strlen(sql));
+	for (;;) {
+		if (status != 0) {
+			/* A script ending in a comment leaves an empty last query. */
+			if (mysql_errno(c->mysql) != ER_EMPTY_QUERY)
+				e = my_conn_fail(c, "exec", NULL);
+			break;
+		}
+		if ((res = mysql_store_result(c->mysql)) != NULL) {
+			mysql_free_result(res);
+		} else if (mysql_field_count(c->mysql) == 0) {
+			c->changes = (int64_t)mysql_affected_rows(c->mysql);
+			if (mysql_insert_id(c->mysql) != 0)
+				c->insert_id = (int64_t)mysql_insert_id(c->mysql);
+		} else {
+			e = my_conn_fail(c, "exec", NULL);
+			break;
+		}
+		if ((status = mysql_next_result(c->mysql)) == -1)
+			break;
+	}
+	if (!c->gone && mysql_set_server_option(c->mysql, MYSQL_OPTION_MULTI_STATEMENTS_OFF) != 0 &&
+	    e == GH_OK)
+		e = my_conn_fail(c, "exec", NULL);
+	return e;
+}
+
+static void
+my_finalize(void *stmt)
+{
+	struct my_stmt *s = stmt;
+	unsigned int i;
+
+	if (s == NULL)
+		return;
+	if (s->st != NULL)
+		mysql_stmt_close(s->st);
+	for (i = 0; s->params != NULL && i < s->nparams; i++)
+		free(s->params[i].buf);
+	for (i = 0; s->cols != NULL && i < s->ncols; i++)
+		free(s->cols[i].buf);
+	free(s->params);
+	free(s->pbind);
+	free(s->cols);
+	free(s->cbind);
+	free(s->sql);
+	free(s);
+}
+
+/* my_bind_col points column i's result binding at its buffer. */
+static void
+my_bind_col(struct my_stmt *s, unsigned int i)
+{
+	MYSQL_BIND *b = &s->cbind[i];
+
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_STRING;
+	b->buffer = s->cols[i].buf;
+	b->buffer_length = s->cols[i].cap - 1;
+	b->length = &s->cols[i].len;
+	b->is_null = &s->cols[i].is_null;
+	b->error = &s->cols[i].error;
+}
+
+/* my_is_dml tells whether sql starts with a word whose affected-row count
+ * db_changes reports (as SQLite's changes() counts only those). */
+static bool
+my_is_dml(const char *sql)
+{
+	static const char *const words[] = {"INSERT", "UPDATE", "DELETE", "REPLACE"};
+	size_t i, n;
+
+	sql += strspn(sql, " \t\r\n(");
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		n = strlen(words[i]);
+		if (strncasecmp(sql, words[i], n) == 0 &&
+		    (sql[n] == ' ' || sql[n] == '\t' || sql[n] == '\r' || sql[n] == '\n'))
+			return true;
+	}
+	return false;
+}
+
+static enum gh_err
+my_prepare(void *conn, const char *sql, void **out)
+{
+	struct my_conn *c = conn;
+	struct my_stmt *s;
+	unsigned int i;
+	enum gh_err e;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL || (s->sql = strdup(sql)) == NULL ||
+	    (s->st = mysql_stmt_init(c->mysql)) == NULL) {
+		e = GH_ENOMEM;
+		goto nomem;
+	}
+	s->c = c;
+	if (mysql_stmt_prepare(s->st, sql, strlen(sql)) != 0) {
+		e = my_stmt_fail(s, "prepare");
+		goto fail;
+	}
+	s->dml = my_is_dml(sql);
+	s->nparams = mysql_stmt_param_count(s->st);
+	s->ncols = mysql_stmt_field_count(s->st);
+	if (s->nparams > 0 && ((s->pbind = calloc(s->nparams, sizeof(*s->pbind))) == NULL ||
+	                          (s->params = calloc(s->nparams, sizeof(*s->params))) == NULL)) {
+		e = GH_ENOMEM;
+		goto nomem;
+	}
+	for (i = 0; i < s->nparams; i++)
+		s->pbind[i].buffer_type = MYSQL_TYPE_NULL;
+	if (s->ncols > 0) {
+		if ((s->cbind = calloc(s->ncols, sizeof(*s->cbind))) == NULL ||
+		    (s->cols = calloc(s->ncols, sizeof(*s->cols))) == NULL) {
+			e = GH_ENOMEM;
+			goto nomem;
+		}
+		for (i = 0; i < s->ncols; i++) {
+			if ((s->cols[i].buf = malloc(MY_COL_INITIAL)) == NULL) {
+				e = GH_ENOMEM;
+				goto nomem;
+			}
+			s->cols[i].cap = MY_COL_INITIAL;
+			my_bind_col(s, i);
+		}
+		if (mysql_stmt_bind_result(s->st, s->cbind) != 0) {
+			e = my_stmt_fail(s, "prepare");
+			goto fail;
+		}
+	}
+	*out = s;
+	return GH_OK;
+nomem:
+	log_msg(LOG_ERR, "mysql: out of memory");
+fail:
+	my_finalize(s);
+	return e;
+}
+
+/* my_param returns parameter idx (from 1), or NULL (logged) when out of
+ * range. */
+static struct my_param *
+my_param(struct my_stmt *s, int idx)
+{
+	if (idx < 1 || (unsigned int)idx > s->nparams) {
+		log_msg(LOG_ERR, "mysql: bind \"%s\": no parameter %d", s->sql, idx);
+		return NULL;
+	}
+	return &s->params[idx - 1];
+}
+
+static enum gh_err
+my_bind_text(void *stmt, int idx, const char *str)
+{
+	struct my_stmt *s = stmt;
+	struct my_param *p;
+	MYSQL_BIND *b;
+	size_t n = strlen(str), cap;
+	char *nb;
+
+	if ((p = my_param(s, idx)) == NULL)
+		return GH_EINVAL;
+	if (n > ULONG_MAX - 1 || n >= SIZE_MAX / 2) {
+		log_msg(LOG_ERR, "mysql: bind \"%s\": value too long", s->sql);
+		return GH_ETOOBIG;
+	}
+	if (n + 1 > p->cap) {
+		for (cap = p->cap ? p->cap : 32; cap < n + 1; cap *= 2)
+			;
+		if ((nb = realloc(p->buf, cap)) == NULL) {
+			log_msg(LOG_ERR, "mysql: out of memory");
+			return GH_ENOMEM;
+		}
+		p->buf = nb;
+		p->cap = cap;
+	}
+	memcpy(p->buf, str, n + 1);
+	p->len = (unsigned long)n;
+	b = &s->pbind[idx - 1];
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_STRING;
+	b->buffer = p->buf;
+	b->buffer_length = p->len;
+	b->length = &p->len;
+	return GH_OK;
+}
+
+static enum gh_err
+my_bind_int64(void *stmt, int idx, int64_t v)
+{
+	struct my_stmt *s = stmt;
+	struct my_param *p;
+	MYSQL_BIND *b;
+
+	if ((p = my_param(s, idx)) == NULL)
+		return GH_EINVAL;
+	p->i = (long long)v;
+	b = &s->pbind[idx - 1];
+	memset(b, 0, sizeof(*b));
+	b->buffer_type = MYSQL_TYPE_LONGLONG;
+	b->buffer = &p->i;
+	return GH_OK;
+}
+
+static enum gh_err
+my_bind_null(void *stmt, int idx)
+{
+	struct my_stmt *s = stmt;
+
+	if (my_param(s, idx) == NULL)
+		return GH_EINVAL;
+	memset(&s->pbind[idx - 1], 0, sizeof(s->pbind[idx - 1]));
+	s->pbind[idx - 1].buffer_type = MYSQL_TYPE_NULL;
+	return GH_OK;
+}
+
+/* my_refetch grows the buffers of the current row's truncated columns and
+ * fetches those columns again. */
+static enum gh_err
+my_refetch(struct my_stmt *s)
+{
+	struct my_col *col;
+	unsigned int i;
+	size_t cap;
+	char *nb;
+
+	for (i = 0; i < s->ncols; i++) {
+		col = &s->cols[i];
+		if (col->is_null || col->len < col->cap)
+			continue;
+		if (col->len >= SIZE_MAX / 2) {
+			log_msg(LOG_ERR, "mysql: step \"%s\": column %u too long", s->sql, i);
+			return GH_ETOOBIG;
+		}
+		for (cap = col->cap; cap < (size_t)col->len + 1; cap *= 2)
+			;
+		if ((nb = realloc(col->buf, cap)) == NULL) {
+			log_msg(LOG_ERR, "mysql: out of memory");
+			return GH_ENOMEM;
+		}
+		col->buf = nb;
+		col->cap = cap;
+		my_bind_col(s, i);
+		if (mysql_stmt_fetch_column(s->st, &s->cbind[i], i, 0) != 0)
+			return my_stmt_fail(s, "fetch");
+	}
+	/* Later rows are fetched into the grown buffers. */
+	if (mysql_stmt_bind_result(s->st, s->cbind) != 0)
+		return my_stmt_fail(s, "fetch");
+	return GH_OK;
+}
+
+static enum gh_err
+my_step(void *stmt, bool *row)
+{
+	struct my_stmt *s = stmt;
+	unsigned int i;
+	my_ulonglong id;
+	enum gh_err e;
+	int rc;
+
+	*row = false;
+	s->row = false;
+	if (!s->executed) {
+		if (s->c->gone)
+			return GH_EDB; /* logged when it was lost */
+		if (s->nparams > 0 && mysql_stmt_bind_param(s->st, s->pbind) != 0)
+			return my_stmt_fail(s, "bind");
+		if (mysql_stmt_execute(s->st) != 0)
+			return my_stmt_fail(s, "step");
+		s->executed = true;
+		if (s->ncols == 0) {
+			if (s->dml)
+				s->c->changes = (int64_t)mysql_stmt_affected_rows(s->st);
+			if ((id = mysql_stmt_insert_id(s->st)) != 0)
+				s->c->insert_id = (int64_t)id;
+			return GH_OK;
+		}
+		if (mysql_stmt_store_result(s->st) != 0)
+			return my_stmt_fail(s, "step");
+		s->stored = true;
+	}
+	if (!s->stored)
+		return GH_OK;
+	rc = mysql_stmt_fetch(s->st);
+	if (rc == MYSQL_NO_DATA)
+		return GH_OK;
+	if (rc == 1)
+		return my_stmt_fail(s, "fetch");
+	if (rc == MYSQL_DATA_TRUNCATED && (e = my_refetch(s)) != GH_OK)
+		return e;
+	for (i = 0; i < s->ncols; i++)
+		if (!s->cols[i].is_null)
+			s->cols[i].buf[s->cols[i].len] = '\0';
+	s->row = true;
+	*row = true;
+	return GH_OK;
+}
+
+static const char *
+my_column_text(void *stmt, int col)
+{
+	struct my_stmt *s = stmt;
+
+	if (!s->row || col < 0 || (unsigned int)col >= s->ncols || s->cols[col].is_null)
+		return NULL;
+	return s->cols[col].buf;
+}
+
+static int64_t
+my_column_int64(void *stmt, int col)
+{
+	const char *t = my_column_text(stmt, col);
+
+	return t != NULL ? (int64_t)strtoll(t, NULL, 10) : 0;
+}
+
+static bool
+my_column_is_null(void *stmt, int col)
+{
+	return my_column_text(stmt, col) == NULL;
+}
+
+static int
+my_column_count(void *stmt)
+{
+	return (int)((struct my_stmt *)stmt)->ncols;
+}
+
+static void
+my_reset(void *stmt)
+{
+	struct my_stmt *s = stmt;
+	unsigned int i;
+
+	if (s->stored)
+		(void)mysql_stmt_free_result(s->st);
+	s->executed = false;
+	s->stored = false;
+	s->row = false;
+	for (i = 0; i < s->nparams; i++) {
+		memset(&s->pbind[i], 0, sizeof(s->pbind[i]));
+		s->pbind[i].buffer_type = MYSQL_TYPE_NULL;
+	}
+}
+
+static int64_t
+my_changes(void *conn)
+{
+	return ((struct my_conn *)conn)->changes;
+}
+
+static int64_t
+my_last_insert_id(void *conn)
+{
+	return ((struct my_conn *)conn)->insert_id;
+}
+
+static const char *
+my_errmsg(void *conn)
+{
+	return ((struct my_conn *)conn)->errmsg;
+}
+
+static bool
+my_gone(void *conn)
+{
+	return ((struct my_conn *)conn)->gone;
+}
+
+const struct db_driver db_mysql_driver = {
+    .scheme = "mysql",
+    .dialect = "mysql",
+    .open = my_open,
+    .close = my_close,
+    .exec = my_exec,
+    .prepare = my_prepare,
+    .finalize = my_finalize,
+    .bind_text = my_bind_text,
+    .bind_int64 = my_bind_int64,
+    .bind_null = my_bind_null,
+    .step = my_step,
+    .column_text = my_column_text,
+    .column_int64 = my_column_int64,
+    .column_is_null = my_column_is_null,
+    .column_count = my_column_count,
+    .reset = my_reset,
+    .changes = my_changes,
+    .last_insert_id = my_last_insert_id,
+    .errmsg = my_errmsg,
+    .gone = my_gone,
+};

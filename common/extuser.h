@@ -1,0 +1,50 @@
+/*
+ * extuser.h: users kept in another application's table ([users] source =
+ * external).
+ *
+ * The operator's lookup query ([users] lookup_query) returns, in this order:
+ * the external user id, the username, the e-mail (may be NULL), the password
+ * hash, and an "active" flag (1/0, true/false, t/f, y/n).  Every "?" of the
+ * query is bound to the login name the user typed.  The external table is
+ * only ever read, except by the optional [users] update_last_login query.
+ * A successful login keeps a local "shadow" row in users (external_id set,
+ * no password hash), so that sessions, roles and the audit trail work as for
+ * local users.
+ */
+#ifndef GH_EXTUSER_H
+#define GH_EXTUSER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "db.h"
+#include "err.h"
+
+struct config;
+
+#define EXTUSER_COLUMNS 5
+
+struct extuser {
+	char *id;       /* the external user id, as text */
+	char *username;
+	char *email;    /* NULL when none */
+	char *password_hash;
+	bool active;
+};
+
+void extuser_cleanup(struct extuser *u); /* wipes the hash; harmless twice */
+/* extuser_find runs the lookup query for login on db.  GH_ENOTFOUND when no
+ * row comes back; GH_EINVAL when the row does not have EXTUSER_COLUMNS
+ * columns or its id, username or hash is NULL (logged: the query is wrong). */
+enum gh_err extuser_find(struct db *db, const struct config *cfg, const char *login,
+    struct extuser *out);
+/* extuser_shadow creates or updates the local row for u and returns its id.
+ * GH_EEXISTS when a local user (not from this store) has the same name. */
+enum gh_err extuser_shadow(struct db *local, const struct extuser *u, int64_t *id);
+/* extuser_record_login runs [users] update_last_login, when configured. */
+enum gh_err extuser_record_login(struct db *db, const struct config *cfg, const struct extuser *u);
+/* extuser_probe runs the lookup with a name no user has and reports in plain
+ * words on out whether the query and its columns work; GH_OK when they do. */
+enum gh_err extuser_probe(struct db *db, const struct config *cfg, FILE *out);
+
+#endif

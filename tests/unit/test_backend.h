@@ -1,0 +1,200 @@
+/*
+ * test_backend.h: the databases a unit test suite runs on.
+ *
+ * A suite that touches the database runs once per backend: SQLite on a
+ * file in a temporary folder, then MariaDB and PostgreSQL as throwaway
+ * servers that tests/dbserver.sh starts in a temporary folder (own data
+ * directory, a free loopback port and a Unix socket, its own account with a
+ * password) and that are stopped and removed when the suite is done.  A
+ * backend whose driver was not built (configure found no client library)
+ * is skipped with a "skip - ..." line; a server that does not start is a
+ * failure, never a skip.
+ */
+#ifndef GH_TEST_BACKEND_H
+#define GH_TEST_BACKEND_H
+
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "test.h"
+
+#define TEST_BACKENDS 3
+
+struct test_backend {
+	const char *name; /* "sqlite", "mariadb", "postgresql" (dbserver.sh's names) */
+	const char *dialect; /* what db_dialect() says */
+	bool built; /* the driver is compiled in */
+	char tmp[PATH_MAX]; /* the temporary folder */
+	char url[PATH_MAX + 64]; /* over TCP for the servers */
+	char socket_url[PATH_MAX + 128]; /* over the Unix socket (servers) */
+	char password[128]; /* "" for SQLite */
+	bool server; /* a server runs in tmp/db */
+};
+
+static struct test_backend test_backends[TEST_BACKENDS] = {
+    {.name = "sqlite", .dialect = "sqlite", .built = true},
+    {.name = "mariadb",
+        .dialect = "mysql",
+#ifdef HAVE_MYSQL
+        .built = true
+#endif
+    },
+    {.name = "postgresql",
+        .dialect = "postgresql",
+#ifdef HAVE_PGSQL
+        .built = true
+#endif
+    },
+};
+
+/* test_chomp cuts s at its first newline. */
+static inline void
+test_chomp(char *s)
+{
+	s[strcspn(s, "\r\n")] = '\0';
+}
+
+/* test_backend_start makes b's temporary folder and, for a server, starts
+ * it; false (said on stderr) when that fails. */
+static inline bool
+test_backend_start(struct test_backend *b)
+{
+	char cmd[2 * PATH_MAX + 128], path[PATH_MAX + 32];
+	FILE *f;
+	bool ok;
+
+	b->server = false;
+	b->password[0] = '\0';
+	snprintf(b->tmp, sizeof(b->tmp), "/tmp/gh-test-%s-XXXXXX", b->name);
+	if (mkdtemp(b->tmp) == NULL) {
+		perror("mkdtemp");
+		return false;
+	}
+	if (strcmp(b->name, "sqlite") == 0) {
+		snprintf(b->url, sizeof(b->url), "sqlite://%s/gh.db", b->tmp);
+		return true;
+	}
+	/* The server runs as its own user when the tests run as root: that
+	 * user must reach tmp/db. */
+	if (chmod(b->tmp, 0755) != 0) {
+		perror(b->tmp);
+		return false;
+	}
+	snprintf(cmd, sizeof(cmd), "'%s/tests/dbserver.sh' start %s '%s/db'", test_srcdir(),
+	    b->name, b->tmp);
+	if ((f = popen(cmd, "r")) == NULL) {
+		perror("popen");
+		return false;
+	}
+	ok = fgets(b->url, sizeof(b->url), f) != NULL &&
+	     fgets(b->socket_url, sizeof(b->socket_url), f) != NULL;
+	if (pclose(f) != 0 || !ok) {
+		fprintf(stderr, "%s: could not start the %s server\n", cmd, b->name);
+		return false;
+	}
+	b->server = true;
+	test_chomp(b->url);
+	test_chomp(b->socket_url);
+	snprintf(path, sizeof(path), "%s/db/password", b->tmp);
+	if ((f = fopen(path, "r")) == NULL || fgets(b->password, sizeof(b->password), f) == NULL) {
+		perror(path);
+		if (f != NULL)
+			fclose(f);
+		return false;
+	}
+	fclose(f);
+	test_chomp(b->password);
+	return true;
+}
+
+/* test_backend_stop stops b's server and removes its temporary folder. */
+static inline void
+test_backend_stop(struct test_backend *b)
+{
+	char cmd[2 * PATH_MAX + 128];
+
+	if (b->server) {
+		snprintf(cmd, sizeof(cmd), "'%s/tests/dbserver.sh' stop %s '%s/db'", test_srcdir(),
+		    b->name, b->tmp);
+		if (system(cmd) != 0)
+			fprintf(stderr, "%s failed\n", cmd);
+		b->server = false;
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", b->tmp);
+	if (b->tmp[0] != '\0' && system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", b->tmp);
+}
+
+/* test_backend_open opens a new connection to b's database (NULL, said on
+ * stderr, when it fails). */
+static inline struct db *
+test_backend_open(const struct test_backend *b, int64_t busy_ms)
+{
+	struct db *db = NULL;
+
+	if (db_open(b->url, b->password[0] != '\0' ? b->password : NULL, busy_ms, &db) != GH_OK)
+		fprintf(stderr, "cannot open the %s database\n", b->name);
+	return db;
+}
+
+/* test_backend_reset empties b's database, as new; false when it fails. */
+static inline bool
+test_backend_reset(const struct test_backend *b)
+{
+	char path[PATH_MAX + 32];
+	struct db *db;
+	enum gh_err e;
+
+	if (strcmp(b->name, "sqlite") == 0) {
+		snprintf(path, sizeof(path), "%s/gh.db", b->tmp);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/gh.db-wal", b->tmp);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/gh.db-shm", b->tmp);
+		unlink(path);
+		return true;
+	}
+	if ((db = test_backend_open(b, 1000)) == NULL)
+		return false;
+	if (strcmp(b->name, "mariadb") == 0)
+		e = db_exec(db, "DROP DATABASE gatehouse; CREATE DATABASE gatehouse "
+		                "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+	else
+		e = db_exec(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+	db_close(db);
+	return e == GH_OK;
+}
+
+/* test_table_exists tells whether the current database has table name. */
+static inline bool
+test_table_exists(struct db *db, const char *name)
+{
+	struct db_stmt *st;
+	const char *d = db_dialect(db), *sql;
+	bool row = false;
+	int64_t n = 0;
+
+	if (strcmp(d, "sqlite") == 0)
+		sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?";
+	else if (strcmp(d, "mysql") == 0)
+		sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+		      "DATABASE() AND table_name = ?";
+	else
+		sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+		      "current_schema() AND table_name = ?";
+	if (db_prepare(db, sql, &st) != GH_OK)
+		return false;
+	if (db_bind_text(st, 1, name) == GH_OK && db_step(st, &row) == GH_OK && row)
+		n = db_column_int64(st, 0);
+	db_done(st);
+	return n > 0;
+}
+
+#endif
