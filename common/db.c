@@ -16,7 +16,9 @@
  * the cache entries kept with no statement (st->stmt NULL), so that a
  * struct db_stmt a caller still holds stays valid memory; each is prepared
  * again on its next db_prepare.  The URL and password are kept for that and
- * wiped by db_close.  On SQLite none of this runs: db->lost is never set.
+ * wiped by db_close.  A connection unused for DB_IDLE_CHECK_MS is pinged
+ * first.  On SQLite none of this runs: db->lost is never set and the driver
+ * has no ping.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,6 +51,7 @@ struct db {
 	bool lost; /* reconnect before the next statement */
 	bool in_tx; /* between db_begin and db_commit/db_rollback */
 	int64_t next_try_ms; /* monotonic time of the earliest reconnect */
+	int64_t used_ms; /* monotonic time of the last db_prepare or db_exec */
 };
 
 static const struct db_driver *const db_drivers[] = {
@@ -145,6 +148,7 @@ db_open(const char *url, const char *password, int64_t busy_timeout_ms, struct d
 		goto nomem;
 	if ((e = drv->open(url, password, busy_timeout_ms, &db->conn)) != GH_OK)
 		goto fail;
+	db->used_ms = db_now_ms();
 	*out = db;
 	return GH_OK;
 nomem:
@@ -234,6 +238,21 @@ db_reconnect(struct db *db)
 	return GH_OK;
 }
 
+/* db_check_idle pings a connection unused for DB_IDLE_CHECK_MS (never inside
+ * a transaction), marking it lost when the server dropped it meanwhile. */
+static void
+db_check_idle(struct db *db)
+{
+	int64_t now = db_now_ms();
+
+	if (!db->lost && !db->in_tx && now - db->used_ms >= DB_IDLE_CHECK_MS &&
+	    db->drv->ping(db->conn) != GH_OK) {
+		db->lost = true;
+		log_msg(LOG_WARNING, "database: connection lost while idle; reconnecting");
+	}
+	db->used_ms = now;
+}
+
 bool
 db_lost(const struct db *db)
 {
@@ -251,6 +270,8 @@ db_exec(struct db *db, const char *sql)
 {
 	enum gh_err e;
 
+	if (db->drv->ping != NULL)
+		db_check_idle(db);
 	if (db->lost && (e = db_reconnect(db)) != GH_OK)
 		return e;
 	return db_failed(db, db->drv->exec(db->conn, sql));
@@ -289,6 +310,8 @@ db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	enum gh_err e;
 
 	*out = NULL;
+	if (db->drv->ping != NULL)
+		db_check_idle(db);
 	if (db->lost && (e = db_reconnect(db)) != GH_OK)
 		return e;
 	for (i = h & mask; (st = db->slots[i]) != NULL; i = (i + 1) & mask) {

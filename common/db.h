@@ -15,8 +15,11 @@
  * with GH_EDB while the server stays away (the responders answer 503).  A
  * transaction that was open on the lost connection is gone with it: until
  * the caller calls db_rollback, nothing reconnects, so the rest of that
- * transaction can never run on its own on a new connection.  SQLite
- * connections are never lost.
+ * transaction can never run on its own on a new connection.  A connection
+ * left unused for DB_IDLE_CHECK_MS is pinged by the next db_prepare or
+ * db_exec and reopened at once when the server dropped it meanwhile (a
+ * restart, MySQL's wait_timeout), so that a quiet worker's next request does
+ * not fail.  SQLite connections are never lost.
  */
 #ifndef GH_DB_H
 #define GH_DB_H
@@ -29,16 +32,18 @@
 struct db;
 struct db_stmt;
 
-#define DB_STATEMENT_EXTRA_MS 10000 /* server-side statement timeout past the busy timeout */
-#define DB_CLIENT_GRACE_MS 5000     /* client-side wait past the statement timeout */
-#define DB_CONNECT_TIMEOUT_S 5      /* connecting to a server database */
+/* Server databases only (see db_open and above). */
+#define DB_STATEMENT_EXTRA_MS 10000 /* server's statement timeout past the busy timeout */
+#define DB_CLIENT_GRACE_MS 5000 /* client's wait for an answer past that */
+#define DB_CONNECT_TIMEOUT_S 5 /* connecting */
 #define DB_RECONNECT_INTERVAL_MS 1000 /* at most one reconnect attempt per interval */
+#define DB_IDLE_CHECK_MS 10000 /* a connection unused this long is pinged before use */
 
 /* db_open connects to url: "sqlite:///abs/path.db" or "sqlite:relative.db";
  * "mysql://user@host[:port]/db" or "mysql://user@localhost/db?socket=/path"
  * (when built with MariaDB); "postgresql://..." (or "postgres://") as libpq
- * takes it (when built with PostgreSQL).  password is for server databases (may be NULL; it is
- * kept, for reconnecting, until db_close wipes it).  busy_timeout_ms bounds
+ * takes it (when built with PostgreSQL).  password is for server databases
+ * (may be NULL; it is kept, for reconnecting, until db_close wipes it).  busy_timeout_ms bounds
  * the time a statement waits for a lock; on server databases a statement is
  * also cancelled by the server after busy_timeout_ms + DB_STATEMENT_EXTRA_MS
  * and given up by the client DB_CLIENT_GRACE_MS after that, and connecting
@@ -107,6 +112,8 @@ bool db_lost(const struct db *db);
  * after a failure: true when the connection is unusable (the server went
  * away, killed it or did not answer in time); the generic layer then closes
  * it and opens a new one with the same url, password and busy timeout.
+ * ping (NULL where gone is) asks the server whether the connection still
+ * works, quietly, within the statement timeout: GH_OK or GH_EDB.
  */
 struct db_driver {
 	const char *scheme; /* URL scheme, e.g. "sqlite" */
@@ -130,6 +137,7 @@ struct db_driver {
 	int64_t (*last_insert_id)(void *conn);
 	const char *(*errmsg)(void *conn);
 	bool (*gone)(void *conn);
+	enum gh_err (*ping)(void *conn);
 };
 
 extern const struct db_driver db_sqlite_driver;

@@ -31,9 +31,9 @@
  * DB_CLIENT_GRACE_MS after that (MYSQL_OPT_READ_TIMEOUT/WRITE_TIMEOUT), so a
  * hung server cannot hang a worker.  Automatic reconnection is off: a lost
  * connection (server gone, connection killed, timeout) is reported through
- * gone() and db.c reopens it.  A failure is logged here, once, with the
- * statement's SQL text, never its values; a duplicate key is GH_EEXISTS and
- * not logged.
+ * gone() and db.c reopens it; ping() is mysql_ping, which then only asks.
+ * A failure is logged here, once, with the statement's SQL text, never its
+ * values; a duplicate key is GH_EEXISTS and not logged.
  */
 #include <errno.h>
 #include <limits.h>
@@ -52,7 +52,7 @@
 
 #define MY_COL_INITIAL 64 /* bytes of a column buffer before it grows */
 #define MY_SQL_MODE                                                                                \
-	"STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,"             \
+	"STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,"               \
 	"NO_ENGINE_SUBSTITUTION,ANSI_QUOTES,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES"
 
 struct my_conn {
@@ -126,10 +126,8 @@ my_is_gone(unsigned int no)
 	case CR_COMMANDS_OUT_OF_SYNC:
 	case ER_CONNECTION_KILLED:
 	case ER_SERVER_SHUTDOWN:
-	case ER_NORMAL_SHUTDOWN:
-		return true;
-	default:
-		return false;
+	case ER_NORMAL_SHUTDOWN: return true;
+	default: return false;
 	}
 }
 
@@ -201,8 +199,8 @@ my_decode(const char *s, size_t n, bool *nomem)
 			*p++ = s[i];
 			continue;
 		}
-		if (i + 2 >= n || (hi = my_hex(s[i + 1])) < 0 ||
-		    (lo = my_hex(s[i + 2])) < 0 || (hi == 0 && lo == 0)) {
+		if (i + 2 >= n || (hi = my_hex(s[i + 1])) < 0 || (lo = my_hex(s[i + 2])) < 0 ||
+		    (hi == 0 && lo == 0)) {
 			free(out);
 			return NULL;
 		}
@@ -240,7 +238,8 @@ my_url_parse(const char *url, struct my_url *u)
 			                 "set [database] password_file");
 			return GH_ECONFIG;
 		}
-		if (auth_end > p && (u->user = my_decode(p, (size_t)(auth_end - p), &nomem)) == NULL)
+		if (auth_end > p &&
+		    (u->user = my_decode(p, (size_t)(auth_end - p), &nomem)) == NULL)
 			goto fail;
 		host = auth_end + 1;
 	}
@@ -291,7 +290,8 @@ my_url_parse(const char *url, struct my_url *u)
 		if ((size_t)(eq - p) == 6 && strncmp(p, "socket", 6) == 0) {
 			dst = &u->socket;
 		} else {
-			log_msg(LOG_ERR, "mysql: unknown database URL option \"%.*s\" (only socket)",
+			log_msg(LOG_ERR,
+			    "mysql: unknown database URL option \"%.*s\" (only socket)",
 			    (int)(eq - p), p);
 			my_url_cleanup(u);
 			return GH_ECONFIG;
@@ -808,6 +808,19 @@ my_gone(void *conn)
 	return ((struct my_conn *)conn)->gone;
 }
 
+static enum gh_err
+my_ping(void *conn)
+{
+	struct my_conn *c = conn;
+
+	/* Automatic reconnection is off: mysql_ping only asks. */
+	if (c->gone || mysql_ping(c->mysql) != 0) {
+		c->gone = true;
+		return GH_EDB;
+	}
+	return GH_OK;
+}
+
 const struct db_driver db_mysql_driver = {
     .scheme = "mysql",
     .dialect = "mysql",
@@ -829,4 +842,5 @@ const struct db_driver db_mysql_driver = {
     .last_insert_id = my_last_insert_id,
     .errmsg = my_errmsg,
     .gone = my_gone,
+    .ping = my_ping,
 };

@@ -24,7 +24,7 @@
  * lock_timeout = busy) plus DB_CLIENT_GRACE_MS.  A server that does not
  * answer by then, a broken connection (PQstatus CONNECTION_BAD) or an error
  * of SQLSTATE class 08 or 57P0x marks the connection gone, and db.c opens a
- * new one.  A failure is logged here, once, with the statement's SQL text
+ * new one; ping() sends an empty query.  A failure is logged here, once, with the statement's SQL text
  * and the server's primary message (never DETAIL, which may quote values);
  * a unique violation (23505) is GH_EEXISTS and not logged.  Notices are
  * logged at debug level only.
@@ -445,8 +445,9 @@ pg_prepare(void *conn, const char *sql, void **out)
 		    e == GH_ETOOBIG ? "too many parameters" : "unterminated quote or comment");
 		goto fail;
 	}
-	if (s->nparams > 0 && ((s->params = calloc((size_t)s->nparams, sizeof(*s->params))) == NULL ||
-	                          (s->values = calloc((size_t)s->nparams, sizeof(*s->values))) == NULL)) {
+	if (s->nparams > 0 &&
+	    ((s->params = calloc((size_t)s->nparams, sizeof(*s->params))) == NULL ||
+	        (s->values = calloc((size_t)s->nparams, sizeof(*s->values))) == NULL)) {
 		e = GH_ENOMEM;
 		goto nomem;
 	}
@@ -681,6 +682,22 @@ pg_errmsg(void *conn)
 	return ((struct pg_conn *)conn)->errmsg;
 }
 
+static enum gh_err
+pg_ping(void *conn)
+{
+	struct pg_conn *c = conn;
+	PGresult *res = NULL;
+	bool ok;
+
+	/* An empty query: the cheapest round trip. */
+	ok = !c->gone && PQsendQuery(c->pg, "") && pg_collect(c, &res, "ping", NULL) == GH_OK &&
+	     PQresultStatus(res) == PGRES_EMPTY_QUERY;
+	PQclear(res);
+	if (!ok)
+		c->gone = true;
+	return ok ? GH_OK : GH_EDB;
+}
+
 static bool
 pg_gone(void *conn)
 {
@@ -711,4 +728,5 @@ const struct db_driver db_pgsql_driver = {
     .last_insert_id = pg_last_insert_id,
     .errmsg = pg_errmsg,
     .gone = pg_gone,
+    .ping = pg_ping,
 };

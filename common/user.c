@@ -2,8 +2,9 @@
  * user.c: users and roles in the local tables (see user.h).
  *
  * A login name is looked up as a username (exactly) or an e-mail address
- * (ignoring ASCII case, through the column's NOCASE collation); when one
- * user's e-mail equals another's username, the username wins.  Roles are
+ * (ignoring case, through the column's collation: NOCASE on SQLite,
+ * utf8mb4_unicode_ci on MariaDB, gh_nocase on PostgreSQL; see sql/); when
+ * one user's e-mail equals another's username, the username wins.  Roles are
  * returned as one comma-separated, sorted list.  Uniqueness is left to the
  * database: a taken username, e-mail or role name comes back as GH_EEXISTS.
  * user_set_roles runs its own transaction: do not call it inside another.

@@ -9,14 +9,16 @@ exactly the configurations in deploy/:
   init`;
 - starts gatehouse-login, -logout and -check under spawn-fcgi on free
   loopback ports (`-n`, so each PID is the responder's own);
-- renders deploy/lighttpd.conf.in or deploy/apache.conf.in and runs that
-  web server in the foreground as a child, optionally with an HTTPS port;
+- renders deploy/lighttpd.conf.in, deploy/apache.conf.in or
+  deploy/nginx.conf.in and runs that web server in the foreground as a
+  child, optionally with an HTTPS port (under nginx, also fcgiwrap for the
+  demo site's CGI, on a Unix socket in the state folder);
 - waits until the site answers, and stops everything (SIGTERM, a wait, then
   SIGKILL) when the `with` block ends, also on an exception.  A start that
   fails raises StackError with the ends of the logs.
 
 Command line:
-    stack.py demo [--apache] [--port 8080] [--state DIR]
+    stack.py demo [--apache | --nginx] [--port 8080] [--state DIR]
     stack.py render TEMPLATE [--tls] NAME=VALUE...
 
 Only the Python standard library is used.
@@ -46,7 +48,7 @@ SITE_DIR = DEPLOY_DIR / "demo-site"
 # A relative GATEHOUSE_BUILD_DIR (e.g. build-asan) is one in the source tree.
 BUILD_DIR = SRC_DIR / os.environ.get("GATEHOUSE_BUILD_DIR", "build")
 
-SERVERS = ("lighttpd", "apache")
+SERVERS = ("lighttpd", "apache", "nginx")
 RESPONDERS = ("login", "logout", "check")
 
 # The demo site's policy, tried in order by gatehouse-check.  Under Apache
@@ -64,6 +66,12 @@ RULES = (
 TLS_MODULES = {
     "lighttpd": Path("/usr/lib/lighttpd/mod_openssl.so"),   # lighttpd-mod-openssl
     "apache": Path("/usr/lib/apache2/modules/mod_ssl.so"),  # apache2-bin
+    "nginx": Path("/usr/sbin/nginx"),                        # nginx-light: built in
+}
+
+# What the nginx configuration needs besides nginx itself (Debian packages).
+NGINX_NEEDS = {
+    Path("/usr/sbin/fcgiwrap"): "fcgiwrap",
 }
 
 START_TIMEOUT = 15.0  # seconds for the whole site to answer
@@ -249,6 +257,7 @@ class Stack:
         self.responders = {}  # name -> Popen (the responder itself)
         self.responder_exit = {}  # name -> exit status, filled by stop()
         self.web = None       # Popen of the web server
+        self.helpers = {}     # name -> Popen of what the web server needs (fcgiwrap)
         self.log_start = {}   # log path -> its size before this start
 
     # -- Configuration -----------------------------------------------------
@@ -279,6 +288,9 @@ class Stack:
     def _server_values(self):
         user, group = self._run_user()
         values = {
+            # nginx: the workers' user, set only when it starts as root.
+            "USER_DIRECTIVE": (f"user {user} {group};" if os.geteuid() == 0 else
+                               "# (not started as root: the workers run as its user)"),
             "PORT": self.port,
             "TLS_PORT": self.tls_port,
             "STATE_DIR": self.state_dir,
@@ -299,7 +311,8 @@ class Stack:
     @staticmethod
     def _run_user():
         """Apache refuses to run its workers as root: as root they run as
-        www-data (who must be able to read the site), else as ourselves."""
+        www-data (who must be able to read the site), else as ourselves.
+        nginx's workers and fcgiwrap run as the same user."""
         if os.geteuid() == 0:
             return "www-data", "www-data"
         return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
@@ -314,13 +327,18 @@ class Stack:
         os.chmod(self.state_dir, 0o711)
         os.chmod(self.run_dir, 0o755)
         os.chmod(self.log_dir, 0o755)
-        for name in ("lighttpd.pid", "apache.pid", "cgid.sock"):
+        for name in ("lighttpd.pid", "apache.pid", "cgid.sock", "nginx.pid",
+                     "fcgiwrap.sock"):
             (self.run_dir / name).unlink(missing_ok=True)
         self._write_secret()
         write_ini(self.config_path, self.settings)
-        if self.server == "apache" and os.geteuid() == 0:
+        if self.server in ("apache", "nginx") and os.geteuid() == 0:
             for path in (self.run_dir, self.site_dir, SRC_DIR / "static"):
                 _check_reachable_by_others(path)
+        if self.server == "nginx":
+            for path, package in NGINX_NEEDS.items():
+                if not path.exists():
+                    raise StackError(f"nginx needs {path} (Debian package {package})")
         if self.tls and not tls_supported(self.server):
             raise StackError(f"HTTPS under {self.server} needs {TLS_MODULES[self.server]}")
         template = (DEPLOY_DIR / f"{self.server}.conf.in").read_text()
@@ -364,9 +382,25 @@ class Stack:
                  prog, "--config", self.config_path],
                 f"gatehouse-{name}.log")
 
+    def _start_fcgiwrap(self):
+        """nginx runs no CGI itself: fcgiwrap does, on a Unix socket in
+        run/ that only the web server's workers may use (0660, their
+        user's); as root it runs as that user, as Apache's CGI does."""
+        cmd = ["spawn-fcgi", "-n", "-s", self.run_dir / "fcgiwrap.sock", "-M", "0660"]
+        if os.geteuid() == 0:
+            user, group = self._run_user()
+            cmd += ["-u", user, "-g", group, "-U", user, "-G", group]
+        cmd += ["--", shutil.which("fcgiwrap") or "/usr/sbin/fcgiwrap", "-c", "2"]
+        self.helpers["fcgiwrap"] = self._spawn(cmd, "fcgiwrap.log")
+
     def _start_web(self):
         if self.server == "lighttpd":
             cmd = ["lighttpd", "-D", "-f", self.server_config_path]
+        elif self.server == "nginx":
+            self._start_fcgiwrap()
+            nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+            cmd = [nginx, "-c", self.server_config_path, "-p", f"{self.state_dir}/",
+                   "-g", "daemon off;"]
         else:
             apache = shutil.which("apache2") or "/usr/sbin/apache2"
             cmd = [apache, "-f", self.server_config_path, "-DFOREGROUND"]
@@ -386,7 +420,7 @@ class Stack:
 
     def dead(self):
         """Names of the children that have exited."""
-        procs = dict(self.responders, web=self.web)
+        procs = dict(self.responders, **self.helpers, web=self.web)
         return [name for name, p in procs.items() if p is not None and p.poll() is not None]
 
     def _wait_ready(self):
@@ -427,6 +461,17 @@ class Stack:
         status = {}
         if self.web is not None:
             status["web"], = stop_processes([self.web])
+        # fcgiwrap's preforked children and CGI scripts are in its process
+        # group (see _child_setup) and would outlive it: the whole group gets
+        # SIGTERM while fcgiwrap is unreaped, so the group id is still its
+        # own.  It dies of that signal: its status is not reported.
+        for proc in self.helpers.values():
+            if proc.poll() is None:
+                try:
+                    os.killpg(proc.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        stop_processes(list(self.helpers.values()))
         names = list(self.responders)
         status.update(zip(names, stop_processes([self.responders[n] for n in names])))
         self.responder_exit.update((n, status[n]) for n in names)
@@ -514,7 +559,7 @@ def ensure_admin(site):
 def demo(args):
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
-    server = "apache" if args.apache else "lighttpd"
+    server = "apache" if args.apache else "nginx" if args.nginx else "lighttpd"
     try:
         with Stack(args.state, server=server, port=args.port) as site:
             created = ensure_admin(site)
@@ -561,7 +606,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     d = sub.add_parser("demo", help="run the demo site until Ctrl-C or SIGTERM")
-    d.add_argument("--apache", action="store_true", help="Apache instead of lighttpd")
+    which = d.add_mutually_exclusive_group()
+    which.add_argument("--apache", action="store_true", help="Apache instead of lighttpd")
+    which.add_argument("--nginx", action="store_true", help="nginx instead of lighttpd")
     d.add_argument("--port", type=int, default=8080)
     d.add_argument("--state", default=SRC_DIR / "state", type=Path,
                    help="state folder, kept across runs (default: state/)")
@@ -569,7 +616,13 @@ def main(argv=None):
     r.add_argument("template")
     r.add_argument("--tls", action="store_true", help="keep the @TLS@ lines")
     r.add_argument("values", nargs="*", metavar="NAME=VALUE")
-    args = parser.parse_args(argv)
+    # parse_known_args: with "render TEMPLATE --tls NAME=VALUE..." argparse
+    # has closed the list of values before --tls; the rest are values too.
+    args, rest = parser.parse_known_args(argv)
+    if rest:
+        if args.command != "render" or any(a.startswith("-") for a in rest):
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        args.values += rest
     return demo(args) if args.command == "demo" else render_command(args)
 
 

@@ -41,23 +41,31 @@ check_grant(const struct request *req, struct response *res, const struct sessio
 	}
 }
 
-/* No valid session: a browser goes to the login page, an API client gets 401. */
+/*
+ * No valid session: an API client gets 401 JSON; a browser goes to the login
+ * page with next.  In the RESPONDER role (nginx auth_request) the answer must
+ * stay a 401, so the login URL travels in X-Gatehouse-Login for the web
+ * server's error_page to redirect to (nginx cannot percent-encode next).
+ */
 static void
 check_unauthenticated(struct server_ctx *ctx, const struct request *req, struct response *res)
 {
-	if (request_wants_json(req) || req->role == REQUEST_RESPONDER) {
+	struct buf loc;
+
+	if (request_wants_json(req)) {
 		response_json(res, 401, "{\"error\":\"unauthorized\"}");
 		return;
 	}
-	struct buf loc;
-
 	buf_init(&loc);
 	buf_puts(&loc, ctx->cfg->login_url);
 	buf_puts(&loc, strchr(ctx->cfg->login_url, '?') ? "&next=" : "?next=");
 	buf_put_urlenc(&loc, req->uri);
 	if (loc.err)
 		response_text(res, 500, "Internal server error\n");
-	else
+	else if (req->role == REQUEST_RESPONDER) {
+		response_text(res, 401, "Unauthorized\n");
+		response_header(res, "X-Gatehouse-Login", loc.data);
+	} else
 		response_redirect(res, 302, loc.data);
 	buf_cleanup(&loc);
 }

@@ -2,7 +2,7 @@
 # Quick start: installs what is missing, builds, and serves the demo site
 # behind Gatehouse on http://127.0.0.1:8080/ until Ctrl-C or SIGTERM.
 #
-#   scripts/demo.sh [--apache] [--port 8080]
+#   scripts/demo.sh [--apache | --nginx] [--port 8080]
 #
 # The state (database, secret, logs) is kept in state/ across runs.  On the
 # first run the user admin (role admin) is created with a random password,

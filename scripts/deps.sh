@@ -14,12 +14,13 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
+	clang libclang-rt-14-dev
 	libfcgi-dev spawn-fcgi
 	libsqlite3-dev sqlite3
 	default-libmysqlclient-dev libpq-dev mariadb-server postgresql
 	libcrypt-dev libargon2-dev libssl-dev libjansson-dev
-	lighttpd lighttpd-mod-openssl apache2
-	curl openssl python3
+	lighttpd lighttpd-mod-openssl apache2 nginx-light fcgiwrap
+	curl openssl python3 wrk
 	chromium
 	man-db groff-base
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Gatehouse integration tests: the real programs behind real web servers.
 
-Every test runs under lighttpd and under Apache (the same test body), each
+Every test runs under lighttpd, Apache and nginx (the same test body), each
 against a site started by deploy/stack.py in a temporary folder that is
 removed afterwards.  Prints one line per test, "ok - SERVER/NAME" or
 "not ok - SERVER/NAME" with the reason indented below it, and ends with
@@ -15,10 +15,11 @@ Stack.responder_problems).  Against a sanitizer build
 (GATEHOUSE_BUILD_DIR=build-asan) this is where a leak or a memory error found
 by the responders fails the suite.
 
-    python3 tests/integration/run.py [-k SUBSTRING] [--server lighttpd|apache] [--keep]
+    python3 tests/integration/run.py [-k SUBSTRING] [--server lighttpd|apache|nginx] [--keep]
 
 Needs the programs in build/ (or $GATEHOUSE_BUILD_DIR), spawn-fcgi,
-lighttpd, apache2 and openssl.  When $GATEHOUSE_ARTIFACTS is set, the logs
+lighttpd, apache2, nginx (nginx-light), fcgiwrap
+and openssl.  When $GATEHOUSE_ARTIFACTS is set, the logs
 of every site are copied to $GATEHOUSE_ARTIFACTS/integration/.
 """
 

@@ -37,8 +37,9 @@ def check_api_client_gets_401_json(site):
         check(body == {"error": "unauthorized"},
               f'{headers}: expected the body {{"error":"unauthorized"}}', r)
         # Apache sends an authorizer's body as its own error text, with its
-        # own Content-Type (deploy/README.md); lighttpd passes the check's.
-        if site.server == "lighttpd":
+        # own Content-Type (deploy/README.md); lighttpd passes the check's,
+        # and nginx.conf.in writes the same JSON answer itself.
+        if site.server in ("lighttpd", "nginx"):
             check((r.header("Content-Type") or "").startswith("application/json"),
                   "expected Content-Type: application/json", r)
     # A browser asking for the same page is redirected instead.
@@ -55,9 +56,10 @@ def backend_sees_remote_user(site):
     r = site.get("/cgi-bin/whoami.cgi", jar=jar)
     check(r.status == 200, "the CGI with a session: expected 200", r)
     env = dict(line.split("=", 1) for line in r.text.splitlines() if "=" in line)
-    # Apache sets REMOTE_USER from the check; lighttpd passes the check's
-    # variables, GATEHOUSE_USER among them.
-    var = "REMOTE_USER" if site.server == "apache" else "GATEHOUSE_USER"
+    # Apache sets REMOTE_USER from the check, and nginx.conf.in passes it
+    # from X-Gatehouse-User; lighttpd passes the check's variables,
+    # GATEHOUSE_USER among them.
+    var = "REMOTE_USER" if site.server in ("apache", "nginx") else "GATEHOUSE_USER"
     check(env.get(var) == name, f"the backend should see {var}={name}", r)
     check(env.get("GATEHOUSE_USER") == name, f"the backend should see GATEHOUSE_USER={name}", r)
     check("admin" in env.get("GATEHOUSE_ROLES", "").split(","),

@@ -31,6 +31,7 @@ struct test_backend {
 	const char *name; /* "sqlite", "mariadb", "postgresql" (dbserver.sh's names) */
 	const char *dialect; /* what db_dialect() says */
 	bool built; /* the driver is compiled in */
+	const char *with; /* the configure switch that builds it */
 	char tmp[PATH_MAX]; /* the temporary folder */
 	char url[PATH_MAX + 64]; /* over TCP for the servers */
 	char socket_url[PATH_MAX + 128]; /* over the Unix socket (servers) */
@@ -42,12 +43,14 @@ static struct test_backend test_backends[TEST_BACKENDS] = {
     {.name = "sqlite", .dialect = "sqlite", .built = true},
     {.name = "mariadb",
         .dialect = "mysql",
+        .with = "--with-mysql",
 #ifdef HAVE_MYSQL
         .built = true
 #endif
     },
     {.name = "postgresql",
         .dialect = "postgresql",
+        .with = "--with-pgsql",
 #ifdef HAVE_PGSQL
         .built = true
 #endif
@@ -59,6 +62,17 @@ static inline void
 test_chomp(char *s)
 {
 	s[strcspn(s, "\r\n")] = '\0';
+}
+
+/* test_backend_skip says why b is not tested. */
+static inline void
+test_backend_skip(const struct test_backend *b)
+{
+	char why[128];
+
+	snprintf(
+	    why, sizeof(why), "driver not built (configure %s needs its client library)", b->with);
+	test_skip(b->name, why);
 }
 
 /* test_backend_start makes b's temporary folder and, for a server, starts

@@ -259,7 +259,7 @@ main(void)
 	for (i = 0; i < TEST_BACKENDS; i++) {
 		b = &test_backends[i];
 		if (!b->built) {
-			test_skip(b->name, "driver not built (configure found no client library)");
+			test_backend_skip(b);
 			continue;
 		}
 		printf("# %s\n", b->name);

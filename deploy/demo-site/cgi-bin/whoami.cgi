@@ -1,7 +1,8 @@
 #!/bin/sh
 # A backend behind Gatehouse: prints what the web server tells it about the
-# user.  Apache sets REMOTE_USER (and the GATEHOUSE_* variables); lighttpd
-# sets only the GATEHOUSE_* variables from the check's Variable-* headers.
+# user.  Apache sets REMOTE_USER (and the GATEHOUSE_* variables), and so
+# does nginx (through fcgiwrap, from the check's X-Gatehouse-* headers);
+# lighttpd sets the GATEHOUSE_* variables from the check's Variable-* headers.
 printf 'Content-Type: text/plain; charset=utf-8\r\n'
 printf 'Cache-Control: no-store\r\n\r\n'
 printf 'REMOTE_USER=%s\n' "${REMOTE_USER-}"
