@@ -330,10 +330,17 @@ config_check_db_url(const char *v)
 	    "sqlite://", "mysql://", "postgresql://", "postgres://"};
 	size_t i;
 
-	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)
-		if (strncmp(v, schemes[i], strlen(schemes[i])) == 0 &&
-		    v[strlen(schemes[i])] != '\0')
-			return NULL;
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		const char *auth = v + strlen(schemes[i]);
+		if (strncmp(v, schemes[i], strlen(schemes[i])) != 0 || *auth == '\0')
+			continue;
+		/* user:password@host would put the secret in ps and in logs. */
+		size_t alen = strcspn(auth, "/?");
+		const char *at = memchr(auth, '@', alen);
+		if (at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL)
+			return "must not hold a password: use password_file";
+		return NULL;
+	}
 	return "must start with sqlite://, mysql:// or postgresql://";
 }
 

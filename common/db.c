@@ -140,20 +140,19 @@ db_open(const char *url, const char *password, int64_t busy_timeout_ms, struct d
 	db->drv = drv;
 	db->busy_ms = busy_timeout_ms;
 	db->nslots = DB_CACHE_INITIAL;
-	if ((db->slots = calloc(db->nslots, sizeof(*db->slots))) == NULL)
-		goto nomem;
-	if (drv->gone != NULL &&
-	    ((db->url = strdup(url)) == NULL ||
-	        (password != NULL && (db->password = strdup(password)) == NULL)))
-		goto nomem;
+	e = GH_ENOMEM;
+	if ((db->slots = calloc(db->nslots, sizeof(*db->slots))) == NULL ||
+	    (drv->gone != NULL &&
+	        ((db->url = strdup(url)) == NULL ||
+	            (password != NULL && (db->password = strdup(password)) == NULL)))) {
+		log_msg(LOG_ERR, "database: out of memory");
+		goto fail;
+	}
 	if ((e = drv->open(url, password, busy_timeout_ms, &db->conn)) != GH_OK)
 		goto fail;
 	db->used_ms = db_now_ms();
 	*out = db;
 	return GH_OK;
-nomem:
-	log_msg(LOG_ERR, "database: out of memory");
-	e = GH_ENOMEM;
 fail:
 	db_close(db);
 	return e;

@@ -219,11 +219,13 @@ my_url_parse(const char *url, struct my_url *u)
 	char **dst;
 	unsigned long v;
 	char *end;
+	const char *why = "malformed database URL (mysql://user@host:port/db or "
+	                  "mysql://user@localhost/db?socket=/path)";
 	bool nomem = false;
 
 	memset(u, 0, sizeof(*u));
 	if (strncmp(url, "mysql://", 8) != 0)
-		goto bad;
+		goto fail;
 	p = url + 8;
 	host_end = p + strcspn(p, "/?");
 	/* userinfo: everything up to the last '@' before the path. */
@@ -234,9 +236,9 @@ my_url_parse(const char *url, struct my_url *u)
 	host = p;
 	if (auth_end != NULL) {
 		if (memchr(p, ':', (size_t)(auth_end - p)) != NULL) {
-			log_msg(LOG_ERR, "mysql: the database URL must not hold a password: "
-			                 "set [database] password_file");
-			return GH_ECONFIG;
+			why = "the database URL must not hold a password: set [database] "
+			      "password_file";
+			goto fail;
 		}
 		if (auth_end > p &&
 		    (u->user = my_decode(p, (size_t)(auth_end - p), &nomem)) == NULL)
@@ -247,12 +249,12 @@ my_url_parse(const char *url, struct my_url *u)
 	port = NULL;
 	if (*host == '[') {
 		if ((q = memchr(host, ']', (size_t)(host_end - host))) == NULL)
-			goto bad;
+			goto fail;
 		if ((u->host = my_decode(host + 1, (size_t)(q - host - 1), &nomem)) == NULL)
 			goto fail;
 		if (q + 1 < host_end) {
 			if (q[1] != ':')
-				goto bad;
+				goto fail;
 			port = q + 2;
 		}
 	} else {
@@ -269,16 +271,16 @@ my_url_parse(const char *url, struct my_url *u)
 		v = strtoul(port, &end, 10);
 		if (port == host_end || end != host_end || errno != 0 || v == 0 || v > 65535 ||
 		    *port < '0' || *port > '9')
-			goto bad;
+			goto fail;
 		u->port = (unsigned int)v;
 	}
 	/* /database: required. */
 	if (*host_end != '/')
-		goto bad;
+		goto fail;
 	p = host_end + 1;
 	path_end = p + strcspn(p, "?");
 	if (path_end == p || memchr(p, '/', (size_t)(path_end - p)) != NULL)
-		goto bad;
+		goto fail;
 	if ((u->db = my_decode(p, (size_t)(path_end - p), &nomem)) == NULL)
 		goto fail;
 	/* ?socket=/path is the one option. */
@@ -286,15 +288,15 @@ my_url_parse(const char *url, struct my_url *u)
 		q = p + strcspn(p, "&");
 		next = *q == '&' ? q + 1 : q;
 		if ((eq = memchr(p, '=', (size_t)(q - p))) == NULL)
-			goto bad;
+			goto fail;
 		if ((size_t)(eq - p) == 6 && strncmp(p, "socket", 6) == 0) {
 			dst = &u->socket;
 		} else {
 			log_msg(LOG_ERR,
 			    "mysql: unknown database URL option \"%.*s\" (only socket)",
 			    (int)(eq - p), p);
-			my_url_cleanup(u);
-			return GH_ECONFIG;
+			why = NULL;
+			goto fail;
 		}
 		free(*dst);
 		if ((*dst = my_decode(eq + 1, (size_t)(q - eq - 1), &nomem)) == NULL)
@@ -302,15 +304,13 @@ my_url_parse(const char *url, struct my_url *u)
 	}
 	return GH_OK;
 fail:
+	my_url_cleanup(u);
 	if (nomem) {
-		my_url_cleanup(u);
 		log_msg(LOG_ERR, "mysql: out of memory");
 		return GH_ENOMEM;
 	}
-bad:
-	my_url_cleanup(u);
-	log_msg(LOG_ERR, "mysql: malformed database URL (mysql://user@host:port/db or "
-	                 "mysql://user@localhost/db?socket=/path)");
+	if (why != NULL)
+		log_msg(LOG_ERR, "mysql: %s", why);
 	return GH_ECONFIG;
 }
 
@@ -532,7 +532,7 @@ my_prepare(void *conn, const char *sql, void **out)
 	if ((s = calloc(1, sizeof(*s))) == NULL || (s->sql = strdup(sql)) == NULL ||
 	    (s->st = mysql_stmt_init(c->mysql)) == NULL) {
 		e = GH_ENOMEM;
-		goto nomem;
+		goto fail;
 	}
 	s->c = c;
 	if (mysql_stmt_prepare(s->st, sql, strlen(sql)) != 0) {
@@ -545,7 +545,7 @@ my_prepare(void *conn, const char *sql, void **out)
 	if (s->nparams > 0 && ((s->pbind = calloc(s->nparams, sizeof(*s->pbind))) == NULL ||
 	                          (s->params = calloc(s->nparams, sizeof(*s->params))) == NULL)) {
 		e = GH_ENOMEM;
-		goto nomem;
+		goto fail;
 	}
 	for (i = 0; i < s->nparams; i++)
 		s->pbind[i].buffer_type = MYSQL_TYPE_NULL;
@@ -553,12 +553,12 @@ my_prepare(void *conn, const char *sql, void **out)
 		if ((s->cbind = calloc(s->ncols, sizeof(*s->cbind))) == NULL ||
 		    (s->cols = calloc(s->ncols, sizeof(*s->cols))) == NULL) {
 			e = GH_ENOMEM;
-			goto nomem;
+			goto fail;
 		}
 		for (i = 0; i < s->ncols; i++) {
 			if ((s->cols[i].buf = malloc(MY_COL_INITIAL)) == NULL) {
 				e = GH_ENOMEM;
-				goto nomem;
+				goto fail;
 			}
 			s->cols[i].cap = MY_COL_INITIAL;
 			my_bind_col(s, i);
@@ -570,9 +570,9 @@ my_prepare(void *conn, const char *sql, void **out)
 	}
 	*out = s;
 	return GH_OK;
-nomem:
-	log_msg(LOG_ERR, "mysql: out of memory");
 fail:
+	if (e == GH_ENOMEM)
+		log_msg(LOG_ERR, "mysql: out of memory");
 	my_finalize(s);
 	return e;
 }

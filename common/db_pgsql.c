@@ -434,13 +434,13 @@ pg_prepare(void *conn, const char *sql, void **out)
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL || (s->sql = strdup(sql)) == NULL) {
 		e = GH_ENOMEM;
-		goto nomem;
+		goto fail;
 	}
 	s->c = c;
 	s->row = -1;
 	if ((e = pg_rewrite(sql, &text, &s->nparams)) != GH_OK) {
 		if (e == GH_ENOMEM)
-			goto nomem;
+			goto fail;
 		log_msg(LOG_ERR, "pgsql: prepare \"%s\": %s", sql,
 		    e == GH_ETOOBIG ? "too many parameters" : "unterminated quote or comment");
 		goto fail;
@@ -449,7 +449,7 @@ pg_prepare(void *conn, const char *sql, void **out)
 	    ((s->params = calloc((size_t)s->nparams, sizeof(*s->params))) == NULL ||
 	        (s->values = calloc((size_t)s->nparams, sizeof(*s->values))) == NULL)) {
 		e = GH_ENOMEM;
-		goto nomem;
+		goto fail;
 	}
 	snprintf(s->name, sizeof(s->name), "gh%u", ++c->next_name);
 	if (!PQsendPrepare(c->pg, s->name, text.data, s->nparams, NULL)) {
@@ -462,9 +462,9 @@ pg_prepare(void *conn, const char *sql, void **out)
 	buf_cleanup(&text);
 	*out = s;
 	return GH_OK;
-nomem:
-	log_msg(LOG_ERR, "pgsql: out of memory");
 fail:
+	if (e == GH_ENOMEM)
+		log_msg(LOG_ERR, "pgsql: out of memory");
 	buf_cleanup(&text);
 	pg_finalize(s);
 	return e;

@@ -70,6 +70,7 @@ SAN_ENV=(
 	"UBSAN_OPTIONS=halt_on_error=1:abort_on_error=0:exitcode=66:print_stacktrace=1"
 )
 
+RUN_START=$SECONDS
 TIER_START=$SECONDS
 
 record() { # record NAME PASSED FAILED [NOTE]: the time since TIER_START too
@@ -192,6 +193,7 @@ finish() {
 	echo
 	echo "== summary (logs in artifacts/)"
 	printf '%s\n' "${SUMMARY[@]}"
+	echo "all tiers: $((SECONDS - RUN_START)) s"
 	echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"
 	[ "$TOTAL_FAILED" -eq 0 ]
 	exit $?

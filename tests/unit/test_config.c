@@ -211,6 +211,17 @@ TEST(duplicate_key_refused_but_rule_repeats)
 	config_cleanup(&cfg);
 }
 
+TEST(password_in_database_url_refused)
+{
+	CHECK(refused("[database]\nurl = postgresql://gh:s3cret@db.example/gh\n",
+	    "t.conf:2: [database] url: must not hold a password: use password_file"));
+	CHECK(refused("[users]\nsource = external\nurl = mysql://app:pw@127.0.0.1/app\n",
+	    "t.conf:3: [users] url: must not hold a password: use password_file"));
+	struct config cfg;
+	CHECK(load(&cfg, "[database]\nurl = postgresql://gh@db.example/gh?host=/run/pg\n") == GH_OK);
+	config_cleanup(&cfg);
+}
+
 TEST(bad_int_refused)
 {
 	CHECK(
@@ -665,6 +676,7 @@ main(void)
 	RUN(unknown_key_error_names_file_line_and_key);
 	RUN(unknown_section_and_malformed_lines_refused);
 	RUN(duplicate_key_refused_but_rule_repeats);
+	RUN(password_in_database_url_refused);
 	RUN(bad_int_refused);
 	RUN(bad_duration_refused);
 	RUN(bad_bool_size_and_choice_refused);

@@ -126,6 +126,26 @@ server_pid(struct db *db)
 	return (pid_t)atol(line);
 }
 
+/* wait_stopped waits until every thread of process pid is stopped (a
+ * stop signal reaches a busy process's threads one by one). */
+static bool
+wait_stopped(pid_t pid)
+{
+	char path[64], cmd[128];
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	/* Done when no thread is in a state other than T (stopped). */
+	snprintf(cmd, sizeof(cmd),
+	    "! awk '{ print $3 }' %s/*/stat 2>/dev/null | grep -qv '^T$'", path);
+	for (i = 0; i < 50; i++) {
+		if (system(cmd) == 0)
+			return true;
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
 static bool
 server_ctl(const char *what)
 {
@@ -656,6 +676,7 @@ TEST(hung_server_does_not_hang_the_caller)
 	}
 	CHECK(query_int(db, "SELECT 1") == 1);
 	CHECK(kill(pid, SIGSTOP) == 0);
+	CHECK(wait_stopped(pid));
 	t0 = now_ms();
 	CHECK(query_int(db, "SELECT count(*) FROM t") == -1);
 	took = now_ms() - t0;
