@@ -107,8 +107,8 @@ ctl_open_db(struct ctl *c)
 	    &c->db);
 
 	if (e != GH_OK) {
-		fprintf(stderr, "gatehousectl: %s: [database] url: cannot open %s: %s\n",
-		    c->cfg.path, c->cfg.db_url, gh_strerror(e));
+		fprintf(stderr, "gatehousectl: %s: [database] url: cannot open the database: %s\n",
+		    c->cfg.path, gh_strerror(e));
 		return CTL_FAIL;
 	}
 	return CTL_OK;
@@ -608,6 +608,29 @@ ctl_check_user_store(struct ctl *c)
 }
 
 static enum ctl_status
+cmd_backup(struct ctl *c, int argc, char **argv)
+{
+	enum ctl_status st;
+	enum gh_err e;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	if (ctl_sqlite_path(c->cfg.db_url) == NULL) {
+		fprintf(stderr, "gatehousectl: backup copies SQLite databases; for MariaDB/MySQL use "
+		                "mysqldump --single-transaction, for PostgreSQL pg_dump -Fc\n");
+		return CTL_USAGE;
+	}
+	if ((st = ctl_open_db(c)) != CTL_OK)
+		return st;
+	e = db_backup(c->db, argv[1]);
+	if (e == GH_EEXISTS)
+		fprintf(stderr, "gatehousectl: %s exists already\n", argv[1]);
+	else if (e == GH_OK)
+		printf("backup written to %s\n", argv[1]);
+	return e == GH_OK ? CTL_OK : e == GH_EEXISTS ? CTL_EXISTS : ctl_fail(e, "backup");
+}
+
+static enum ctl_status
 cmd_check(struct ctl *c, int argc, char **argv)
 {
 	enum ctl_status st;
@@ -655,6 +678,7 @@ static const struct ctl_command {
 	{"session", "list", cmd_session_list, "session list [NAME]"},
 	{"session", "revoke", cmd_session_revoke, "session revoke ID | --user NAME"},
 	{"purge", NULL, cmd_purge, "purge [--keep SECONDS]"},
+	{"backup", NULL, cmd_backup, "backup FILE"},
 	{"check", NULL, cmd_check, "check"},
 };
 

@@ -500,6 +500,16 @@ db_rollback(struct db *db)
 		(void)db_simple(db, "ROLLBACK");
 }
 
+enum gh_err
+db_backup(struct db *db, const char *path)
+{
+	if (db->drv->backup == NULL)
+		return GH_EINVAL;
+	if (db->conn == NULL)
+		return GH_EDB;
+	return db->drv->backup(db->conn, path);
+}
+
 const char *
 db_errmsg(struct db *db)
 {

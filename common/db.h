@@ -92,6 +92,11 @@ int64_t db_last_insert_id(struct db *db);
 enum gh_err db_begin(struct db *db);
 enum gh_err db_commit(struct db *db);
 void db_rollback(struct db *db);
+/* db_backup writes a consistent copy of the database to the new file path
+ * while others keep using it (SQLite's online backup).  GH_EINVAL for a
+ * server database: use mysqldump or pg_dump there.  GH_EEXISTS when path
+ * exists. */
+enum gh_err db_backup(struct db *db, const char *path);
 /* db_errmsg returns the driver's last error message (for logs). */
 const char *db_errmsg(struct db *db);
 /* db_lost tells whether the connection is marked lost (waiting for its
@@ -138,6 +143,9 @@ struct db_driver {
 	const char *(*errmsg)(void *conn);
 	bool (*gone)(void *conn);
 	enum gh_err (*ping)(void *conn);
+	/* backup (NULL where the server has its own tools) copies the whole
+	 * database, consistently, into a new file at path. */
+	enum gh_err (*backup)(void *conn, const char *path);
 };
 
 extern const struct db_driver db_sqlite_driver;

@@ -10,9 +10,12 @@
  * A failure is logged here, once, with the statement's SQL text (never its
  * values); a unique-key violation is an answer, GH_EEXISTS, and not logged.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "db.h"
 #include "log.h"
@@ -210,6 +213,53 @@ sqlite_column_is_null(void *st, int col)
 	return sqlite3_column_type(st, col) == SQLITE_NULL;
 }
 
+/*
+ * Copies the database page by page with the online backup API: other
+ * connections keep reading and writing, and the copy is one consistent
+ * snapshot (a step that meets a writer's lock waits and goes on).
+ */
+static enum gh_err
+sqlite_backup(void *conn, const char *path)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	enum gh_err e = GH_EDB;
+	int rc;
+
+	/* O_EXCL: never overwrite an earlier backup (or anything else). */
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return GH_EEXISTS;
+		log_msg(LOG_ERR, "sqlite: backup: cannot create %s: %s", path, strerror(errno));
+		return GH_EIO;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		log_msg(LOG_ERR, "sqlite: backup: cannot create %s: %s", path, sqlite3_errmsg(dst));
+		goto out;
+	}
+	if ((b = sqlite3_backup_init(dst, "main", conn, "main")) == NULL) {
+		log_msg(LOG_ERR, "sqlite: backup: %s", sqlite3_errmsg(dst));
+		goto out;
+	}
+	do {
+		rc = sqlite3_backup_step(b, 256);
+		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+			sqlite3_sleep(50);
+	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+	if (sqlite3_backup_finish(b) == SQLITE_OK && rc == SQLITE_DONE)
+		e = GH_OK;
+	else
+		log_msg(LOG_ERR, "sqlite: backup to %s failed: %s", path, sqlite3_errmsg(dst));
+out:
+	sqlite3_close(dst);
+	if (e != GH_OK)
+		unlink(path);
+	return e;
+}
+
 static int
 sqlite_column_count(void *st)
 {
@@ -258,6 +308,7 @@ const struct db_driver db_sqlite_driver = {
     .column_int64 = sqlite_column_int64,
     .column_is_null = sqlite_column_is_null,
     .column_count = sqlite_column_count,
+    .backup = sqlite_backup,
     .reset = sqlite_reset,
     .changes = sqlite_changes,
     .last_insert_id = sqlite_last_insert_id,

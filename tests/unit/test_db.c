@@ -379,6 +379,29 @@ TEST(second_connection_sees_commits)
 	close_db(a, "two.db");
 }
 
+TEST(backup_copies_a_consistent_snapshot_and_never_overwrites)
+{
+	struct db *a = open_db("live.db"), *copy = NULL;
+	char path[PATH_MAX + 64], url[PATH_MAX + 80];
+
+	if (a == NULL) {
+		CHECK(a != NULL);
+		return;
+	}
+	for (int i = 0; i < 500; i++)
+		CHECK(db_exec(a, "INSERT INTO t (n) VALUES (1)") == GH_OK);
+	snprintf(path, sizeof(path), "%s/backup.db", tmpdir);
+	CHECK(db_backup(a, path) == GH_OK);
+	CHECK(db_backup(a, path) == GH_EEXISTS);
+	snprintf(url, sizeof(url), "sqlite://%s", path);
+	CHECK(db_open(url, NULL, 200, &copy) == GH_OK);
+	if (copy != NULL)
+		CHECK(count_rows(copy) == 500);
+	db_close(copy);
+	tmp_remove("backup.db");
+	close_db(a, "live.db");
+}
+
 int
 main(void)
 {
@@ -398,6 +421,7 @@ main(void)
 	RUN(foreign_keys_enforced);
 	RUN(rollback_undoes_commit_keeps);
 	RUN(second_connection_sees_commits);
+	RUN(backup_copies_a_consistent_snapshot_and_never_overwrites);
 	rmdir(tmpdir);
 	return test_summary();
 }
