@@ -227,29 +227,47 @@ session_revoke_user(struct db *db, int64_t user_id)
 	    user_id);
 }
 
+/* What purge deletes: expired by either timeout, or revoked, before ?. */
+#define SESSION_PURGE_WHERE                                                                   \
+	"expires_at < ? OR last_seen_at + idle_timeout < ? "                                  \
+	"OR (revoked_at IS NOT NULL AND revoked_at < ?)"
+#define SESSION_PURGE_BATCH "2000"
+
 enum gh_err
 session_purge(struct db *db, int64_t keep, int64_t *deleted)
 {
+	/*
+	 * In batches, each its own transaction: one DELETE of a million rows
+	 * would hold the write lock for a minute, and every check due to touch
+	 * last_seen_at would wait for it.  MariaDB cannot LIMIT a subquery
+	 * under IN, but it can LIMIT a DELETE; SQLite and PostgreSQL the other
+	 * way round.
+	 */
+	static const char mysql_sql[] =
+	    "DELETE FROM sessions WHERE " SESSION_PURGE_WHERE " LIMIT " SESSION_PURGE_BATCH;
+	static const char other_sql[] =
+	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " SESSION_PURGE_WHERE
+	    " LIMIT " SESSION_PURGE_BATCH ")";
+	const char *sql = strcmp(db_dialect(db), "mysql") == 0 ? mysql_sql : other_sql;
 	struct db_stmt *st;
-	int64_t before = (int64_t)time(NULL) - (keep > 0 ? keep : 0);
+	int64_t before = (int64_t)time(NULL) - (keep > 0 ? keep : 0), n;
 	enum gh_err e;
 	bool row;
 
 	if (deleted != NULL)
 		*deleted = 0;
-	if ((e = db_prepare(db,
-	         "DELETE FROM sessions WHERE expires_at < ? "
-	         "OR last_seen_at + idle_timeout < ? "
-	         "OR (revoked_at IS NOT NULL AND revoked_at < ?)",
-	         &st)) != GH_OK)
-		return e;
-	if ((e = db_bind_int64(st, 1, before)) == GH_OK &&
-	    (e = db_bind_int64(st, 2, before)) == GH_OK &&
-	    (e = db_bind_int64(st, 3, before)) == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
-	if (e == GH_OK && deleted != NULL)
-		*deleted = db_changes(db);
+	do {
+		if ((e = db_prepare(db, sql, &st)) != GH_OK)
+			return e;
+		if ((e = db_bind_int64(st, 1, before)) == GH_OK &&
+		    (e = db_bind_int64(st, 2, before)) == GH_OK &&
+		    (e = db_bind_int64(st, 3, before)) == GH_OK)
+			e = db_step(st, &row);
+		db_done(st);
+		n = e == GH_OK ? db_changes(db) : 0;
+		if (deleted != NULL)
+			*deleted += n;
+	} while (e == GH_OK && n > 0);
 	return e;
 }
 
