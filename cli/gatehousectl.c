@@ -189,8 +189,11 @@ ctl_new_password(struct ctl *c, const char *how, char out[CTL_PASSWORD_MAX])
 	return CTL_OK;
 }
 
+/* Gets a new password as ctl_new_password and hashes it.  The password itself
+ * is copied to plain (may be NULL) for a caller that shows it once. */
 static enum ctl_status
-ctl_hash_new_password(struct ctl *c, const char *how, char hash[PASSWORD_HASH_MAX], bool print)
+ctl_hash_new_password(struct ctl *c, const char *how, char hash[PASSWORD_HASH_MAX],
+    char plain[CTL_PASSWORD_MAX])
 {
 	char pw[CTL_PASSWORD_MAX];
 	enum ctl_status st = ctl_new_password(c, how, pw);
@@ -199,8 +202,8 @@ ctl_hash_new_password(struct ctl *c, const char *how, char hash[PASSWORD_HASH_MA
 	if (st != CTL_OK)
 		return st;
 	e = password_hash(&c->cfg, pw, hash);
-	if (e == GH_OK && print)
-		printf("%s\n", pw);
+	if (e == GH_OK && plain != NULL)
+		memcpy(plain, pw, CTL_PASSWORD_MAX);
 	crypto_wipe(pw, sizeof(pw));
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "hashing the password");
 }
@@ -353,10 +356,17 @@ cmd_user_add(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "gatehousectl: user %s already exists\n", name);
 		return CTL_EXISTS;
 	}
-	if ((st = ctl_hash_new_password(c, how, hash, strcmp(how, "random") == 0)) != CTL_OK)
+	/* A generated password is shown only once the user exists. */
+	char plain[CTL_PASSWORD_MAX];
+	bool show = strcmp(how, "random") == 0;
+	if ((st = ctl_hash_new_password(c, how, hash, show ? plain : NULL)) != CTL_OK)
 		return st;
 	e = user_add(c->db, name, email, hash, &id);
 	crypto_wipe(hash, sizeof(hash));
+	if (e == GH_OK && show)
+		printf("%s\n", plain);
+	if (show)
+		crypto_wipe(plain, sizeof(plain));
 	if (e == GH_EEXISTS)
 		fprintf(stderr, "gatehousectl: user name or e-mail already taken\n");
 	if (e != GH_OK)
@@ -414,7 +424,7 @@ cmd_user_passwd(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
 		return st;
-	st = ctl_hash_new_password(c, how, hash, false);
+	st = ctl_hash_new_password(c, how, hash, NULL);
 	if (st == CTL_OK) {
 		e = user_set_password(c->db, u.id, hash);
 		if (e == GH_OK)

@@ -21,6 +21,7 @@ PACKAGES=(
 	libcrypt-dev libargon2-dev libssl-dev libjansson-dev
 	lighttpd lighttpd-mod-openssl apache2 nginx-light fcgiwrap
 	curl openssl python3 wrk
+	apache2-utils php-cli
 	chromium
 	man-db groff-base
 )

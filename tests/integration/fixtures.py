@@ -61,12 +61,15 @@ def make_certificate(folder):
 class Site:
     """A started stack plus the helpers the tests share."""
 
-    def __init__(self, state_dir, server, kind):
+    def __init__(self, state_dir, server, kind, settings=None, **stack_args):
+        """settings: gatehouse.conf overrides on top of the kind's (for the
+        kinds of harness.site_kind); stack_args go to stack.Stack."""
         self.server = server
         self.kind = kind
         tls = make_certificate(state_dir) if kind == "tls" else None
         self.stack = stack.Stack(Path(state_dir) / "state", server=server, tls=tls,
-                                 settings=SETTINGS[kind])
+                                 settings=stack.merge_settings(SETTINGS.get(kind, {}), settings),
+                                 **stack_args)
         self.stack.start()
         self.http = Client(self.stack.port)
         self.https = None

@@ -1,0 +1,137 @@
+-- Gatehouse least-privilege accounts, MariaDB/MySQL: one account per
+-- responder, with only the privileges its queries need.  gatehousectl
+-- (init, migrate, user and role commands, purge) runs under the account
+-- that owns the database (ALL on it); the responders never do.
+--
+--   gatehouse_check   reads sessions, users, roles, user_roles; writes
+--                     sessions.last_seen_at only
+--   gatehouse_login   reads users, roles, user_roles; creates sessions,
+--                     revokes the one it replaces (sessions.revoked_at; it
+--                     reads sessions.id and .revoked_at to find it); writes
+--                     users' rehashed password_hash, last_login_at, and the
+--                     shadow rows of an external user store ([users] source =
+--                     external: INSERT, and UPDATE username/email)
+--   gatehouse_logout  reads sessions, users, roles, user_roles; writes
+--                     sessions.revoked_at and .last_seen_at
+--
+-- Run it as an administrator who may create accounts and grant (root),
+-- AFTER `gatehousectl init` (a grant on a column needs the table), in the
+-- Gatehouse database, with the passwords in user variables and the host the
+-- responders connect from in @gh_host ('localhost', the default, is the Unix
+-- socket; '127.0.0.1' is TCP on the same machine; '10.0.0.%' a network).
+-- Feed both to the client on its standard input, so that it stops at the
+-- first error (SOURCE inside the client would go on after one):
+--
+--   { echo "SET @gh_host = 'localhost', @pw_check = '$(cat db-password-check)',"
+--     echo "    @pw_login = '$(cat db-password-login)', @pw_logout = '$(cat db-password-logout)';"
+--     cat /usr/local/share/gatehouse/sql/mysql/grants.sql
+--   } | mysql -u root gatehouse
+--
+-- (passwords without ' or \, e.g. `openssl rand -hex 18`; this way they
+-- appear neither in `ps` nor in the shell history).  For several hosts, run
+-- it once per host with the same passwords.  Running it again sets the
+-- passwords again and adds what is missing; it removes no privilege.  A
+-- password that is not set, or no database selected, stops it with an
+-- error before anything is created.
+--
+-- The responders then get their own account in their environment, e.g. in
+-- the systemd unit of gatehouse-check:
+--   Environment=GATEHOUSE_DATABASE_URL=mysql://gatehouse_check@localhost/gatehouse?socket=/run/mysqld/mysqld.sock
+--   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-check
+
+SET @gh_host = IFNULL(NULLIF(@gh_host, ''), 'localhost');
+
+-- Every statement below is built as text, because CREATE USER and GRANT
+-- take no variables; the account names are quoted here once.
+SET @gh_check = CONCAT('''gatehouse_check''@', QUOTE(@gh_host)),
+    @gh_login = CONCAT('''gatehouse_login''@', QUOTE(@gh_host)),
+    @gh_logout = CONCAT('''gatehouse_logout''@', QUOTE(@gh_host));
+
+-- Refused without a database or without the three passwords.
+SET @gh_sql = IF(DATABASE() IS NULL,
+    'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = ''grants.sql: no database selected (mysql ... gatehouse)''',
+    IF(IFNULL(@pw_check, '') = '' OR IFNULL(@pw_login, '') = '' OR IFNULL(@pw_logout, '') = '',
+       'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = ''grants.sql: set @pw_check, @pw_login and @pw_logout first''',
+       'DO 0'));
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+
+-- The accounts, and their passwords (set again on every run).
+SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('ALTER USER ', @gh_check, ' IDENTIFIED BY ', QUOTE(@pw_check));
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('ALTER USER ', @gh_login, ' IDENTIFIED BY ', QUOTE(@pw_login));
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_logout);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('ALTER USER ', @gh_logout, ' IDENTIFIED BY ', QUOTE(@pw_logout));
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+
+-- gatehouse_check: session_lookup() (common/session.c).
+SET @gh_sql = CONCAT('GRANT SELECT ON sessions TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT ON users TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT ON roles TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT ON user_roles TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT UPDATE (last_seen_at) ON sessions TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+
+-- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
+-- rehash), user_record_login() (common/user.c), session_revoke() and
+-- session_create() (common/session.c), extuser_shadow() (common/extuser.c).
+SET @gh_sql = CONCAT('GRANT SELECT ON users TO ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT ON roles TO ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT ON user_roles TO ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT INSERT (username, email, password_hash, status, created_at, ',
+    'updated_at, external_id), UPDATE (username, email, password_hash, updated_at, ',
+    'last_password_change_at, last_login_at) ON users TO ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (id, revoked_at), INSERT (id, user_id, created_at, ',
+    'last_seen_at, expires_at, idle_timeout, auth_method, mfa, ip, user_agent, remember), ',
+    'UPDATE (revoked_at) ON sessions TO ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+
+-- gatehouse_logout: session_lookup() and session_revoke() (common/session.c).
+SET @gh_sql = CONCAT('GRANT SELECT ON sessions TO ', @gh_logout);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT ON users TO ', @gh_logout);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT ON roles TO ', @gh_logout);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT ON user_roles TO ', @gh_logout);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT UPDATE (revoked_at, last_seen_at) ON sessions TO ', @gh_logout);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+
+DEALLOCATE PREPARE gh_stmt;
+SET @gh_sql = NULL, @gh_check = NULL, @gh_login = NULL, @gh_logout = NULL;

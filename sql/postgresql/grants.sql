@@ -1,0 +1,93 @@
+-- Gatehouse least-privilege accounts, PostgreSQL: one role per responder,
+-- with only the privileges its queries need.  gatehousectl (init, migrate,
+-- user and role commands, purge) runs under the role that owns the database
+-- and its schema; the responders never do.
+--
+--   gatehouse_check   reads sessions, users, roles, user_roles; writes
+--                     sessions.last_seen_at only
+--   gatehouse_login   reads users, roles, user_roles; creates sessions,
+--                     revokes the one it replaces (sessions.revoked_at; it
+--                     reads sessions.id and .revoked_at to find it); writes
+--                     users' rehashed password_hash, last_login_at, and the
+--                     shadow rows of an external user store ([users] source =
+--                     external: INSERT, UPDATE username/email, and lastval()
+--                     on the users id sequence)
+--   gatehouse_logout  reads sessions, users, roles, user_roles; writes
+--                     sessions.revoked_at and .last_seen_at
+--
+-- Run it with psql as a superuser (or a role with CREATEROLE that owns the
+-- tables), AFTER `gatehousectl init`, connected to the Gatehouse database,
+-- with the three passwords as psql variables:
+--
+--   sudo -u postgres psql -d gatehouse -v ON_ERROR_STOP=1 \
+--       -v pw_check="$(cat /etc/gatehouse/db-password-check)" \
+--       -v pw_login="$(cat /etc/gatehouse/db-password-login)" \
+--       -v pw_logout="$(cat /etc/gatehouse/db-password-logout)" \
+--       -f grants.sql
+--
+-- (the passwords are then briefly visible in `ps`; on a shared machine
+-- type `\set pw_check '...'` etc. and `\i grants.sql` in an interactive
+-- psql instead).  Running it again sets the passwords again and adds what
+-- is missing; it removes no privilege.  A missing variable stops it with an
+-- error before anything is created.  Roles belong to the whole cluster: for
+-- a second Gatehouse database run it there too (same passwords).  Allow
+-- the roles in pg_hba.conf (scram-sha-256) for the hosts they come from.
+--
+-- The responders then get their own role in their environment, e.g. in the
+-- systemd unit of gatehouse-check:
+--   Environment=GATEHOUSE_DATABASE_URL=postgresql://gatehouse_check@/gatehouse?host=/run/postgresql
+--   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-check
+
+\set ON_ERROR_STOP on
+\set QUIET on
+
+\if :{?pw_check}
+\else
+DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login and pw_logout (psql -v pw_check=...)'; END $$;
+\endif
+\if :{?pw_login}
+\else
+DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login and pw_logout (psql -v pw_login=...)'; END $$;
+\endif
+\if :{?pw_logout}
+\else
+DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login and pw_logout (psql -v pw_logout=...)'; END $$;
+\endif
+
+BEGIN;
+
+-- The roles (made when missing), and their passwords (set on every run).
+SELECT format('CREATE ROLE %I LOGIN', r)
+  FROM unnest(ARRAY['gatehouse_check', 'gatehouse_login', 'gatehouse_logout']) AS r
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
+ALTER ROLE gatehouse_check LOGIN PASSWORD :'pw_check';
+ALTER ROLE gatehouse_login LOGIN PASSWORD :'pw_login';
+ALTER ROLE gatehouse_logout LOGIN PASSWORD :'pw_logout';
+
+GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_check, gatehouse_login, gatehouse_logout;
+GRANT USAGE ON SCHEMA public TO gatehouse_check, gatehouse_login, gatehouse_logout;
+
+-- gatehouse_check: session_lookup() (common/session.c).
+GRANT SELECT ON sessions, users, roles, user_roles TO gatehouse_check;
+GRANT UPDATE (last_seen_at) ON sessions TO gatehouse_check;
+
+-- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
+-- rehash), user_record_login() (common/user.c), session_revoke() and
+-- session_create() (common/session.c), extuser_shadow() (common/extuser.c).
+GRANT SELECT ON users, roles, user_roles TO gatehouse_login;
+GRANT INSERT (username, email, password_hash, status, created_at, updated_at, external_id),
+      UPDATE (username, email, password_hash, updated_at, last_password_change_at, last_login_at)
+   ON users TO gatehouse_login;
+SELECT format('GRANT USAGE ON SEQUENCE %s TO gatehouse_login',
+              pg_get_serial_sequence('users', 'id')) \gexec
+GRANT SELECT (id, revoked_at),
+      INSERT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, auth_method,
+              mfa, ip, user_agent, remember),
+      UPDATE (revoked_at)
+   ON sessions TO gatehouse_login;
+
+-- gatehouse_logout: session_lookup() and session_revoke() (common/session.c).
+GRANT SELECT ON sessions, users, roles, user_roles TO gatehouse_logout;
+GRANT UPDATE (revoked_at, last_seen_at) ON sessions TO gatehouse_logout;
+
+COMMIT;

@@ -1,0 +1,363 @@
+"""Database faults (design §10, issue 3): the database server is stopped
+under load and started again, on MariaDB and on PostgreSQL.
+
+- During the outage the check fails closed: a request with a session cookie
+  (valid or not) gets 500 or 503 (503 from gatehouse-check; nginx's
+  auth_request turns it into 500), never a 200; a request without one is
+  sent to the login page as always (that needs no database).  No answer is
+  a connection reset or a timeout, and no responder dies: the PIDs are the
+  same before and after.
+- Within RECOVERY seconds after the database is back, every responder
+  answers correctly again without being restarted: the session made before
+  the outage is valid (nothing committed before it is lost), a new login
+  works.  Under the check's load (every worker busy) that is asked more
+  strictly: from the first half second of right answers on, every answer is
+  right.
+- The login responder answers a login during the outage with 503 and its
+  "try again later" page, and logs in again once the database is back;
+  until RECOVERY a login may still get that page and a check 500/503 (a
+  worker finds its connection to the old server dead only when it uses
+  it), nothing else, and past RECOVERY every login and check is right.  A
+  "# note:" line counts such late failures.
+
+The sites (kinds fault_mariadb and fault_postgresql) are stacks on a
+DbServer of their own (deploy/stack.py), the responders under their
+least-privilege accounts.  What is checked is the responders' and the
+database layer's behaviour, so each database runs under one web server
+(SERVER_FOR, nginx for PostgreSQL to see auth_request's 500 too), to keep
+the suite's time down.
+"""
+
+import http.client
+import secrets
+import threading
+import time
+
+import fixtures
+from client import Client, CookieJar
+from fixtures import COOKIE, FAST_HASHING
+from harness import check, site_kind, test
+
+SERVER_FOR = {"mariadb": "lighttpd", "postgresql": "nginx"}
+OUTAGE = 3.0          # seconds the database stays down (after stop() returned)
+RECOVERY = 10.0       # seconds after start() returned for every answer to be right
+AFTER = 2.0           # seconds of load checked once recovered
+LOAD_THREADS = 4
+LOAD_PAUSE = 0.01     # seconds between two requests of a load thread
+LOAD_LIMIT = 5000     # requests per load thread at most
+LOAD_SECONDS = 45.0   # and seconds
+CLIENT_TIMEOUT = 8.0  # seconds for one answer (a hung worker shows as a timeout)
+TRY_AGAIN = "try again later"
+
+
+class FaultSite(fixtures.Site):
+    """fixtures.Site on a DbServer of its own, which close() also stops."""
+
+    def __init__(self, folder, server, kind):
+        self.db = fixtures.stack.DbServer(kind, folder / "db")
+        self.db.start()
+        try:
+            super().__init__(folder, server, f"fault_{kind}", settings=FAST_HASHING,
+                             database=self.db)
+        except BaseException:
+            self.db.stop()
+            raise
+        self.db_kind = kind
+        self.http = Client(self.stack.port, timeout=CLIENT_TIMEOUT)
+        self.db_up_at = None  # when the database last came back from an outage
+
+    def restart_db(self):
+        """DbServer.start() after a stop; returns when it did."""
+        self.db.start()
+        self.db_up_at = time.monotonic()
+        return self.db_up_at
+
+    def settle(self):
+        """Waits until RECOVERY has passed since the database last came
+        back (an earlier test's outage): within it a worker may still fail
+        a request closed, which a test's "before the outage" must not see."""
+        wait = 0 if self.db_up_at is None else self.db_up_at + RECOVERY - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            self.db.stop()
+
+    def pids(self):
+        procs = dict(self.stack.responders, web=self.stack.web)
+        return {name: p.pid for name, p in procs.items()}
+
+    def assert_all_running(self, before, when):
+        dead = self.stack.dead()
+        check(not dead, f"{when}: these processes exited: {', '.join(dead)}\n"
+              f"{self.stack.logs()}")
+        check(self.pids() == before, f"{when}: the processes changed: {before} -> {self.pids()}")
+
+
+for _kind in SERVER_FOR:
+    site_kind(f"fault_{_kind}")(lambda folder, server, kind=_kind: FaultSite(folder, server, kind))
+
+
+class Load:
+    """LOAD_THREADS threads asking for /private/ in turn with the valid
+    session, with a made-up session token and with no cookie, a request
+    every LOAD_PAUSE at most, until stop() (or LOAD_LIMIT requests each, or
+    LOAD_SECONDS).  Every answer is kept as (start, end,
+    what, status or the exception's text)."""
+
+    WHAT = ("valid", "bogus", "none")
+
+    def __init__(self, site, jar):
+        self.site = site
+        self.cookies = {"valid": CookieJar(**{COOKIE: jar.get(COOKIE)}),
+                        "bogus": CookieJar(**{COOKIE: secrets.token_urlsafe(32)}),
+                        "none": None}
+        self.results = []
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.threads = [threading.Thread(target=self._run, args=(i,), daemon=True)
+                        for i in range(LOAD_THREADS)]
+
+    def _run(self, index):
+        n = 0
+        end = time.monotonic() + LOAD_SECONDS
+        while not self.done.wait(LOAD_PAUSE) and n < LOAD_LIMIT and time.monotonic() < end:
+            what = self.WHAT[(index + n) % len(self.WHAT)]
+            n += 1
+            jar = self.cookies[what]
+            start = time.monotonic()
+            try:
+                r = self.site.http.get("/private/", jar=jar.copy() if jar else None,
+                                       headers={"Accept": "text/html"})
+                outcome = r.status
+            except (OSError, http.client.HTTPException) as e:
+                outcome = f"{type(e).__name__}: {e}"
+            with self.lock:
+                self.results.append((start, time.monotonic(), what, outcome))
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def stop(self):
+        self.done.set()
+        for t in self.threads:
+            t.join(CLIENT_TIMEOUT + 5)
+        check(not any(t.is_alive() for t in self.threads), "a load thread did not end")
+
+    def all_right_since(self, since, window):
+        """Whether some answers came to requests sent in the last window
+        seconds (and after since), all of them right (right_answer)."""
+        now = time.monotonic()
+        last = self.between(max(since, now - window), now)
+        return bool(last) and all(right_answer(what, outcome) for _, _, what, outcome in last)
+
+    def between(self, start, end):
+        """The answers to requests sent at start or later and answered by end."""
+        with self.lock:
+            return [r for r in self.results if r[0] >= start and r[1] <= end]
+
+
+def right_answer(what, outcome):
+    """Whether outcome is right for what when the database is up."""
+    if what == "valid":
+        return outcome == 200
+    return outcome == 302  # to the login page, with or without a database
+
+
+def describe(results, limit=12):
+    return "\n".join(f"  +{s:.2f}s..+{e:.2f}s {what}: {outcome}"
+                     for s, e, what, outcome in results[:limit])
+
+
+def wait_until(deadline, probe, pause=0.2):
+    """Calls probe() until it returns true or deadline (monotonic) passes;
+    returns the time it first did, or None."""
+    while True:
+        if probe():
+            return time.monotonic()
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(pause)
+
+
+def db_fault_check(site):
+    site.settle()
+    before = site.pids()
+    name, password = site.new_user("fault")
+    jar = site.login(name, password)
+    site.assert_session_valid(jar, "the session made before the outage")
+
+    load = Load(site, jar).start()
+    t0 = time.monotonic()
+    try:
+        time.sleep(1.0)  # load with the database up
+        t_stop = time.monotonic()
+        site.db.stop()
+        t_down = time.monotonic()
+        check(not site.db.is_running(), f"{site.db_kind} still answers after DbServer.stop()")
+        time.sleep(OUTAGE)
+        t_start = time.monotonic()
+        t_up = site.restart_db()
+        # Recovered: a full round of right answers on fresh requests.
+        recovered = wait_until(t_up + RECOVERY, lambda: load.all_right_since(t_up, 0.5),
+                               pause=0.25)
+        time.sleep(AFTER)
+        t_end = time.monotonic()
+    finally:
+        load.stop()
+
+    rel = [(s - t0, e - t0, what, outcome) for s, e, what, outcome in load.results]
+    errors = [r for r in rel if not isinstance(r[3], int)]
+    check(not errors, f"{len(errors)} request(s) got no HTTP answer (reset, timeout):\n"
+          f"{describe(errors)}\n(database stopped at +{t_stop - t0:.2f}s, down at "
+          f"+{t_down - t0:.2f}s, started at +{t_start - t0:.2f}s, up at +{t_up - t0:.2f}s)")
+    wrong_grant = [r for r in rel if r[3] == 200 and r[2] != "valid"]
+    check(not wrong_grant, f"a request without a valid session was let through:\n"
+          f"{describe(wrong_grant)}")
+    # At any time, also while the server stops and starts: the right answer
+    # or a closed failure (500/503), and no cookie needs no database.
+    odd = [r for r in rel if not right_answer(r[2], r[3]) and
+           (r[2] == "none" or r[3] not in (500, 503))]
+    check(not odd, f"{len(odd)} answer(s) neither right nor 500/503:\n{describe(odd)}")
+
+    up_before = load.between(t0, t_stop)
+    bad = [r for r in up_before if not right_answer(r[2], r[3])]
+    check(up_before and not bad, f"before the outage, {len(bad)} of {len(up_before)} answers "
+          f"were wrong:\n{describe([(s - t0, e - t0, w, o) for s, e, w, o in bad])}")
+
+    down = load.between(t_down, t_start)
+    by_cookie = [r for r in down if r[2] != "none"]
+    check(len(by_cookie) >= 5, f"only {len(by_cookie)} checks with a cookie during the "
+          f"{t_start - t_down:.1f} s outage: the load is too thin to tell")
+    bad = [r for r in by_cookie if r[3] not in (500, 503)]
+    check(not bad, f"during the outage {len(bad)} of {len(by_cookie)} checks with a cookie "
+          f"did not fail closed with 500/503:\n"
+          f"{describe([(s - t0, e - t0, w, o) for s, e, w, o in bad])}")
+    bad = [r for r in down if r[2] == "none" and r[3] != 302]
+    check(not bad, "during the outage a request without a cookie was not sent to the login "
+          f"page:\n{describe([(s - t0, e - t0, w, o) for s, e, w, o in bad])}")
+
+    check(recovered is not None, f"the check did not answer rightly again within "
+          f"{RECOVERY:.0f} s after {site.db_kind} was back; answers since:\n"
+          f"{describe([(s - t0, e - t0, w, o) for s, e, w, o in load.between(t_up, t_end)][-12:])}"
+          f"\n{site.stack.logs()}")
+    after = load.between(recovered, t_end)
+    bad = [r for r in after if not right_answer(r[2], r[3])]
+    check(after and not bad, f"{len(bad)} of {len(after)} answers after the recovery (at "
+          f"+{recovered - t0:.2f}s, {recovered - t_up:.2f} s after the restart) were wrong:\n"
+          f"{describe([(s - t0, e - t0, w, o) for s, e, w, o in bad])}")
+
+    # Nothing committed before the outage is lost; a new login works
+    # within RECOVERY (the login responder had no load: a worker of it may
+    # still fail closed once, see db_fault_login); the same processes serve.
+    site.assert_session_valid(jar, "the session made before the outage, after it")
+    late = []
+    jar2 = login_within(site, name, password, t_up, late)
+    site.assert_session_valid(jar2, "a session made after the outage")
+    site.assert_all_running(before, "after the outage")
+    print(f"# {site.db_kind}: {len(load.results)} checks; outage "
+          f"{t_start - t_down:.1f} s; right again {recovered - t_up:.2f} s after the restart",
+          flush=True)
+    if late:
+        print(f"# note: {site.db_kind}: {len(late)} login(s) failed closed after the check had "
+              f"recovered (s after the restart, status): {late}", flush=True)
+
+
+def login_within(site, name, password, t_up, late):
+    """Logs in, trying again while a login gets the 503 "try again later"
+    page, until RECOVERY after t_up; returns the jar.  Each failed try is
+    added to late as (seconds after t_up, status)."""
+    while True:
+        jar = CookieJar()
+        r = site.post_login(jar, name, password)
+        if r.status == 303:
+            return jar
+        check(r.status == 503 and TRY_AGAIN in r.text, "a login after the outage: expected "
+              f"303, or 503 with the '{TRY_AGAIN}' page", r)
+        late.append((round(time.monotonic() - t_up, 2), r.status))
+        check(time.monotonic() < t_up + RECOVERY, f"no login worked within {RECOVERY:.0f} s "
+              f"after {site.db_kind} was back: {late}\n{site.stack.logs()}")
+        time.sleep(0.2)
+
+
+def db_fault_login(site):
+    site.settle()
+    before = site.pids()
+    name, password = site.new_user("faultlogin")
+    jar_before = site.login(name, password)
+    site.assert_session_valid(jar_before, "the session made before the outage")
+    t0 = time.monotonic()
+    site.db.stop()
+    check(not site.db.is_running(), f"{site.db_kind} still answers after DbServer.stop()")
+    try:
+        # The form needs no database; a login does.
+        for i in range(3):
+            jar = CookieJar()
+            r = site.post_login(jar, name, password)
+            check(r.status == 503, f"login {i + 1} with the database down: expected 503", r)
+            check(TRY_AGAIN in r.text, f"login with the database down: expected the "
+                  f"'{TRY_AGAIN}' page", r)
+            check(jar.get(COOKIE) is None, "a login with the database down set a session "
+                  "cookie", r)
+            r = site.get("/private/", jar=jar_before.copy())
+            check(r.status in (500, 503), "the check with the database down: expected 500 or "
+                  "503", r)
+        wait = OUTAGE - (time.monotonic() - t0)
+        if wait > 0:
+            time.sleep(wait)
+    finally:
+        t_up = site.restart_db()
+
+    # Until t_up + RECOVERY a login may still get the 503 page and a check
+    # 500/503, nothing else; the first login that works must come by then.
+    first_ok = None
+    late = []  # failures after the first login that worked: (when, what, status)
+
+    def fails_closed(r, what, ok_status):
+        if r.status == ok_status:
+            return False
+        if what == "login":
+            check(r.status == 503 and TRY_AGAIN in r.text, "a login while the database comes "
+                  f"back: expected 303, or 503 with the '{TRY_AGAIN}' page", r)
+        else:
+            check(r.status in (500, 503), f"a check ({what}) while the database comes back: "
+                  "expected 200, or 500/503", r)
+        if first_ok is not None:
+            late.append((round(time.monotonic() - t_up, 2), what, r.status))
+        return True
+
+    while time.monotonic() < t_up + RECOVERY:
+        jar = CookieJar()
+        r = site.post_login(jar, name, password)
+        if not fails_closed(r, "login", 303):
+            if first_ok is None:
+                first_ok = time.monotonic()
+            fails_closed(site.get("/private/", jar=jar.copy()), "new session", 200)
+        if first_ok is not None:
+            fails_closed(site.get("/private/", jar=jar_before.copy()), "old session", 200)
+        time.sleep(0.2)
+    check(first_ok is not None, f"no login worked within {RECOVERY:.0f} s after "
+          f"{site.db_kind} was back\n{site.stack.logs()}")
+
+    # Past RECOVERY: every login and every check right, on every worker.
+    for i in range(8):
+        jar = site.login(name, password)
+        site.assert_session_valid(jar, f"the session of login {i + 1} after the outage")
+        site.assert_session_valid(jar_before, "the session made before the outage, after it")
+    site.assert_all_running(before, "after the outage")
+    print(f"# {site.db_kind}: first login {first_ok - t_up:.2f} s after the restart", flush=True)
+    if late:
+        print(f"# note: {site.db_kind}: {len(late)} request(s) still failed after a login had "
+              f"worked again (s after the restart, what, status): {late}", flush=True)
+
+
+for _kind, _server in SERVER_FOR.items():
+    test(f"db_fault_check_fails_closed_and_recovers_{_kind}", kind=f"fault_{_kind}",
+         servers=(_server,))(db_fault_check)
+    test(f"db_fault_login_503_then_recovers_{_kind}", kind=f"fault_{_kind}",
+         servers=(_server,))(db_fault_login)
