@@ -21,7 +21,7 @@
 # The asan tiers run with SAN_ENV below: any ASan or UBSan report stops the
 # program with status 66, a leak found at exit with status 23, so a unit
 # test fails, and in the integration suite the line
-# SERVER/responders_exit_clean fails (it checks every responder's exit
+# DATABASE/SERVER/responders_exit_clean fails (it checks every responder's exit
 # status and log: deploy/stack.py, Stack.responder_problems).  Their logs go
 # to artifacts/asan/ (the responders' stderr, with any report, under
 # artifacts/asan/integration/).
@@ -32,7 +32,7 @@
 # time; the last line printed is the total, `N passed, N failed`; the exit
 # status is 0 exactly when nothing failed.  Needs no standard input (CI runs
 # it as root with none).  On this 2-core machine the whole run takes about
-# 10 minutes.
+# 15 minutes (integration and asan-integration about 4.5 minutes each).
 set -uo pipefail
 
 # The whole script is one block, read before it runs: bash reads a script
