@@ -16,7 +16,6 @@
 #include <fcgiapp.h>
 #include <fastcgi.h> /* FCGI_LISTENSOCK_FILENO */
 #include <getopt.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -327,10 +326,6 @@ server_main(const struct server_program *prog, int argc, char **argv)
 	}
 	if (threads == 0)
 		threads = cfg.threads;
-	/* argon2 takes tens of MiB per hash; without a fixed threshold glibc
-	 * raises it after the first free and keeps that memory in every
-	 * thread's arena for good (88 MiB resident after a burst of logins). */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	log_init(prog->name, cfg.log_level, cfg.log_syslog);
 
 	if (prog->needs_templates &&
