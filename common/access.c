@@ -8,10 +8,17 @@
  * brought to the form the web server serves it under (repeated "/" merged,
  * "." and ".." segments resolved, as RFC 3986 section 5.2.4 does), so that
  * "/public/../admin/x" or "//admin/x" cannot slip past a rule for the
- * "/admin/" tree, and then compared with fnmatch(3) without FNM_PATHNAME, so "*"
- * crosses "/".  The path given must already be percent-decoded and carry no
- * query string; decoding it here a second time would open the very holes the
- * clean-up closes.  A path too long to clean up matches no rule (deny).
+ * "/admin/" tree, and then compared with the path patterns.  The path given must already be
+ * percent-decoded and carry no query string; decoding it here a second time would open the very
+ * holes the clean-up closes.  A path too long to clean up matches no rule (deny).
+ *
+ * Path patterns are matched by access_glob, not fnmatch(3): "*" must not
+ * cross "/", or a bypass rule for the style sheets ("*.css") under
+ * "/static/" would open "/static/x.cgi/a.css", a CGI run with PATH_INFO
+ * "/a.css".  The matcher
+ * walks the path once, keeping the set of pattern positions still alive (a
+ * small NFA), so its cost is bounded by pattern length times path length
+ * whatever the pattern.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* FNM_CASEFOLD */
@@ -26,6 +33,8 @@
 /* Longest host (without port) and path access_match looks at. */
 #define ACCESS_HOST_MAX 255
 #define ACCESS_PATH_MAX 4096
+/* Longest path pattern, after its final "/" "*" became "/" "**". */
+#define ACCESS_PATTERN_MAX 512
 
 /* The one reason that is not the rule's fault: compared by address. */
 static const char access_enomem[] = "out of memory";
@@ -89,6 +98,27 @@ access_parse_action(const char *w, size_t n, struct access_rule *r)
 }
 
 /*
+ * Stores the path pattern pat[0..n) in *slot; a pattern that ends in "/"
+ * then "*" (one folder's whole tree, as rules have always meant it) gets a
+ * second "*".
+ */
+static const char *
+access_parse_path_pattern(const char *pat, size_t n, char **slot)
+{
+	bool tree = n >= 2 && pat[n - 2] == '/' && pat[n - 1] == '*';
+	char *p;
+
+	if ((p = malloc(n + (tree ? 2 : 1))) == NULL)
+		return access_enomem;
+	memcpy(p, pat, n);
+	if (tree)
+		p[n++] = '*';
+	p[n] = '\0';
+	*slot = p;
+	return NULL;
+}
+
+/*
  * Parses the condition word w[0..n) ("host:P" or "path:P") into r; returns
  * NULL or a reason.
  */
@@ -115,8 +145,12 @@ access_parse_condition(const char *w, size_t n, struct access_rule *r)
 			return "more than one path: condition";
 		if (patlen == 0)
 			return "empty path: pattern";
-		if (pat[0] != '/' && pat[0] != '*')
-			return "a path: pattern must start with '/' or '*'";
+		if (pat[0] != '/' && !(patlen >= 2 && pat[0] == '*' && pat[1] == '*'))
+			return "a path: pattern must start with '/' or '**' ('*' does not match "
+			       "'/')";
+		if (patlen + 1 > ACCESS_PATTERN_MAX)
+			return "path: pattern too long";
+		return access_parse_path_pattern(pat, patlen, slot);
 	} else
 		return "unknown word (expected host:, path:, bypass or require:)";
 	if ((*slot = strndup(pat, patlen)) == NULL)
@@ -278,6 +312,66 @@ access_path_clean(const char *path, char *out, size_t outlen)
 	return true;
 }
 
+/* Width of the pattern token at pat[i]: 2 for "**", else 1. */
+static size_t
+access_glob_width(const char *pat, size_t i)
+{
+	return pat[i] == '*' && pat[i + 1] == '*' ? 2 : 1;
+}
+
+/* Adds to live every position reachable from a live one through stars
+ * matching nothing. */
+static void
+access_glob_close(const char *pat, size_t m, bool *live)
+{
+	size_t i;
+
+	for (i = 0; i < m; i++)
+		if (live[i] && pat[i] == '*')
+			live[i + access_glob_width(pat, i)] = true;
+}
+
+/*
+ * access_glob tells whether path matches pat: "**" matches any run of
+ * characters, "*" any run without "/", "?" one character other than "/",
+ * anything else itself.  pat is at most ACCESS_PATTERN_MAX bytes (checked at
+ * parse time).
+ */
+static bool
+access_glob(const char *pat, const char *path)
+{
+	bool a[ACCESS_PATTERN_MAX + 1], b[ACCESS_PATTERN_MAX + 1];
+	bool *live = a, *next = b, *t, any;
+	size_t m = strlen(pat), i;
+	const char *s;
+
+	if (m > ACCESS_PATTERN_MAX)
+		return false;
+	memset(live, 0, m + 1);
+	live[0] = true;
+	access_glob_close(pat, m, live);
+	for (s = path; *s != '\0'; s++) {
+		memset(next, 0, m + 1);
+		any = false;
+		for (i = 0; i < m; i++) {
+			if (!live[i])
+				continue;
+			if (pat[i] == '*') {
+				if (access_glob_width(pat, i) == 2 || *s != '/')
+					next[i] = any = true;
+			} else if (pat[i] == '?' ? *s != '/' : *s == pat[i])
+				next[i + 1] = any = true;
+		}
+		if (!any)
+			return false;
+		access_glob_close(pat, m, next);
+		t = live;
+		live = next;
+		next = t;
+	}
+	return live[m];
+}
+
 const struct access_rule *
 access_match(const struct access_rule *rules, size_t n, const char *host, const char *path)
 {
@@ -285,19 +379,25 @@ access_match(const struct access_rule *rules, size_t n, const char *host, const 
 	const char *h = NULL, *cp = NULL;
 	size_t i;
 
+	/* A path that is not one (an absolute-form target, say) would skip
+	 * every path: rule and fall through to broader ones: deny. */
+	if (path == NULL || path[0] != '/' || !access_path_clean(path, pbuf, sizeof(pbuf)))
+		return NULL;
+	cp = pbuf;
 	if (host != NULL && access_host_clean(host, hbuf))
 		h = hbuf;
-	if (path != NULL && path[0] == '/') {
-		if (!access_path_clean(path, pbuf, sizeof(pbuf)))
-			return NULL;
-		cp = pbuf;
-	}
 	for (i = 0; i < n; i++) {
 		const struct access_rule *r = &rules[i];
 
-		if (r->host != NULL && (h == NULL || fnmatch(r->host, h, FNM_CASEFOLD) != 0))
-			continue;
-		if (r->path != NULL && (cp == NULL || fnmatch(r->path, cp, 0) != 0))
+		if (r->host != NULL) {
+			/* No host to compare: the rules were written per host, so
+			 * skipping this one could reach a broader rule: deny. */
+			if (h == NULL)
+				return NULL;
+			if (fnmatch(r->host, h, FNM_CASEFOLD) != 0)
+				continue;
+		}
+		if (r->path != NULL && !access_glob(r->path, cp))
 			continue;
 		return r;
 	}

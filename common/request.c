@@ -3,11 +3,13 @@
  * struct request that handlers read (see request.h).
  *
  * Every value is copied out of libfcgi's parameter block.  The parsers are
- * strict and bounded: an invalid or NUL-producing percent escape, more than
+ * strict and bounded: a path that cannot be proven to be the one the web
+ * server serves, an invalid or NUL-producing percent escape, more than
  * REQUEST_MAX_FIELDS fields, a query string over REQUEST_MAX_QUERY bytes, or
- * a Cookie header that is over REQUEST_MAX_COOKIE_HEADER bytes, holds a
- * control character or a pair without "=" makes the whole request GH_EINVAL
- * (the handler answers 400).  GH_ETOOBIG is left to the caller, which
+ * a Cookie header over REQUEST_MAX_COOKIE_HEADER bytes makes the whole
+ * request GH_EINVAL (the handler answers 400).  The Cookie header is the
+ * exception to strictness: it is shared with other applications, so its
+ * malformed pairs are skipped.  GH_ETOOBIG is left to the caller, which
  * compares the body with its configured limit before calling request_parse
  * (413).  Strings are wiped when freed, since form values and cookies carry
  * passwords and tokens.
@@ -166,11 +168,27 @@ cookie_ows(char c)
 	return c == ' ';
 }
 
+/* cookie_pair_is_sane: a pair holds no control character (a browser never
+ * sends one; a header that does is someone else's doing). */
+static bool
+cookie_pair_is_sane(const char *s, const char *end)
+{
+	for (; s < end; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 /*
  * request_cookies_parse: l is overwritten (pass an empty list).  Pairs are
  * separated by ";" with optional spaces; names and values are kept as sent
- * (cookie values are not percent-decoded).  Empty pairs are skipped; a pair
- * without "=", an empty name or any control character is GH_EINVAL.
+ * (cookie values are not percent-decoded).  A cookie header is shared with
+ * every other application of the site and of its parent domain, so a pair
+ * that is not "name=value" (no "=", an empty name, a control character) is
+ * skipped, never an error: one sibling's bad cookie must not lock users out.
+ * The number of pairs is bounded by the header's length only.  GH_EINVAL is
+ * kept for a header over REQUEST_MAX_COOKIE_HEADER bytes (no web server
+ * passes one with its default limits).
  */
 enum gh_err
 request_cookies_parse(const char *s, struct kvlist *l)
@@ -186,23 +204,16 @@ request_cookies_parse(const char *s, struct kvlist *l)
 	len = strnlen(s, REQUEST_MAX_COOKIE_HEADER + 1);
 	if (len > REQUEST_MAX_COOKIE_HEADER)
 		return GH_EINVAL;
-	for (p = s; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return GH_EINVAL;
+	if (len == 0)
+		return GH_OK;
 
+	/* At most one field per ";"-separated piece: count them to allocate. */
 	end = s + len;
 	for (p = s; p < end; p = semi + 1) {
 		if ((semi = memchr(p, ';', (size_t)(end - p))) == NULL)
 			semi = end;
-		for (ks = p; ks < semi && cookie_ows(*ks); ks++)
-			;
-		if (ks == semi)
-			continue;
-		if (++count > REQUEST_MAX_FIELDS)
-			return GH_EINVAL;
+		count++;
 	}
-	if (count == 0)
-		return GH_OK;
 	if ((l->v = calloc(count, sizeof(*l->v))) == NULL)
 		return GH_ENOMEM;
 
@@ -213,18 +224,14 @@ request_cookies_parse(const char *s, struct kvlist *l)
 			semi = end;
 		for (ks = p; ks < semi && cookie_ows(*ks); ks++)
 			;
-		if (ks == semi)
+		if (ks == semi || !cookie_pair_is_sane(ks, semi))
 			continue;
-		if ((eq = memchr(ks, '=', (size_t)(semi - ks))) == NULL) {
-			e = GH_EINVAL;
-			goto fail;
-		}
+		if ((eq = memchr(ks, '=', (size_t)(semi - ks))) == NULL)
+			continue;
 		for (ke = eq; ke > ks && cookie_ows(ke[-1]); ke--)
 			;
-		if (ke == ks) {
-			e = GH_EINVAL;
-			goto fail;
-		}
+		if (ke == ks)
+			continue;
 		for (vs = eq + 1; vs < semi && cookie_ows(*vs); vs++)
 			;
 		for (ve = semi; ve > vs && cookie_ows(ve[-1]); ve--)
@@ -239,6 +246,10 @@ request_cookies_parse(const char *s, struct kvlist *l)
 			e = GH_ENOMEM;
 			goto fail;
 		}
+	}
+	if (l->n == 0) {
+		free(l->v);
+		l->v = NULL;
 	}
 	return GH_OK;
 fail:
@@ -276,19 +287,70 @@ request_env_is_https(char *const *envp)
 	return false;
 }
 
+/* request_path_is_sane: a decided path starts with "/" and holds no control
+ * character (no page has one; a server may treat it in its own way). */
+static bool
+request_path_is_sane(const char *path)
+{
+	const char *p;
+
+	if (path[0] != '/')
+		return false;
+	for (p = path; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/*
+ * request_path_derive sets r->path to the path the web server serves for
+ * this request (see "path" in request.h): GATEHOUSE_PATH as it is when the
+ * web server's config passes it, else the path part of lighttpd's normalised
+ * target (REDIRECT_URI) or of r->uri, percent-decoded.  A raw target must be
+ * origin-form and hold no raw "#": lighttpd and nginx cut the path at a "#"
+ * and Apache serves an absolute-form target by its path, so the check cannot
+ * tell what would be served from such a target.  Returns GH_EINVAL for
+ * anything it cannot be sure of.
+ */
+static enum gh_err
+request_path_derive(struct request *r, char *const *envp)
+{
+	const char *v, *target, *q;
+	size_t plen;
+
+	if ((v = env_get(envp, "GATEHOUSE_PATH")) != NULL) {
+		if ((r->path = strdup(v)) == NULL)
+			return GH_ENOMEM;
+	} else {
+		target = env_get(envp, "REDIRECT_URI");
+		if (target == NULL)
+			target = r->uri;
+		q = strchr(target, '?');
+		plen = q != NULL ? (size_t)(q - target) : strlen(target);
+		if (target[0] != '/' || memchr(target, '#', plen) != NULL)
+			return GH_EINVAL;
+		if ((r->path = malloc(plen + 1)) == NULL)
+			return GH_ENOMEM;
+		if (url_decode(target, plen, r->path, false) < 0)
+			return GH_EINVAL;
+	}
+	return request_path_is_sane(r->path) ? GH_OK : GH_EINVAL;
+}
+
 enum gh_err
-request_parse(struct request *r, char *const *envp, const char *body, size_t body_len)
+request_parse(
+    struct request *r, char *const *envp, const char *body, size_t body_len, unsigned int parts)
 {
 	const char *v, *q, *qs;
-	size_t plen, qlen;
+	size_t qlen;
 	enum gh_err e;
 	bool original;
 
 	memset(r, 0, sizeof(*r));
 
 	v = env_get(envp, "FCGI_ROLE");
-	r->role = v != NULL && strcmp(v, "AUTHORIZER") == 0 ? REQUEST_AUTHORIZER
-	                                                    : REQUEST_RESPONDER;
+	r->role =
+	    v != NULL && strcmp(v, "AUTHORIZER") == 0 ? REQUEST_AUTHORIZER : REQUEST_RESPONDER;
 	/* nginx's auth_request calls the check as a responder on a subrequest
 	 * of its own; the web server's config passes the URI being decided. */
 	original = r->role == REQUEST_RESPONDER && env_get(envp, "GATEHOUSE_ORIGINAL_URI") != NULL;
@@ -298,11 +360,9 @@ request_parse(struct request *r, char *const *envp, const char *body, size_t bod
 	    (e = request_strdup(&r->remote_addr, envp, "REMOTE_ADDR", "")) != GH_OK ||
 	    (e = request_strdup(&r->user_agent, envp, "HTTP_USER_AGENT", "")) != GH_OK ||
 	    (e = request_strdup(&r->accept, envp, "HTTP_ACCEPT", "")) != GH_OK ||
-	    (e = request_strdup(&r->authorization, envp, "HTTP_AUTHORIZATION", "")) !=
-	        GH_OK ||
+	    (e = request_strdup(&r->authorization, envp, "HTTP_AUTHORIZATION", "")) != GH_OK ||
 	    (e = request_strdup(&r->origin, envp, "HTTP_ORIGIN", "")) != GH_OK ||
-	    (e = request_strdup(&r->sec_fetch_site, envp, "HTTP_SEC_FETCH_SITE", "")) !=
-	        GH_OK ||
+	    (e = request_strdup(&r->sec_fetch_site, envp, "HTTP_SEC_FETCH_SITE", "")) != GH_OK ||
 	    (e = request_strdup(&r->content_type, envp, "CONTENT_TYPE", "")) != GH_OK)
 		goto fail;
 	if (*r->method == '\0') {
@@ -317,34 +377,28 @@ request_parse(struct request *r, char *const *envp, const char *body, size_t bod
 		goto fail;
 	r->https = request_env_is_https(envp);
 
-	/* The path: the URI up to "?", percent-decoded, "+" kept as is. */
-	q = strchr(r->uri, '?');
-	plen = q != NULL ? (size_t)(q - r->uri) : strlen(r->uri);
-	if ((r->path = malloc(plen + 1)) == NULL) {
-		e = GH_ENOMEM;
+	if ((e = request_path_derive(r, envp)) != GH_OK)
 		goto fail;
-	}
-	if (url_decode(r->uri, plen, r->path, false) < 0) {
-		e = GH_EINVAL;
-		goto fail;
-	}
 
 	/* The query: QUERY_STRING, else what follows "?" in the URI. */
-	if (original || (qs = env_get(envp, "QUERY_STRING")) == NULL)
-		qs = q != NULL ? q + 1 : "";
-	qlen = strnlen(qs, REQUEST_MAX_QUERY + 1);
-	if (qlen > REQUEST_MAX_QUERY) {
-		e = GH_EINVAL;
-		goto fail;
+	if (parts & REQUEST_PARSE_QUERY) {
+		q = strchr(r->uri, '?');
+		if (original || (qs = env_get(envp, "QUERY_STRING")) == NULL)
+			qs = q != NULL ? q + 1 : "";
+		qlen = strnlen(qs, REQUEST_MAX_QUERY + 1);
+		if (qlen > REQUEST_MAX_QUERY) {
+			e = GH_EINVAL;
+			goto fail;
+		}
+		if ((e = request_urlencoded_parse(qs, qlen, &r->query)) != GH_OK)
+			goto fail;
 	}
-	if ((e = request_urlencoded_parse(qs, qlen, &r->query)) != GH_OK)
-		goto fail;
 
 	if ((e = request_cookies_parse(env_get(envp, "HTTP_COOKIE"), &r->cookies)) != GH_OK)
 		goto fail;
 
-	if (strcmp(r->method, "POST") == 0 && request_is_urlencoded(r->content_type) &&
-	    body != NULL && body_len > 0) {
+	if ((parts & REQUEST_PARSE_FORM) && strcmp(r->method, "POST") == 0 &&
+	    request_is_urlencoded(r->content_type) && body != NULL && body_len > 0) {
 		if ((e = request_urlencoded_parse(body, body_len, &r->form)) != GH_OK)
 			goto fail;
 	}

@@ -31,14 +31,19 @@ struct server_ctx {
 	struct db *users; /* the external users database, or NULL ([users] source) */
 };
 
-typedef void (*server_handler)(struct server_ctx *ctx, const struct request *req,
-    struct response *res);
+typedef void (*server_handler)(
+    struct server_ctx *ctx, const struct request *req, struct response *res);
 
 struct server_program {
-	const char *name;        /* "gatehouse-login" */
+	const char *name; /* "gatehouse-login" */
 	server_handler handler;
 	bool needs_templates;
 	bool needs_user_store; /* opens [users] url per thread when external */
+	/* The program answers the web server's access question (the check): it
+	 * parses neither the query nor a body, and a request it cannot parse is
+	 * denied with 403 in the RESPONDER role, since nginx's auth_request
+	 * turns any answer but 2xx, 401 and 403 into a 500 for the client. */
+	bool decides_access;
 };
 
 /* server_main runs the program; returns the process exit status. */

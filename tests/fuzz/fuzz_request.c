@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	envp[n] = NULL;
 	memset(&r, 0, sizeof(r));
-	if (request_parse(&r, envp, body, body_len) == GH_OK) {
+	if (request_parse(&r, envp, body, body_len, REQUEST_PARSE_ALL) == GH_OK) {
 		(void)request_wants_json(&r);
 		if (strlen(r.path) == 0 && r.path[0] != '\0')
 			__builtin_trap();

@@ -72,7 +72,7 @@ TEST(parse_conditions_and_role_action)
 	          "host:*.example.org  path:/admin/*\trequire:role:admin", &r, &why) == GH_OK);
 	CHECK(why == NULL);
 	CHECK_STR(r.host, "*.example.org");
-	CHECK_STR(r.path, "/admin/*");
+	CHECK_STR(r.path, "/admin/**"); /* the tree, spelt out */
 	CHECK(r.action == ACCESS_ROLE);
 	CHECK_STR(r.role, "admin");
 	access_rule_cleanup(&r);
@@ -142,11 +142,116 @@ TEST(first_matching_rule_wins)
 	CHECK(parse_all(lines, 4, rules));
 	CHECK(match_index(rules, 4, "example.org", "/public/style.css") == 0);
 	CHECK(match_index(rules, 4, "example.org", "/admin/users") == 1);
-	CHECK(match_index(rules, 4, "example.org", "/admin/a/b/c") == 1); /* '*' crosses '/' */
+	CHECK(match_index(rules, 4, "example.org", "/admin/a/b/c") ==
+	      1); /* a final slash-star: the tree */
 	CHECK(match_index(rules, 4, "example.org", "/index.html") == 2);
 	CHECK(match_index(rules, 4, "example.org", "/admin") ==
 	      2); /* the pattern needs the trailing slash */
 	cleanup_all(rules, 4);
+}
+
+TEST(star_does_not_cross_a_slash)
+{
+	static const char *const lines[] = {
+	    "path:/static/*.css bypass",
+	    "path:/a?c bypass",
+	    "path:/docs/**.pdf bypass",
+	    "path:/* require:login",
+	};
+	struct access_rule rules[NRULES_MAX];
+
+	CHECK(parse_all(lines, 4, rules));
+	CHECK(match_index(rules, 4, "h", "/static/site.css") == 0);
+	/* A CGI with PATH_INFO /a.css is not a style sheet. */
+	CHECK(match_index(rules, 4, "h", "/static/x.cgi/a.css") == 3);
+	CHECK(match_index(rules, 4, "h", "/static/.css") == 0);
+	CHECK(match_index(rules, 4, "h", "/abc") == 1);
+	CHECK(match_index(rules, 4, "h", "/a/c") == 3);
+	CHECK(match_index(rules, 4, "h", "/docs/a/b/c.pdf") == 2);
+	CHECK(match_index(rules, 4, "h", "/docs/c.pdf") == 2);
+	CHECK(match_index(rules, 4, "h", "/docs/c.pdf/x") == 3);
+	cleanup_all(rules, 4);
+}
+
+TEST(final_slash_star_is_the_whole_tree)
+{
+	static const char *const lines[] = {"path:/public/* bypass", "path:/x/*/y/* bypass"};
+	struct access_rule rules[NRULES_MAX];
+
+	CHECK(parse_all(lines, 2, rules));
+	CHECK(match_index(rules, 2, "h", "/public/") == 0);
+	CHECK(match_index(rules, 2, "h", "/public/a/b/c.html") == 0);
+	CHECK(match_index(rules, 2, "h", "/public") == -1);
+	CHECK(match_index(rules, 2, "h", "/publicity/") == -1);
+	CHECK(match_index(rules, 2, "h", "/x/a/y/b/c") == 1);
+	CHECK(match_index(rules, 2, "h", "/x/a/b/y/c") == -1); /* the inner star is one segment */
+	cleanup_all(rules, 2);
+}
+
+TEST(path_pattern_must_not_start_with_one_star)
+{
+	struct access_rule r;
+
+	CHECK(refused_with("path:*.css bypass", "must start with"));
+	CHECK(access_rule_parse("path:**.css bypass", &r, NULL) == GH_OK);
+	access_rule_cleanup(&r);
+}
+
+TEST(many_stars_stay_cheap)
+{
+	static const char *const lines[] = {"path:/**a**a**a**a**a**a**a**a**b bypass"};
+	struct access_rule rules[NRULES_MAX];
+	char path[4001];
+
+	/* A backtracking matcher would take ages here; the set of live
+	 * positions walks the path once. */
+	CHECK(parse_all(lines, 1, rules));
+	memset(path, 'a', sizeof(path) - 1);
+	path[0] = '/';
+	path[sizeof(path) - 1] = '\0';
+	CHECK(match_index(rules, 1, "h", path) == -1);
+	path[sizeof(path) - 2] = 'b';
+	CHECK(match_index(rules, 1, "h", path) == 0);
+	cleanup_all(rules, 1);
+}
+
+TEST(target_that_is_not_a_path_denies)
+{
+	static const char *const lines[] = {"path:/admin/* require:role:admin", "require:login"};
+	struct access_rule rules[NRULES_MAX];
+
+	/* An absolute-form target must not skip the path: rule and land on the
+	 * path-less one. */
+	CHECK(parse_all(lines, 2, rules));
+	CHECK(match_index(rules, 2, "h", "http://h/admin/") == -1);
+	CHECK(match_index(rules, 2, "h", "") == -1);
+	CHECK(match_index(rules, 2, "h", "/x") == 1);
+	cleanup_all(rules, 2);
+}
+
+TEST(unparsable_host_denies_at_a_host_rule)
+{
+	static const char *const lines[] = {
+	    "path:/public/* bypass",
+	    "host:admin.example.org require:role:admin",
+	    "require:login",
+	};
+	struct access_rule rules[NRULES_MAX];
+	char longhost[300];
+
+	CHECK(parse_all(lines, 3, rules));
+	memset(longhost, 'a', sizeof(longhost) - 1);
+	longhost[sizeof(longhost) - 1] = '\0';
+	/* The host-less rule before it still decides. */
+	CHECK(match_index(rules, 3, "", "/public/x") == 0);
+	/* Skipping the host rule would fall through to require:login. */
+	CHECK(match_index(rules, 3, "", "/x") == -1);
+	CHECK(match_index(rules, 3, NULL, "/x") == -1);
+	CHECK(match_index(rules, 3, longhost, "/x") == -1);
+	CHECK(match_index(rules, 3, "[::1", "/x") == -1);
+	CHECK(match_index(rules, 3, ":80", "/x") == -1);
+	CHECK(match_index(rules, 3, "www.example.org", "/x") == 2);
+	cleanup_all(rules, 3);
 }
 
 TEST(no_matching_rule_denies)
@@ -281,6 +386,12 @@ main(void)
 	RUN(malformed_rule_with_empty_role_refused);
 	RUN(malformed_rule_conditions_refused);
 	RUN(first_matching_rule_wins);
+	RUN(star_does_not_cross_a_slash);
+	RUN(final_slash_star_is_the_whole_tree);
+	RUN(path_pattern_must_not_start_with_one_star);
+	RUN(many_stars_stay_cheap);
+	RUN(target_that_is_not_a_path_denies);
+	RUN(unparsable_host_denies_at_a_host_rule);
 	RUN(no_matching_rule_denies);
 	RUN(host_matches_without_port_and_case);
 	RUN(path_dot_segments_cannot_escape_rule);

@@ -469,12 +469,12 @@ TEST(rule_list_keeps_file_order)
 	                 "rule = path:/* require:login\n") == GH_OK);
 	CHECK(cfg.nrules == 3);
 	if (cfg.nrules == 3) {
-		CHECK_STR(cfg.rules[0].path, "/public/*");
+		CHECK_STR(cfg.rules[0].path, "/public/**");
 		CHECK(cfg.rules[0].action == ACCESS_BYPASS);
-		CHECK_STR(cfg.rules[1].path, "/admin/*");
+		CHECK_STR(cfg.rules[1].path, "/admin/**");
 		CHECK(cfg.rules[1].action == ACCESS_ROLE);
 		CHECK_STR(cfg.rules[1].role, "admin");
-		CHECK_STR(cfg.rules[2].path, "/*");
+		CHECK_STR(cfg.rules[2].path, "/**");
 		CHECK(cfg.rules[2].action == ACCESS_LOGIN);
 	}
 	CHECK_STR(cfg.login_url, "https://login.example.org/auth/login");
