@@ -3,16 +3,22 @@
 -- (init, migrate, user and role commands, purge) runs under the account
 -- that owns the database (ALL on it); the responders never do.
 --
---   gatehouse_check   reads sessions, users, roles, user_roles; writes
+--   gatehouse_check   reads the columns of sessions, users, roles and
+--                     user_roles a session lookup needs; writes
 --                     sessions.last_seen_at only
---   gatehouse_login   reads users, roles, user_roles; creates sessions,
---                     revokes the one it replaces (sessions.revoked_at; it
---                     reads sessions.id and .revoked_at to find it); writes
---                     users' rehashed password_hash, last_login_at, and the
---                     shadow rows of an external user store ([users] source =
---                     external: INSERT, and UPDATE username/email)
---   gatehouse_logout  reads sessions, users, roles, user_roles; writes
---                     sessions.revoked_at and .last_seen_at
+--   gatehouse_login   reads the columns of users, roles and user_roles a
+--                     login needs (password_hash included); creates
+--                     sessions, revokes the one it replaces
+--                     (sessions.revoked_at; it reads sessions.id and
+--                     .revoked_at to find it); writes users' rehashed
+--                     password_hash, last_login_at, and the shadow rows of an
+--                     external user store ([users] source = external: INSERT,
+--                     and UPDATE username/email)
+--   gatehouse_logout  reads what the check reads; writes sessions.revoked_at
+--                     and .last_seen_at
+--
+-- Every SELECT is granted on columns, never on a whole table: no responder
+-- can read users.mfa_secret, and only the login can read password_hash.
 --
 -- Run it as an administrator who may create accounts and grant (root),
 -- AFTER `gatehousectl init` (a grant on a column needs the table), in the
@@ -30,9 +36,11 @@
 -- (passwords without ' or \, e.g. `openssl rand -hex 18`; this way they
 -- appear neither in `ps` nor in the shell history).  For several hosts, run
 -- it once per host with the same passwords.  Running it again sets the
--- passwords again and adds what is missing; it removes no privilege.  A
--- password that is not set, or no database selected, stops it with an
--- error before anything is created.
+-- passwords again and adds what is missing; the only privilege it removes
+-- is the table-wide SELECT on these four tables that earlier versions of
+-- this file granted (the column grants below replace it).  A password that
+-- is not set, or no database selected, stops it with an error before
+-- anything is created.
 --
 -- The responders then get their own account in their environment, e.g. in
 -- the systemd unit of gatehouse-check:
@@ -76,38 +84,64 @@ SET @gh_sql = CONCAT('ALTER USER ', @gh_logout, ' IDENTIFIED BY ', QUOTE(@pw_log
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 
--- gatehouse_check: session_lookup() (common/session.c).
-SET @gh_sql = CONCAT('GRANT SELECT ON sessions TO ', @gh_check);
+-- Earlier versions granted SELECT on whole tables: a column grant adds to
+-- such a grant and hides nothing, so it goes first.  Only where it exists
+-- (REVOKE of a privilege not held is an error).
+SET @gh_sql = IFNULL((SELECT CONCAT('REVOKE SELECT ON sessions FROM ', GROUP_CONCAT(GRANTEE))
+    FROM information_schema.TABLE_PRIVILEGES
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sessions' AND PRIVILEGE_TYPE = 'SELECT'
+      AND GRANTEE IN (@gh_check, @gh_login, @gh_logout)), 'DO 0');
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT ON users TO ', @gh_check);
+SET @gh_sql = IFNULL((SELECT CONCAT('REVOKE SELECT ON users FROM ', GROUP_CONCAT(GRANTEE))
+    FROM information_schema.TABLE_PRIVILEGES
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'users' AND PRIVILEGE_TYPE = 'SELECT'
+      AND GRANTEE IN (@gh_check, @gh_login, @gh_logout)), 'DO 0');
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT ON roles TO ', @gh_check);
+SET @gh_sql = IFNULL((SELECT CONCAT('REVOKE SELECT ON roles FROM ', GROUP_CONCAT(GRANTEE))
+    FROM information_schema.TABLE_PRIVILEGES
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'roles' AND PRIVILEGE_TYPE = 'SELECT'
+      AND GRANTEE IN (@gh_check, @gh_login, @gh_logout)), 'DO 0');
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT ON user_roles TO ', @gh_check);
+SET @gh_sql = IFNULL((SELECT CONCAT('REVOKE SELECT ON user_roles FROM ', GROUP_CONCAT(GRANTEE))
+    FROM information_schema.TABLE_PRIVILEGES
+    WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'user_roles' AND PRIVILEGE_TYPE = 'SELECT'
+      AND GRANTEE IN (@gh_check, @gh_login, @gh_logout)), 'DO 0');
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT UPDATE (last_seen_at) ON sessions TO ', @gh_check);
+
+-- gatehouse_check: session_lookup() (common/session.c): the session, its
+-- user's name, e-mail and status, the user's role names.
+SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, ',
+    'idle_timeout, mfa, revoked_at), UPDATE (last_seen_at) ON sessions TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, status) ON users TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (id, name) ON roles TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (user_id, role_id) ON user_roles TO ', @gh_check);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 
 -- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
 -- rehash), user_record_login() (common/user.c), session_revoke() and
 -- session_create() (common/session.c), extuser_shadow() (common/extuser.c).
-SET @gh_sql = CONCAT('GRANT SELECT ON users TO ', @gh_login);
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT ON roles TO ', @gh_login);
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT ON user_roles TO ', @gh_login);
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT INSERT (username, email, password_hash, status, created_at, ',
+SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, password_hash, status, created_at, ',
+    'last_login_at, external_id), ',
+    'INSERT (username, email, password_hash, status, created_at, ',
     'updated_at, external_id), UPDATE (username, email, password_hash, updated_at, ',
     'last_password_change_at, last_login_at) ON users TO ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (id, name) ON roles TO ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (user_id, role_id) ON user_roles TO ', @gh_login);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, revoked_at), INSERT (id, user_id, created_at, ',
@@ -116,20 +150,20 @@ SET @gh_sql = CONCAT('GRANT SELECT (id, revoked_at), INSERT (id, user_id, create
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 
--- gatehouse_logout: session_lookup() and session_revoke() (common/session.c).
-SET @gh_sql = CONCAT('GRANT SELECT ON sessions TO ', @gh_logout);
+-- gatehouse_logout: session_lookup() and session_revoke() (common/session.c):
+-- what the check reads.
+SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, ',
+    'idle_timeout, mfa, revoked_at), UPDATE (revoked_at, last_seen_at) ON sessions TO ',
+    @gh_logout);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT ON users TO ', @gh_logout);
+SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, status) ON users TO ', @gh_logout);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT ON roles TO ', @gh_logout);
+SET @gh_sql = CONCAT('GRANT SELECT (id, name) ON roles TO ', @gh_logout);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT ON user_roles TO ', @gh_logout);
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT UPDATE (revoked_at, last_seen_at) ON sessions TO ', @gh_logout);
+SET @gh_sql = CONCAT('GRANT SELECT (user_id, role_id) ON user_roles TO ', @gh_logout);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 

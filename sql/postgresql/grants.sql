@@ -3,17 +3,23 @@
 -- user and role commands, purge) runs under the role that owns the database
 -- and its schema; the responders never do.
 --
---   gatehouse_check   reads sessions, users, roles, user_roles; writes
+--   gatehouse_check   reads the columns of sessions, users, roles and
+--                     user_roles a session lookup needs; writes
 --                     sessions.last_seen_at only
---   gatehouse_login   reads users, roles, user_roles; creates sessions,
---                     revokes the one it replaces (sessions.revoked_at; it
---                     reads sessions.id and .revoked_at to find it); writes
---                     users' rehashed password_hash, last_login_at, and the
---                     shadow rows of an external user store ([users] source =
---                     external: INSERT, UPDATE username/email, and lastval()
---                     on the users id sequence)
---   gatehouse_logout  reads sessions, users, roles, user_roles; writes
---                     sessions.revoked_at and .last_seen_at
+--   gatehouse_login   reads the columns of users, roles and user_roles a
+--                     login needs (password_hash included); creates
+--                     sessions, revokes the one it replaces
+--                     (sessions.revoked_at; it reads sessions.id and
+--                     .revoked_at to find it); writes users' rehashed
+--                     password_hash, last_login_at, and the shadow rows of an
+--                     external user store ([users] source = external: INSERT,
+--                     UPDATE username/email, and lastval() on the users id
+--                     sequence)
+--   gatehouse_logout  reads what the check reads; writes sessions.revoked_at
+--                     and .last_seen_at
+--
+-- Every SELECT is granted on columns, never on a whole table: no responder
+-- can read users.mfa_secret, and only the login can read password_hash.
 --
 -- Run it with psql as a superuser (or a role with CREATEROLE that owns the
 -- tables), AFTER `gatehousectl init`, connected to the Gatehouse database,
@@ -28,8 +34,10 @@
 -- (the passwords are then briefly visible in `ps`; on a shared machine
 -- type `\set pw_check '...'` etc. and `\i grants.sql` in an interactive
 -- psql instead).  Running it again sets the passwords again and adds what
--- is missing; it removes no privilege.  A missing variable stops it with an
--- error before anything is created.  Roles belong to the whole cluster: for
+-- is missing; the only privilege it removes is the table-wide SELECT on
+-- these four tables that earlier versions of this file granted (the column
+-- grants below replace it).  A missing variable stops it with an error
+-- before anything is created.  Roles belong to the whole cluster: for
 -- a second Gatehouse database run it there too (same passwords).  Allow
 -- the roles in pg_hba.conf (scram-sha-256) for the hosts they come from.
 --
@@ -67,17 +75,32 @@ ALTER ROLE gatehouse_logout LOGIN PASSWORD :'pw_logout';
 GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_check, gatehouse_login, gatehouse_logout;
 GRANT USAGE ON SCHEMA public TO gatehouse_check, gatehouse_login, gatehouse_logout;
 
--- gatehouse_check: session_lookup() (common/session.c).
-GRANT SELECT ON sessions, users, roles, user_roles TO gatehouse_check;
-GRANT UPDATE (last_seen_at) ON sessions TO gatehouse_check;
+-- Earlier versions granted SELECT on whole tables: a column grant adds to
+-- such a grant and hides nothing, so it goes first.  (Revoking a table's
+-- SELECT also revokes the SELECT on its columns: they are granted again
+-- below, in the same transaction.)
+REVOKE SELECT ON sessions, users, roles, user_roles
+  FROM gatehouse_check, gatehouse_login, gatehouse_logout;
+
+-- gatehouse_check: session_lookup() (common/session.c): the session, its
+-- user's name, e-mail and status, the user's role names.
+GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, mfa, revoked_at),
+      UPDATE (last_seen_at)
+   ON sessions TO gatehouse_check;
+GRANT SELECT (id, username, email, status) ON users TO gatehouse_check;
+GRANT SELECT (id, name) ON roles TO gatehouse_check;
+GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_check;
 
 -- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
 -- rehash), user_record_login() (common/user.c), session_revoke() and
 -- session_create() (common/session.c), extuser_shadow() (common/extuser.c).
-GRANT SELECT ON users, roles, user_roles TO gatehouse_login;
-GRANT INSERT (username, email, password_hash, status, created_at, updated_at, external_id),
+GRANT SELECT (id, username, email, password_hash, status, created_at, last_login_at,
+              external_id),
+      INSERT (username, email, password_hash, status, created_at, updated_at, external_id),
       UPDATE (username, email, password_hash, updated_at, last_password_change_at, last_login_at)
    ON users TO gatehouse_login;
+GRANT SELECT (id, name) ON roles TO gatehouse_login;
+GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_login;
 SELECT format('GRANT USAGE ON SEQUENCE %s TO gatehouse_login',
               pg_get_serial_sequence('users', 'id')) \gexec
 GRANT SELECT (id, revoked_at),
@@ -86,8 +109,13 @@ GRANT SELECT (id, revoked_at),
       UPDATE (revoked_at)
    ON sessions TO gatehouse_login;
 
--- gatehouse_logout: session_lookup() and session_revoke() (common/session.c).
-GRANT SELECT ON sessions, users, roles, user_roles TO gatehouse_logout;
-GRANT UPDATE (revoked_at, last_seen_at) ON sessions TO gatehouse_logout;
+-- gatehouse_logout: session_lookup() and session_revoke() (common/session.c):
+-- what the check reads.
+GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, mfa, revoked_at),
+      UPDATE (revoked_at, last_seen_at)
+   ON sessions TO gatehouse_logout;
+GRANT SELECT (id, username, email, status) ON users TO gatehouse_logout;
+GRANT SELECT (id, name) ON roles TO gatehouse_logout;
+GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_logout;
 
 COMMIT;

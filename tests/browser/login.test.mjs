@@ -6,7 +6,8 @@
 // with gatehousectl, then drives Debian's /usr/bin/chromium through
 // playwright-core: /private/ sends it to the login page, a wrong password is
 // refused, the right one lands on /private/ (screenshot saved to
-// artifacts/browser-login.png), a CGI script behind the check sees the user,
+// artifacts/browser-login.png, and checked: a PNG of the viewport's size,
+// not empty), a CGI script behind the check sees the user,
 // logout goes through the confirm form, and /private/ then sends it back to
 // the login page.
 //
@@ -20,7 +21,7 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -89,6 +90,31 @@ function freePort() {
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+// Below this a screenshot of the 900x700 viewport is empty or next to it:
+// Chromium's PNG of a blank page of that size has 3.3 KB, of the private
+// page about 16 KB.
+const PNG_MIN_BYTES = 6144;
+
+// assertPng checks that the file at path is a PNG of width x height pixels:
+// at least PNG_MIN_BYTES bytes, the signature, a 13-byte IHDR chunk first
+// with those dimensions, an IEND chunk last (a truncated file has none).
+function assertPng(path, width, height) {
+	assert(existsSync(path), `${path} does not exist`);
+	const size = statSync(path).size;
+	assert(size >= PNG_MIN_BYTES, `${path}: ${size} bytes, less than ${PNG_MIN_BYTES}: an empty or blank image`);
+	const png = readFileSync(path);
+	assert(png.subarray(0, 8).equals(PNG_SIGNATURE),
+		`${path}: no PNG signature (starts with ${png.subarray(0, 8).toString('hex')})`);
+	assert(png.readUInt32BE(8) === 13 && png.toString('latin1', 12, 16) === 'IHDR',
+		`${path}: the first chunk is not a 13-byte IHDR`);
+	const w = png.readUInt32BE(16);
+	const h = png.readUInt32BE(20);
+	assert(w === width && h === height, `${path}: ${w}x${h} pixels, the viewport is ${width}x${height}`);
+	assert(png.toString('latin1', png.length - 8, png.length - 4) === 'IEND',
+		`${path}: does not end with an IEND chunk (truncated?)`);
+}
 
 // waitReady waits until stack.py says the site is up (it prints "Stop with
 // Ctrl-C" once the login page and a protected page answer) and the login
@@ -219,9 +245,13 @@ async function main() {
 			assert(h1.includes('Private page'), `heading is "${h1}"`);
 		});
 
-		await step('screenshot artifacts/browser-login.png', async () => {
-			const png = await page.screenshot({ fullPage: true });
-			writeFileSync(join(ARTIFACTS, 'browser-login.png'), png);
+		await step('screenshot artifacts/browser-login.png is a PNG of the viewport', async () => {
+			// The viewport, not the full page: its size is known.
+			const path = join(ARTIFACTS, 'browser-login.png');
+			rmSync(path, { force: true }); // not last run's
+			writeFileSync(path, await page.screenshot());
+			const { width, height } = page.viewportSize();
+			assertPng(path, width, height);
 		}, { fatal: false });
 
 		await step(`a protected CGI script sees the user ${USERNAME}`, async () => {

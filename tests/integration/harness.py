@@ -1,6 +1,8 @@
 """What an integration test is: a function registered under a name that
 says the behaviour it checks, the kind of site it needs (see fixtures.py),
-and check() to state its expectations.
+and check() to state its expectations.  run.py imports every test_*.py of
+this folder, which registers its tests on import: a new module needs no
+other change, and one that registers none fails the run.
 
 A test module may add a kind of site of its own with site_kind() (a test
 of the external user store needs a MariaDB server beside the site, say),

@@ -15,6 +15,14 @@ removed afterwards.  Prints one line per test, "ok - DATABASE/SERVER/NAME"
 or "not ok - DATABASE/SERVER/NAME" with the reason indented below it, and
 ends with "N passed, N failed"; exits 1 when a test failed.
 
+The tests are those of every tests/integration/test_*.py, imported in the
+order of their names (each registers its tests on import, see harness.py):
+a new module runs without being named here.  A module that fails to import
+or registers no test is a failing line, "not ok - import/MODULE", before
+the first pass.  --list prints the name of each test (after -k) instead,
+then the same last line; --tests-dir imports the test_*.py of another
+folder (tests/integration/test_runner.py checks the runner with it).
+
 After the tests of each web server, one more line,
 DATABASE/SERVER/responders_exit_clean, checks every responder those tests
 started: each must have exited with status 0 when its site stopped, and its
@@ -28,7 +36,8 @@ On each server database the pass ends with the multi-server tests
 leaves), on one database, "DATABASE/SERVER+SERVER/NAME".
 
     python3 tests/integration/run.py [-k SUBSTRING] [--server lighttpd|apache|nginx]
-        [--database sqlite|mariadb|postgresql|all] [--keep]
+        [--database sqlite|mariadb|postgresql|all] [--keep] [--list]
+        [--tests-dir FOLDER]
 
 --server and --database may be repeated; the default is every web server
 and every database whose driver is built.  Needs the programs in build/ (or
@@ -39,6 +48,7 @@ database server are copied to $GATEHOUSE_ARTIFACTS/integration/.
 """
 
 import argparse
+import importlib
 import os
 import shutil
 import signal
@@ -48,7 +58,8 @@ import time
 import traceback
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+TEST_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(TEST_DIR))
 
 import fixtures  # noqa: E402
 import inspect  # noqa: E402
@@ -57,17 +68,6 @@ from types import SimpleNamespace  # noqa: E402
 
 from harness import MULTI_TESTS, SITE_KINDS, TESTS, TestFailure  # noqa: E402
 
-# The test modules register their tests on import.
-import test_check  # noqa: E402,F401
-import test_db_accounts  # noqa: E402,F401
-import test_db_faults  # noqa: E402,F401
-import test_external_users  # noqa: E402,F401
-import test_login  # noqa: E402,F401
-import test_logout  # noqa: E402,F401
-import test_multi_server  # noqa: E402,F401
-import test_requests  # noqa: E402,F401
-import test_responders  # noqa: E402,F401
-import test_sessions  # noqa: E402,F401
 
 SERVERS = fixtures.stack.SERVERS
 DATABASES = ("sqlite",) + fixtures.stack.DB_KINDS
@@ -283,6 +283,44 @@ def run_multi(root, counts, database, db, servers, tests):
     counts.report(f"{prefix}/responders_exit_clean", "\n".join(problems) if problems else None)
 
 
+def import_test_modules(counts, folder=TEST_DIR):
+    """Imports every test_*.py of folder, sorted by name: each registers
+    its tests on import (harness.test, multi_server_test), so a new module
+    runs without being named here.  A module that fails to import, or
+    registers no test, is a failing line "import/MODULE"; what a module
+    registered before it failed is dropped."""
+    folder = Path(folder).resolve()
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+    paths = {path.stem: path for path in sorted(folder.glob("test_*.py"))}
+    failed = {}  # module name -> why
+    for name, path in paths.items():
+        try:
+            importlib.import_module(name)
+        except Exception as e:
+            # From the module's own frame on (none for a syntax error).
+            tb = e.__traceback__
+            while tb is not None and tb.tb_frame.f_code.co_filename != str(path):
+                tb = tb.tb_next
+            failed[name] = (f"{path.name} failed to import:\n" +
+                            "".join(traceback.format_exception(type(e), e, tb)))
+    # Told by the module of each test's function, not by what each import
+    # added: a test module may import another.
+    registered = {test.fn.__module__ for test in TESTS + MULTI_TESTS}
+    for name, path in paths.items():
+        if name not in registered and name not in failed:
+            failed[name] = (f"{path.name} registers no test "
+                            "(harness.test or harness.multi_server_test)")
+    TESTS[:] = [test for test in TESTS if test.fn.__module__ not in failed]
+    MULTI_TESTS[:] = [test for test in MULTI_TESTS if test.fn.__module__ not in failed]
+    for kind, factory in list(SITE_KINDS.items()):
+        if getattr(factory, "__module__", None) in failed:
+            del SITE_KINDS[kind]
+    for name in paths:
+        if name in failed:
+            counts.report(f"import/{name}", failed[name])
+
+
 def stop_on_sigterm(signum, frame):
     # Turned into an exception so that the finally blocks stop the sites.
     raise KeyboardInterrupt()
@@ -296,16 +334,26 @@ def main():
     parser.add_argument("--database", choices=DATABASES + ("all",), action="append",
                         help="only this database (repeatable; default: all that are built)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--list", action="store_true",
+                        help="print the name of each test instead of running it")
+    parser.add_argument("--tests-dir", type=Path, default=TEST_DIR,
+                        help="import the test_*.py of this folder (default: this one's)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, stop_on_sigterm)
 
+    counts = Counts()
+    import_test_modules(counts, args.tests_dir)
     tests = [t for t in TESTS if args.pattern in t.name]
     multi_tests = [t for t in MULTI_TESTS if args.pattern in t.name]
+    if args.list:
+        for test in tests + multi_tests:
+            print(test.name)
+        print(f"{counts.passed} passed, {counts.failed} failed")
+        return 1 if counts.failed else 0
     servers = tuple(s for s in SERVERS if s in (args.server or SERVERS))
     wanted = args.database or ["all"]
     databases = [d for d in DATABASES if "all" in wanted or d in wanted]
     built = drivers_built()
-    counts = Counts()
     root = tempfile.mkdtemp(prefix="gatehouse-it-")
     os.chmod(root, 0o711)  # Apache's workers (www-data) pass through it
     start = time.monotonic()

@@ -6,8 +6,14 @@ shaped like the responders' own pass, and writes beyond them are refused
 with a privilege error.  Run as each account with the server's own client
 over TCP (deploy/stack.py Database.sql_as), on statements that change no
 row (WHERE matches nothing; INSERT ... SELECT of no row still needs the
-privilege)."""
+privilege).
 
+Reads are granted on columns: the check and the logout cannot read
+users.password_hash or users.mfa_secret, the login (which verifies the
+password) cannot read mfa_secret; grants.sql run again over the table-wide
+SELECT of its earlier versions takes that away."""
+
+from fixtures import LOGOUT
 from harness import check, test
 
 # A session row as session_create() inserts it, from no row at all.
@@ -18,10 +24,23 @@ INSERT_SESSION = (
 INSERT_SHADOW = (
     "INSERT INTO users (username, email, password_hash, status, created_at, updated_at, "
     "external_id) SELECT 'none', NULL, NULL, 'active', 0, 0, 'none' FROM users WHERE 1 = 0")
-READ_SESSION = ("SELECT count(*) FROM sessions s JOIN users u ON u.id = s.user_id "
+# The columns session_lookup() reads (common/session.c), and the role
+# names it aggregates (common/user.h, USER_ROLES_SQL_*).
+READ_SESSION = ("SELECT s.user_id, u.username, u.email, s.created_at, s.expires_at, "
+                "s.last_seen_at, s.idle_timeout, s.mfa, u.status "
+                "FROM sessions s JOIN users u ON u.id = s.user_id "
                 "WHERE s.id = 'none' AND s.revoked_at IS NULL")
-READ_ROLES = ("SELECT count(*) FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
+READ_ROLES = ("SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
               "WHERE ur.user_id = -1")
+# The columns user_find() reads (common/user.c).
+READ_USER = ("SELECT u.id, u.username, u.email, u.password_hash, u.status, u.created_at, "
+             "u.last_login_at FROM users u WHERE u.username = 'none' OR u.email = 'none'")
+# What no responder but the login may read, and the login only password_hash.
+SECRET_COLUMNS = {
+    "check": ("password_hash", "mfa_secret"),
+    "logout": ("password_hash", "mfa_secret"),
+    "login": ("mfa_secret",),
+}
 
 ALLOWED = {
     "check": [
@@ -34,7 +53,7 @@ ALLOWED = {
         "UPDATE sessions SET revoked_at = 0 WHERE id = 'none' AND revoked_at IS NULL",
     ],
     "login": [
-        "SELECT count(*) FROM users u WHERE u.username = 'none' OR u.email = 'none'",
+        READ_USER,
         READ_ROLES,
         INSERT_SESSION,
         "UPDATE sessions SET revoked_at = 0 WHERE id = 'none' AND revoked_at IS NULL",
@@ -58,6 +77,9 @@ DENIED = {
         "WHERE 1 = 0",
         "SELECT count(*) FROM security_log",
         "SELECT count(*) FROM schema_migrations",
+        "SELECT * FROM users",
+        "SELECT user_agent, ip FROM sessions",
+        "SELECT description FROM roles",
     ],
     "logout": [
         "UPDATE sessions SET user_id = 0 WHERE id = 'none'",
@@ -66,6 +88,8 @@ DENIED = {
         INSERT_SESSION,
         "UPDATE users SET password_hash = 'x' WHERE id = -1",
         "SELECT count(*) FROM refresh_tokens",
+        "SELECT * FROM users",
+        "SELECT user_agent, ip FROM sessions",
     ],
     "login": [
         "SELECT expires_at FROM sessions",
@@ -80,23 +104,23 @@ DENIED = {
         "INSERT INTO roles (name) SELECT name FROM roles WHERE 1 = 0",
         "SELECT count(*) FROM schema_migrations",
         "CREATE TABLE gh_probe (x INT)",
+        "SELECT * FROM users",
     ],
 }
 
 
-# The grants do not depend on the web server: under lighttpd only.
-@test("db_accounts_least_privilege", databases=("mariadb", "postgresql"), servers=("lighttpd",))
-def db_accounts_least_privilege(site):
-    database = site.stack.database
-    check(database is not None, "this site has no server database")
+def privilege_problems(database, allowed=None, denied=None):
+    """What goes against allowed and denied ({responder: [statement]}) on
+    database, one message each: an allowed statement that fails, a denied
+    one that runs or fails for another reason than a privilege."""
     problems = []
-    for responder, statements in ALLOWED.items():
+    for responder, statements in (allowed or {}).items():
         for sql in statements:
             r = database.sql_as(responder, sql + ";")
             if r.returncode != 0:
                 problems.append(f"gatehouse_{responder} should be allowed: {sql}\n"
                                 f"  {r.stderr.strip()}")
-    for responder, statements in DENIED.items():
+    for responder, statements in (denied or {}).items():
         for sql in statements:
             r = database.sql_as(responder, sql + ";")
             if r.returncode == 0:
@@ -104,4 +128,70 @@ def db_accounts_least_privilege(site):
             elif "denied" not in r.stderr.lower():
                 problems.append(f"gatehouse_{responder}: {sql}\n  failed, but not for "
                                 f"want of a privilege: {r.stderr.strip()}")
+    return problems
+
+
+def secret_reads():
+    """{responder: [SELECT of each column it must not read]}."""
+    return {responder: [f"SELECT {column} FROM users" for column in columns]
+            for responder, columns in SECRET_COLUMNS.items()}
+
+
+def grant_table_select(database):
+    """Grants, as the administrator, SELECT on the whole of the four tables
+    to every responder's account, as grants.sql did before its column
+    grants."""
+    tables = ("sessions", "users", "roles", "user_roles")
+    if database.kind == "mariadb":
+        accounts = ", ".join(f"'gatehouse_{r}'@'{host}'" for r in SECRET_COLUMNS
+                             for host in ("localhost", "127.0.0.1"))
+        database.sql("".join(f"GRANT SELECT ON {t} TO {accounts};\n" for t in tables))
+    else:
+        accounts = ", ".join(f"gatehouse_{r}" for r in SECRET_COLUMNS)
+        database.sql(f"GRANT SELECT ON {', '.join(tables)} TO {accounts};")
+
+
+# The grants do not depend on the web server: under lighttpd only.
+@test("db_accounts_least_privilege", databases=("mariadb", "postgresql"), servers=("lighttpd",))
+def db_accounts_least_privilege(site):
+    database = site.stack.database
+    check(database is not None, "this site has no server database")
+    problems = privilege_problems(database, ALLOWED, DENIED)
     check(not problems, "\n".join(problems))
+
+
+@test("db_accounts_secret_columns_refused", databases=("mariadb", "postgresql"),
+      servers=("lighttpd",))
+def db_accounts_secret_columns_refused(site):
+    database = site.stack.database
+    check(database is not None, "this site has no server database")
+    # The same accounts read the other columns of users: the refusals below
+    # are for the columns, not for the table or the connection.
+    problems = privilege_problems(
+        database, allowed={"check": [READ_SESSION], "logout": [READ_SESSION],
+                           "login": [READ_USER]},
+        denied=secret_reads())
+    check(not problems, "\n".join(problems))
+
+
+@test("db_accounts_grants_rerun_drops_table_select", kind="own",
+      databases=("mariadb", "postgresql"), servers=("lighttpd",))
+def db_accounts_grants_rerun_drops_table_select(site):
+    database = site.stack.database
+    check(database is not None, "this site has no server database")
+    grant_table_select(database)
+    # Without this, the test below would pass whatever grants.sql does.
+    problems = privilege_problems(database, allowed=secret_reads())
+    check(not problems, "granting SELECT on the whole tables did not take:\n" +
+          "\n".join(problems))
+    database.apply_grants()  # grants.sql again, as after an upgrade
+    problems = privilege_problems(database, ALLOWED, secret_reads())
+    check(not problems, "after grants.sql ran again:\n" + "\n".join(problems))
+    # And the responders, connected all along, still do their work.
+    name, password = site.new_user("regrant")
+    jar = site.login(name, password)
+    site.assert_session_valid(jar, "a session made after grants.sql ran again")
+    r = site.http.post_form(LOGOUT, {"csrf": site.logout_form(jar)}, jar=jar)
+    check(r.status == 200 and "You have been logged out." in r.text,
+          "logout after grants.sql ran again: expected 200 and the logged-out page", r)
+    site.assert_session_refused(jar, "the session after logout")
