@@ -38,7 +38,8 @@ struct server_program {
 	const char *name;        /* "gatehouse-login" */
 	server_handler handler;
 	bool needs_templates;
-	bool needs_user_store; /* opens [users] url per thread when external */
+	bool needs_user_store; /* verifies passwords: opens [users] url per thread when
+	                        * external, makes the dummy hash at start */
 };
 
 /* server_main runs the program; returns the process exit status. */

@@ -4,11 +4,13 @@
  * GET shows the form, bound to a random pre-login cookie by its CSRF token.
  * POST verifies the token, then the password.  Every way a login can fail
  * (unknown user, wrong password, account not active) gives the same status,
- * the same page and about the same time: a dummy hash is verified when the
- * user is unknown, and the real hash is verified before the status is looked
- * at.  Success revokes any session the client already had, makes a new one
- * (no fixation) and redirects to a safe "next".
+ * the same page and about the same time: each costs one verification, of the
+ * user's own hash (before the status is looked at) or of the dummy hash made
+ * at start like the store's hashes (see password.h).  Success revokes any
+ * session the client already had, makes a new one (no fixation) and
+ * redirects to a safe "next".
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include "crypto.h"
@@ -79,6 +81,24 @@ login_csrf_ok(struct server_ctx *ctx, const struct request *req)
 	    csrf_verify(ctx->cfg, LOGIN_CSRF_PURPOSE, binding, kvlist_get(&req->form, "csrf"));
 }
 
+/* Warns once per process when the store holds a hash that does not take the
+ * dummy's time: unknown users are then answered at another speed than this
+ * user (the operator should set [users] password_scheme and bcrypt_cost to
+ * the table's). */
+static void
+login_check_dummy_like(const char *hash)
+{
+	static atomic_bool warned;
+
+	if (hash == NULL || password_dummy_matches(hash) || atomic_exchange(&warned, true))
+		return;
+	log_msg(LOG_WARNING,
+	    "[users] password_scheme, bcrypt_cost: a hash of the external table "
+	    "starts %.7s, unlike the dummy hash verified for unknown users, so the "
+	    "two are refused in different times; set them to the table's hashes",
+	    hash);
+}
+
 /*
  * login_verify for [users] source = external: the hash comes from the other
  * application's table (never rehashed: that table is read-only to us), then
@@ -98,6 +118,9 @@ login_verify_external(struct server_ctx *ctx, const char *username, const char *
 	}
 	if (e != GH_OK)
 		return GH_EDB;
+	login_check_dummy_like(x.password_hash);
+	/* One verification whatever the hash: a NULL or unusable one costs
+	 * the dummy's. */
 	if (!password_verify(password, x.password_hash) || !x.active) {
 		e = GH_EDENIED;
 		goto out;
@@ -119,7 +142,9 @@ out:
 /*
  * Verifies the credentials; *u is filled when the user exists.  Returns
  * GH_OK only for an active user with the right password, GH_EDENIED for every
- * refused login, GH_EDB when the database failed.
+ * refused login, GH_EDB when the database failed.  Every refusal costs one
+ * verification like a wrong password's: the user's own hash, or the dummy
+ * (password_verify and password.h).
  */
 static enum gh_err
 login_verify(struct server_ctx *ctx, const char *username, const char *password, struct user *u)
@@ -130,12 +155,13 @@ login_verify(struct server_ctx *ctx, const char *username, const char *password,
 	enum gh_err e = user_find(ctx->db, username, u);
 	bool ok;
 
-	if (e == GH_ENOTFOUND || (e == GH_OK && u->password_hash == NULL)) {
+	if (e == GH_ENOTFOUND) {
 		password_verify_dummy(ctx->cfg, password);
 		return GH_EDENIED;
 	}
 	if (e != GH_OK)
 		return e;
+	/* A user without a hash (SSO only) costs the dummy's verification. */
 	ok = password_verify(password, u->password_hash);
 	if (!ok || strcmp(u->status, "active") != 0)
 		return GH_EDENIED;
