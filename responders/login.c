@@ -6,13 +6,15 @@
  * (unknown user, wrong password, account not active) gives the same status,
  * the same page and about the same time: each costs one verification, of the
  * user's own hash (before the status is looked at) or of the dummy hash made
- * at start like the store's hashes (see password.h).  Success revokes any
- * session the client already had, makes a new one (no fixation) and
- * redirects to a safe "next".
+ * at start like the store's hashes (see password.h).  The log never names a
+ * name no user has: it may be a password typed in the wrong field.  Success
+ * revokes any session the client already had, makes a new one (no fixation)
+ * and redirects to a safe "next".
  */
 #include <stdatomic.h>
 #include <string.h>
 
+#include "buf.h"
 #include "crypto.h"
 #include "csrf.h"
 #include "extuser.h"
@@ -25,6 +27,7 @@
 
 #define LOGIN_FAILED "Invalid username or password."
 #define LOGIN_CSRF_PURPOSE "login"
+#define LOGIN_TAG_LEN 8 /* hex digits of the tag of an unknown name in the log */
 
 /* The next target kept through the form: the given one if safe, else the default. */
 static const char *
@@ -103,6 +106,7 @@ login_check_dummy_like(const char *hash)
  * login_verify for [users] source = external: the hash comes from the other
  * application's table (never rehashed: that table is read-only to us), then
  * the local shadow row must be active too (an admin may disable it here).
+ * A refusal of a user who exists leaves at least u->username set.
  */
 static enum gh_err
 login_verify_external(struct server_ctx *ctx, const char *username, const char *password,
@@ -135,12 +139,15 @@ login_verify_external(struct server_ctx *ctx, const char *username, const char *
 	if (e == GH_OK && extuser_record_login(ctx->users, ctx->cfg, &x) != GH_OK)
 		log_msg(LOG_WARNING, "[users] update_last_login failed for %s", x.username);
 out:
+	if (e == GH_EDENIED && u->username == NULL)
+		u->username = strdup(x.username); /* for the log; NULL is fine too */
 	extuser_cleanup(&x);
 	return e;
 }
 
 /*
- * Verifies the credentials; *u is filled when the user exists.  Returns
+ * Verifies the credentials; *u is filled when the user exists (for an
+ * external user refused before its shadow row, only u->username).  Returns
  * GH_OK only for an active user with the right password, GH_EDENIED for every
  * refused login, GH_EDB when the database failed.  Every refusal costs one
  * verification like a wrong password's: the user's own hash, or the dummy
@@ -168,6 +175,38 @@ login_verify(struct server_ctx *ctx, const char *username, const char *password,
 	return GH_OK;
 }
 
+/* login_name_tag writes the first 8 hex digits of HMAC-SHA-256([general]
+ * secret, "log-name|" name): what the log says of a name no user has, which
+ * is often a password typed into the wrong field.  The same name always gives
+ * the same tag (attempts can be correlated) but without the secret no
+ * dictionary turns a tag back into the name. */
+static void
+login_name_tag(const struct config *cfg, const char *name, char out[LOGIN_TAG_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	static const char purpose[] = "log-name|";
+	unsigned char mac[CRYPTO_SHA256_LEN];
+	struct buf msg;
+
+	buf_init(&msg);
+	buf_append(&msg, purpose, sizeof(purpose) - 1);
+	buf_append(&msg, name, strlen(name));
+	if (msg.err) {
+		memset(out, '?', LOGIN_TAG_LEN); /* out of memory: no tag, still no name */
+		out[LOGIN_TAG_LEN] = '\0';
+		buf_cleanup(&msg);
+		return;
+	}
+	crypto_hmac_sha256(cfg->secret, strlen(cfg->secret), msg.data, msg.len, mac);
+	for (size_t i = 0; i < LOGIN_TAG_LEN / 2; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 0x0f];
+	}
+	out[LOGIN_TAG_LEN] = '\0';
+	crypto_wipe(mac, sizeof(mac));
+	buf_cleanup(&msg); /* wipes the name */
+}
+
 /* Replaces a hash weaker than the configured scheme; a failure only logs. */
 static void
 login_rehash(struct server_ctx *ctx, const struct user *u, const char *password)
@@ -190,7 +229,7 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	const char *password = kvlist_get(&req->form, "password");
 	const char *next = kvlist_get(&req->form, "next");
 	const char *remember = kvlist_get(&req->form, "remember");
-	char name[160], token[CRYPTO_TOKEN_LEN + 1];
+	char name[160], token[CRYPTO_TOKEN_LEN + 1], tag[LOGIN_TAG_LEN + 1];
 	struct user u;
 	enum gh_err e;
 
@@ -204,9 +243,15 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	memset(&u, 0, sizeof(u));
 	e = login_verify(ctx, username ? username : "", password ? password : "", &u);
 	if (e == GH_EDENIED) {
-		log_msg(LOG_NOTICE, "login failure for %s from %s",
-		    username && user_valid_username(username) ? username : "(invalid name)",
-		    req->remote_addr);
+		/* A name no user has is logged as a tag, never as typed. */
+		if (u.username != NULL) {
+			log_msg(LOG_NOTICE, "login failure for %s from %s", u.username,
+			    req->remote_addr);
+		} else {
+			login_name_tag(cfg, username ? username : "", tag);
+			log_msg(LOG_NOTICE, "login failure for unknown name #%s from %s", tag,
+			    req->remote_addr);
+		}
 		login_form(ctx, req, res, 401, next, LOGIN_FAILED);
 		goto out;
 	}
