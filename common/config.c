@@ -136,6 +136,9 @@ static const struct config_key keys[] = {
         0, 0, config_check_lookup_query},
     {"users", "update_last_login", CT_STRING, FIELD(users_update_last_login), NULL, 0, 0,
         config_check_update_query},
+    {"users", "password_scheme", CT_STRING, FIELD(users_password_scheme), "bcrypt", 0, 0,
+        config_check_scheme},
+    {"users", "bcrypt_cost", CT_INT, FIELD(users_bcrypt_cost), "10", 4, 31, NULL},
 
     /* login_url: no default here, config_finish() derives it from prefix. */
     {"check", "login_url", CT_STRING, FIELD(login_url), NULL, 0, 0, config_check_login_url},

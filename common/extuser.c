@@ -97,21 +97,22 @@ extuser_find(struct db *db, const struct config *cfg, const char *login, struct 
 		return GH_ENOTFOUND;
 	}
 	if (db_column_count(st) != EXTUSER_COLUMNS || db_column_is_null(st, 0) ||
-	    db_column_is_null(st, 1) || db_column_is_null(st, 3)) {
-		log_msg(LOG_ERR, "[users] lookup_query: a row must have %d columns (id, username, "
-		    "email, password_hash, active) with id, username and hash not NULL",
+	    db_column_is_null(st, 1)) {
+		log_msg(LOG_ERR,
+		    "[users] lookup_query: a row must have %d columns (id, username, "
+		    "email, password_hash, active) with id and username not NULL",
 		    EXTUSER_COLUMNS);
 		db_done(st);
 		return GH_EINVAL;
 	}
-	bool no_email = db_column_is_null(st, 2);
+	bool no_email = db_column_is_null(st, 2), no_hash = db_column_is_null(st, 3);
 	out->id = extuser_dup(db_column_text(st, 0));
 	out->username = extuser_dup(db_column_text(st, 1));
 	out->email = extuser_dup(db_column_text(st, 2));
 	out->password_hash = extuser_dup(db_column_text(st, 3));
 	out->active = extuser_truthy(db_column_text(st, 4));
 	db_done(st);
-	if (out->id == NULL || out->username == NULL || out->password_hash == NULL ||
+	if (out->id == NULL || out->username == NULL || (out->password_hash == NULL && !no_hash) ||
 	    (out->email == NULL && !no_email)) {
 		extuser_cleanup(out);
 		return GH_ENOMEM;

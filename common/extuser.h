@@ -4,8 +4,9 @@
  *
  * The operator's lookup query ([users] lookup_query) returns, in this order:
  * the external user id, the username, the e-mail (may be NULL), the password
- * hash, and an "active" flag (1/0, true/false, t/f, y/n).  Every "?" of the
- * query is bound to the login name the user typed.  The external table is
+ * hash (may be NULL: no password login), and an "active" flag (1/0,
+ * true/false, t/f, y/n).  Every "?" of the query is bound to the login name
+ * the user typed.  The external table is
  * only ever read, except by the optional [users] update_last_login query.
  * A successful login keeps a local "shadow" row in users (external_id set,
  * no password hash), so that sessions, roles and the audit trail work as for
@@ -28,14 +29,15 @@ struct extuser {
 	char *id;       /* the external user id, as text */
 	char *username;
 	char *email;    /* NULL when none */
-	char *password_hash;
+	char *password_hash; /* NULL when none: such a user cannot log in */
 	bool active;
 };
 
 void extuser_cleanup(struct extuser *u); /* wipes the hash; harmless twice */
 /* extuser_find runs the lookup query for login on db.  GH_ENOTFOUND when no
  * row comes back; GH_EINVAL when the row does not have EXTUSER_COLUMNS
- * columns or its id, username or hash is NULL (logged: the query is wrong). */
+ * columns or its id or username is NULL (logged: the query is wrong).  A
+ * NULL hash is a user without a password (out->password_hash NULL). */
 enum gh_err extuser_find(struct db *db, const struct config *cfg, const char *login,
     struct extuser *out);
 /* extuser_shadow creates or updates the local row for u and returns its id.

@@ -9,6 +9,10 @@
  * Only the schemes listed in password.h are accepted: an old DES or MD5 crypt
  * hash never verifies.
  *
+ * Every verification costs the same as a real one, refusals included (see
+ * password_verify): a hash that cannot be used is replaced by the dummy hash,
+ * made once per process like the store's real hashes.
+ *
  * Lengths in the policy are counted in characters (UTF-8 code points, as NIST
  * SP 800-63B asks), the bcrypt limit in bytes.
  */
@@ -16,6 +20,7 @@
 #include <crypt.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,59 +153,158 @@ password_hash(const struct config *cfg, const char *pw, char out[PASSWORD_HASH_M
 	return password_hash_argon2id(cfg, pw, out);
 }
 
-bool
-password_verify(const char *pw, const char *hash)
+/* password_check verifies pw against hash: 1 when it matches, 0 when it does
+ * not, -1 when the hash cannot be used (unknown scheme, malformed, or an
+ * error before any hashing), having then spent next to nothing.  A bcrypt
+ * hash with pw over 72 bytes is computed all the same and gives 0. */
+static int
+password_check(const char *pw, const char *hash)
 {
 	char out[CRYPT_OUTPUT_SIZE];
-	bool ok = false;
+	bool ok = false, too_long = false;
+	int r;
 
-	if (pw == NULL || hash == NULL)
-		return false;
 	switch (password_scheme_of(hash)) {
 	case SCHEME_ARGON2ID:
-		/* argon2id_verify compares in constant time. */
-		return argon2id_verify(hash, pw, strlen(pw)) == ARGON2_OK;
+		/* argon2id_verify compares in constant time; any other error
+		 * than a mismatch comes before the hashing (decoding). */
+		r = argon2id_verify(hash, pw, strlen(pw));
+		return r == ARGON2_OK ? 1 : r == ARGON2_VERIFY_MISMATCH ? 0 : -1;
 	case SCHEME_BCRYPT:
-		if (strlen(pw) > PASSWORD_BCRYPT_MAX)
-			return false;
+		/* libxcrypt would hash the first 72 bytes: spend that time, and
+		 * refuse whatever it gives. */
+		too_long = strlen(pw) > PASSWORD_BCRYPT_MAX;
 		/* FALLTHROUGH */
 	case SCHEME_SHA512CRYPT:
 	case SCHEME_YESCRYPT:
 		if (strlen(hash) >= sizeof(out))
-			return false;
-		if (password_crypt(pw, hash, out, sizeof(out)) == GH_OK)
-			ok = crypto_equal(out, hash);
+			return -1;
+		if (password_crypt(pw, hash, out, sizeof(out)) != GH_OK)
+			return -1;
+		ok = crypto_equal(out, hash);
 		crypto_wipe(out, sizeof(out));
-		return ok;
+		return ok && !too_long ? 1 : 0;
 	case SCHEME_UNKNOWN: break;
 	}
-	return false;
+	return -1;
 }
 
-/* The dummy hash is made once per process, by the first thread that needs it,
- * with the configuration that thread passes (password_dummy_cfg is
- * thread-local, so no thread reads another's pointer). */
-static pthread_once_t password_dummy_once = PTHREAD_ONCE_INIT;
+/*
+ * The dummy hash: made once per process, at start by password_dummy_init or
+ * else by the first thread that needs it, under password_dummy_lock; read
+ * without the lock once password_dummy_ready says it is there.
+ */
+static pthread_mutex_t password_dummy_lock = PTHREAD_MUTEX_INITIALIZER;
 static char password_dummy_hash[PASSWORD_HASH_MAX];
-static _Thread_local const struct config *password_dummy_cfg;
+static atomic_bool password_dummy_ready;
 
-static void
-password_dummy_make(void)
+/* password_dummy_make makes the dummy from cfg; password_dummy_lock held. */
+static enum gh_err
+password_dummy_make(const struct config *cfg)
 {
-	if (password_hash(password_dummy_cfg, PASSWORD_DUMMY, password_dummy_hash) != GH_OK) {
-		log_msg(LOG_ERR, "password: cannot make the dummy hash; unknown users are "
-		                 "answered faster than known ones");
-		password_dummy_hash[0] = '\0';
+	struct config like = *cfg;
+	char hash[PASSWORD_HASH_MAX];
+	enum gh_err e;
+
+	/* The store's real hashes: the other application's scheme and cost. */
+	if (cfg->users_source != NULL && strcmp(cfg->users_source, "external") == 0) {
+		like.password_scheme = cfg->users_password_scheme;
+		like.bcrypt_cost = cfg->users_bcrypt_cost;
 	}
+	if ((e = password_hash(&like, PASSWORD_DUMMY, hash)) != GH_OK) {
+		log_msg(LOG_ERR,
+		    "password: cannot make the dummy hash (%s); refused logins "
+		    "without a hash of their own would be answered faster",
+		    gh_strerror(e));
+		return e;
+	}
+	atomic_store(&password_dummy_ready, false);
+	memcpy(password_dummy_hash, hash, sizeof(hash));
+	atomic_store(&password_dummy_ready, true);
+	return GH_OK;
+}
+
+enum gh_err
+password_dummy_init(const struct config *cfg)
+{
+	enum gh_err e;
+
+	pthread_mutex_lock(&password_dummy_lock);
+	e = password_dummy_make(cfg);
+	pthread_mutex_unlock(&password_dummy_lock);
+	return e;
+}
+
+/* password_spend_dummy verifies pw against the dummy, when there is one. */
+static void
+password_spend_dummy(const char *pw)
+{
+	if (atomic_load(&password_dummy_ready))
+		(void)password_check(pw, password_dummy_hash);
 }
 
 void
 password_verify_dummy(const struct config *cfg, const char *pw)
 {
-	password_dummy_cfg = cfg;
-	pthread_once(&password_dummy_once, password_dummy_make);
-	if (password_dummy_hash[0] != '\0')
-		(void)password_verify(pw != NULL ? pw : "", password_dummy_hash);
+	if (!atomic_load(&password_dummy_ready) && cfg != NULL) {
+		pthread_mutex_lock(&password_dummy_lock);
+		if (!atomic_load(&password_dummy_ready))
+			(void)password_dummy_make(cfg);
+		pthread_mutex_unlock(&password_dummy_lock);
+	}
+	password_spend_dummy(pw != NULL ? pw : "");
+}
+
+bool
+password_verify(const char *pw, const char *hash)
+{
+	int r = -1;
+
+	if (pw == NULL)
+		pw = "";
+	if (hash != NULL)
+		r = password_check(pw, hash);
+	if (r < 0)
+		password_spend_dummy(pw);
+	return r == 1;
+}
+
+/* password_cost_span is the length of the part of hash that fixes its cost,
+ * which starts at *from: "$10$" of "$2b$10$..." (the variant letter does not
+ * count), "$argon2id$v=19$m=...,t=...,p=...$", else the scheme's prefix.
+ * 0 when there is none. */
+static size_t
+password_cost_span(const char *hash, size_t *from)
+{
+	const char *p = hash;
+	int dollars = 0;
+
+	*from = password_scheme_of(hash) == SCHEME_BCRYPT ? 3 : 0;
+	switch (password_scheme_of(hash)) {
+	case SCHEME_BCRYPT: return strlen(hash) >= 7 && hash[6] == '$' ? 4 : 0;
+	case SCHEME_ARGON2ID:
+		for (; *p != '\0' && dollars < 4; p++)
+			dollars += *p == '$';
+		return dollars == 4 ? (size_t)(p - hash) : 0;
+	case SCHEME_SHA512CRYPT: return 3;
+	case SCHEME_YESCRYPT: return 3;
+	case SCHEME_UNKNOWN: break;
+	}
+	return 0;
+}
+
+bool
+password_dummy_matches(const char *hash)
+{
+	size_t from, a, b;
+
+	if (hash == NULL || !atomic_load(&password_dummy_ready))
+		return false;
+	a = password_cost_span(hash, &from);
+	b = password_cost_span(password_dummy_hash, &from);
+	return a != 0 && a == b &&
+	       password_scheme_of(hash) == password_scheme_of(password_dummy_hash) &&
+	       memcmp(hash + from, password_dummy_hash + from, a) == 0;
 }
 
 bool

@@ -29,6 +29,7 @@
 
 #include "crypto.h"
 #include "log.h"
+#include "password.h"
 #include "session.h"
 
 #define SERVER_MAX_VARS 32
@@ -324,6 +325,15 @@ server_main(const struct server_program *prog, int argc, char **argv)
 	if (threads == 0)
 		threads = cfg.threads;
 	log_init(prog->name, cfg.log_level, cfg.log_syslog);
+	/* Made before the first request, so that the first unknown user does not
+	 * pay for making it (and be told apart by that). */
+	if (prog->needs_user_store && password_dummy_init(&cfg) != GH_OK) {
+		fprintf(stderr,
+		    "%s: %s: cannot make the dummy password hash ([login] or [users] "
+		    "password_scheme)\n",
+		    prog->name, cfg.path);
+		goto out;
+	}
 
 	if (prog->needs_templates &&
 	    template_set_load(cfg.templates_dir, &templates, err, sizeof(err)) != GH_OK) {

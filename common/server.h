@@ -38,7 +38,8 @@ struct server_program {
 	const char *name; /* "gatehouse-login" */
 	server_handler handler;
 	bool needs_templates;
-	bool needs_user_store; /* opens [users] url per thread when external */
+	bool needs_user_store; /* verifies passwords: opens [users] url per thread when
+	                        * external, makes the dummy hash at start */
 	/* The program answers the web server's access question (the check): it
 	 * parses neither the query nor a body, and a request it cannot parse is
 	 * denied with 403 in the RESPONDER role, since nginx's auth_request

@@ -18,6 +18,7 @@ import os
 import re
 import secrets
 import shutil
+import statistics
 import subprocess
 from pathlib import Path
 
@@ -69,6 +70,11 @@ def php_password_hash(password):
     return run(["php", "-r", "echo password_hash($argv[1], PASSWORD_BCRYPT);", "--", password])
 
 
+def md5crypt_hash(password):
+    """openssl passwd -1: "$1$...", a scheme Gatehouse does not accept."""
+    return run(["openssl", "passwd", "-1", password]).strip()
+
+
 def php_crypt(password, prefix):
     """PHP's crypt() (its own bcrypt, not libxcrypt) with a $2a$ or $2b$
     salt of 22 characters of bcrypt's alphabet."""
@@ -112,9 +118,11 @@ class ExternalStore:
         return proc.returncode == 0, proc.stderr.strip()
 
     def add(self, user_id, name, password, hash, active=True):
+        """Adds a user; hash None: NULL (a user without a password)."""
+        sql_hash = "NULL" if hash is None else f"'{hash}'"
         self.sql("INSERT INTO users (user_id, username, email, password_hash, is_active, "
                  "created_at, last_login, metadata) VALUES "
-                 f"({int(user_id)}, '{name}', '{name}@legacy.example', '{hash}', "
+                 f"({int(user_id)}, '{name}', '{name}@legacy.example', {sql_hash}, "
                  f"{1 if active else 0}, '2019-05-04 03:02:01', NULL, "
                  f"'{{\"plan\": \"basic\", \"id\": {int(user_id)}}}')")
         self.users[name] = (password, hash)
@@ -146,7 +154,14 @@ USERS = {
     "lastuser": (php_password_hash, True),
     "roleuser": (htpasswd_hash, True),
     "wronguser": (php_password_hash, True),
+    "timeduser": (php_password_hash, True),
+    "md5user": (md5crypt_hash, True),
+    "nohashuser": (lambda pw: None, True),
 }
+# Users whose password is exactly 72 bytes, bcrypt's limit: the same
+# password plus one byte is the 73-byte password that libxcrypt alone would
+# truncate and accept.
+LONG_PASSWORDS = ("timeduser",)
 
 
 class ExternalSite(fixtures.Site):
@@ -157,6 +172,8 @@ class ExternalSite(fixtures.Site):
         try:
             for i, (name, (make, active)) in enumerate(USERS.items()):
                 password = f"{name} pass {secrets.token_urlsafe(9)}"
+                if name in LONG_PASSWORDS:
+                    password = password.ljust(72, "~")
                 self.store.add(1001 + i * 7, name, password, make(password), active=active)
             super().__init__(folder, server, "external", settings=dict(FAST_HASHING, users={
                 "source": "external",
@@ -387,3 +404,49 @@ def ctl_check_reports_missing_column(site):
     check(r.returncode == 1 and "4 columns" in out,
           f"gatehousectl check, lookup_query with 4 columns: expected exit 1 and a word "
           f"on the columns, got {r.returncode}:\n{out}")
+
+
+@test("external_refusals_take_the_same_time", kind="external", servers=SERVERS)
+def external_refusals_take_the_same_time(site):
+    # The table's hashes are PHP's $2y$10$ and [users] bcrypt_cost is left at
+    # its default, 10: a verification takes tens of milliseconds, far more
+    # than the HTTP round trip and the lookup, so a refusal that skipped it
+    # (or verified a cheaper dummy, like the argon2 of FAST_HASHING) would
+    # answer several times faster.  As in test_login's timing test, tries are
+    # interleaved (a slow spell of the machine hits every case alike) and
+    # compared by median; the bounds are tighter than its factor of 2, which
+    # would not tell one verification from two (measured on the 2-core test
+    # machine: every median within 10 % of the wrong password's).
+    name = "timeduser"
+    password = site.password(name)
+    check(len(password.encode()) == 72, f"{name}'s password should be 72 bytes")
+    for user in (name, "gone"):
+        check(site.store.users[user][1].startswith("$2y$10$"),
+              f"{user}'s hash starts {site.store.users[user][1][:7]}, expected $2y$10$")
+    login_external(site, name)  # the 72-byte password itself is fine
+    cases = {"wrong password": (name, password[:-1] + "!"),
+             "unknown user": ("nosuchtimeduser", password),
+             "73-byte password": (name, password + "x"),  # its first 72 bytes match
+             "disabled user": ("gone", site.password("gone")),
+             "unknown hash scheme": ("md5user", site.password("md5user")),
+             "no password hash": ("nohashuser", password)}
+    rounds = 12
+    LOW, HIGH = 2 / 3, 1.5
+    times = {case: [] for case in cases}
+    for attempt in range(rounds + 1):
+        for case, (user, pw) in cases.items():
+            jar = CookieJar()
+            r = site.post_login(jar, user, pw)
+            check(r.status == 401, f"{case}: expected 401", r)
+            check(jar.get(COOKIE) is None, f"{case}: a refused login set a session cookie", r)
+            if attempt > 0:  # the first round warms up
+                times[case].append(r.elapsed)
+    medians = {case: statistics.median(t) for case, t in times.items()}
+    base = medians["wrong password"]
+    summary = ", ".join(f"{case} {ms * 1000:.1f} ms" for case, ms in medians.items())
+    for case, median in medians.items():
+        ratio = median / base
+        check(LOW <= ratio <= HIGH,
+              f"{case}: median {median * 1000:.1f} ms against {base * 1000:.1f} ms for a "
+              f"wrong password (ratio {ratio:.2f}, allowed {LOW:.2f} to {HIGH}); medians of "
+              f"{rounds} interleaved tries: {summary}")

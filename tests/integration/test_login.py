@@ -1,8 +1,12 @@
 """gatehouse-login: failures that all look alike, CSRF, session rotation and
 where a successful login sends the browser."""
 
+import hashlib
+import hmac
 import html
+import secrets
 import statistics
+import time
 from urllib.parse import quote, urlsplit
 
 from client import CookieJar, form_field
@@ -92,6 +96,41 @@ def login_failures_take_the_same_time(site):
               f"{case}: median {statistics.median(times[case]) * 1000:.1f} ms against "
               f"{base * 1000:.1f} ms for a wrong password (ratio {ratio:.2f}, "
               "allowed 0.5 to 2)")
+
+
+def log_text(site):
+    """Everything in the site's log folder (responders' and web server's)."""
+    return "\n".join(p.read_text(errors="replace") for p in sorted(site.stack.log_dir.glob("*"))
+                     if p.is_file())
+
+
+@test("login_unknown_name_logged_as_tag")
+def login_unknown_name_logged_as_tag(site):
+    # People type passwords into the name field: a name no user has is
+    # logged as 8 hex digits of HMAC-SHA-256(secret, "log-name|" name),
+    # never as typed (gatehouse-login(8) LOG).  One name looks like a valid
+    # user name (the old code logged those verbatim), one does not.
+    name, password = site.new_user("logtag")
+    typed = ["Tr0ub4dor3" + secrets.token_hex(4), f"correct horse {secrets.token_hex(4)} staple"]
+    for t in typed:
+        failed_login(site, t, password)
+    failed_login(site, name, password + "x")
+    secret = site.stack.secret_path.read_text().splitlines()[0].encode()
+    tags = [hmac.new(secret, b"log-name|" + t.encode(), hashlib.sha256).hexdigest()[:8]
+            for t in typed]
+    want = [f"login failure for unknown name #{tag} from" for tag in tags]
+    want.append(f"login failure for {name} from")
+    deadline = time.monotonic() + 5  # the web server may write its log a moment later
+    while True:
+        text = log_text(site)
+        if all(w in text for w in want) or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    for t in typed:
+        check(t not in text, f"the log holds the name typed, {t!r}")
+    for w in want:
+        check(w in text, f"the log should hold {w!r}; its last lines:\n" +
+              "\n".join(text.splitlines()[-10:]))
 
 
 @test("login_redirects_back_to_next")

@@ -72,6 +72,13 @@ setup(void)
 	db_bind_int64(st, 5, 0);
 	db_step(st, &row);
 	db_done(st);
+	/* A user of the other application who has no password (NULL hash). */
+	db_prepare(ext,
+	    "INSERT INTO users (user_id, username, email, password_hash, is_active) "
+	    "VALUES (44, 'frank', NULL, NULL, 1)",
+	    &st);
+	db_step(st, &row);
+	db_done(st);
 
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.users_source = "external";
@@ -113,6 +120,19 @@ TEST(inactive_user_found_but_not_active)
 	CHECK(extuser_find(ext, &cfg, "dave", &u) == GH_OK);
 	CHECK(!u.active);
 	CHECK(u.email == NULL);
+	extuser_cleanup(&u);
+}
+
+TEST(user_without_hash_found_and_never_verifies)
+{
+	struct extuser u;
+
+	CHECK(extuser_find(ext, &cfg, "frank", &u) == GH_OK);
+	CHECK_STR(u.username, "frank");
+	CHECK(u.password_hash == NULL);
+	CHECK(u.active);
+	CHECK(!password_verify("", u.password_hash));
+	CHECK(!password_verify("anything", u.password_hash));
 	extuser_cleanup(&u);
 }
 
@@ -199,6 +219,7 @@ main(void)
 	RUN(find_by_username_and_email);
 	RUN(foreign_2y_hash_verifies);
 	RUN(inactive_user_found_but_not_active);
+	RUN(user_without_hash_found_and_never_verifies);
 	RUN(unknown_user_not_found);
 	RUN(shadow_row_created_once_and_followed);
 	RUN(shadow_never_takes_over_a_local_user);

@@ -1,12 +1,15 @@
 /*
  * test_password.c: hashing, verification, rehash decisions and the policy.
  * argon2 parameters are kept tiny (m=1024 KiB, t=1) and bcrypt at cost 4 so
- * the tests run fast.
+ * the tests run fast; the timing tests use bcrypt at cost 8, which takes
+ * milliseconds to verify.
  */
 #include <crypt.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "password.h"
@@ -238,13 +241,159 @@ TEST(rehash_needed_when_argon2_weaker_or_other_scheme)
 	CHECK(password_needs_rehash(&c, NULL));
 }
 
+/*
+ * Timing: each refusal must spend one verification like a wrong password's.
+ * Measured in this thread's CPU time (other processes on a busy machine do
+ * not count), as the median of TIMING_RUNS calls, with bcrypt at cost 8
+ * (milliseconds per verification, so a skipped one is a thousand times
+ * faster).  One verification, not two: the ratio to a wrong password's time
+ * must be within TIMING_LOW..TIMING_HIGH.
+ */
+#define TIMING_RUNS 7
+#define TIMING_COST 8
+#define TIMING_LOW 0.6
+#define TIMING_HIGH 1.5
+
+static double
+cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median CPU time in ms of password_verify(pw, hash) (which must refuse),
+ * or of password_verify_dummy(c, pw) when c is not NULL. */
+static double
+verify_ms(const struct config *c, const char *pw, const char *hash)
+{
+	double t[TIMING_RUNS], start;
+	bool ok = false;
+
+	for (int i = 0; i < TIMING_RUNS; i++) {
+		start = cpu_ms();
+		if (c != NULL)
+			password_verify_dummy(c, pw);
+		else
+			ok |= password_verify(pw, hash);
+		t[i] = cpu_ms() - start;
+	}
+	CHECK(!ok);
+	qsort(t, TIMING_RUNS, sizeof(t[0]), cmp_double);
+	return t[TIMING_RUNS / 2];
+}
+
+/* check_like_ref records a failure when ms is not about ref ms. */
+static void
+check_like_ref(const char *what, double ms, double ref)
+{
+	double ratio = ms / ref;
+
+	if (ratio < TIMING_LOW || ratio > TIMING_HIGH) {
+		fprintf(stderr,
+		    "  %s: %.3f ms of CPU, a wrong password %.3f ms (ratio %.2f, "
+		    "allowed %.1f to %.1f)\n",
+		    what, ms, ref, ratio, TIMING_LOW, TIMING_HIGH);
+		CHECK(ratio >= TIMING_LOW && ratio <= TIMING_HIGH);
+	}
+}
+
 TEST(verify_dummy_runs_without_a_user)
 {
-	struct config c = cfg_argon2();
+	struct config c = cfg_bcrypt(TIMING_COST);
+	char h[PASSWORD_HASH_MAX];
+	double ref;
 
-	password_verify_dummy(&c, "whatever was typed");
-	password_verify_dummy(&c, NULL);
-	CHECK(1); /* nothing to observe but that it returns (and ASan is quiet) */
+	CHECK(password_dummy_init(&c) == GH_OK);
+	CHECK(password_hash(&c, "the real password", h) == GH_OK);
+	CHECK(password_dummy_matches(h));
+	ref = verify_ms(NULL, "whatever was typed", h);
+	CHECK(ref > 1.0); /* bcrypt at cost 8 really hashes */
+	check_like_ref("dummy", verify_ms(&c, "whatever was typed", NULL), ref);
+	check_like_ref("dummy, no password", verify_ms(&c, NULL, NULL), ref);
+}
+
+TEST(bcrypt_over_72_bytes_costs_one_verification)
+{
+	struct config c = cfg_bcrypt(TIMING_COST);
+	char pw72[73], pw100[101], h[PASSWORD_HASH_MAX];
+	double ref;
+
+	memset(pw100, 'a', 100);
+	pw100[100] = '\0';
+	memcpy(pw72, pw100, 72);
+	pw72[72] = '\0';
+	CHECK(password_dummy_init(&c) == GH_OK);
+	CHECK(password_hash(&c, pw72, h) == GH_OK);
+	ref = verify_ms(NULL, "a wrong password", h);
+	/* The first 72 bytes match, so libxcrypt alone would say yes. */
+	check_like_ref("73 bytes", verify_ms(NULL, pw100 + 27, h), ref);
+	check_like_ref("100 bytes", verify_ms(NULL, pw100, h), ref);
+	CHECK(password_verify(pw72, h));
+}
+
+TEST(unusable_hashes_cost_the_dummy_verification)
+{
+	static const char *const unusable[] = {"", "plaintext", "*", "!", "$2b$08$short",
+	    "$2b$99$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a", "$argon2id$garbage",
+	    "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+	    "$1$saltsalt$abcdefghijklmnopqrstuv"};
+	struct config c = cfg_bcrypt(TIMING_COST);
+	char h[PASSWORD_HASH_MAX];
+	double ref;
+
+	CHECK(password_dummy_init(&c) == GH_OK);
+	CHECK(password_hash(&c, "the real password", h) == GH_OK);
+	ref = verify_ms(NULL, "the typed password", h);
+	check_like_ref("NULL hash", verify_ms(NULL, "the typed password", NULL), ref);
+	check_like_ref("NULL password", verify_ms(NULL, NULL, "plaintext"), ref);
+	for (size_t i = 0; i < sizeof(unusable) / sizeof(unusable[0]); i++)
+		check_like_ref(
+		    unusable[i], verify_ms(NULL, "the typed password", unusable[i]), ref);
+	/* The dummy never lets its own text in. */
+	CHECK(!password_verify("gatehouse dummy password for unknown users", "nonsense"));
+}
+
+TEST(external_dummy_has_the_tables_scheme_and_cost)
+{
+	/* Local hashes argon2id, the other application's table bcrypt. */
+	struct config c = cfg_argon2(), b = cfg_bcrypt(TIMING_COST);
+	char h[PASSWORD_HASH_MAX], a[PASSWORD_HASH_MAX];
+	double ref;
+
+	c.users_source = "external";
+	c.users_password_scheme = "bcrypt";
+	c.users_bcrypt_cost = TIMING_COST;
+	CHECK(password_dummy_init(&c) == GH_OK);
+	CHECK(password_hash(&b, "a php password", h) == GH_OK);
+	h[2] = 'y'; /* as PHP writes it */
+	CHECK(password_dummy_matches(h));
+	CHECK(!password_dummy_matches(
+	    "$2y$10$.vGA1O9wmRjrwAVXD98HNOgsNpDczlqm3Jq7KnEd1rVAGv3Fykk1a"));
+	CHECK(password_hash(&c, "a local password", a) == GH_OK);
+	CHECK(!password_dummy_matches(a));
+	ref = verify_ms(NULL, "wrong php password", h);
+	check_like_ref("external dummy", verify_ms(&c, "wrong php password", NULL), ref);
+	check_like_ref("external, unknown scheme", verify_ms(NULL, "x", "plaintext"), ref);
+
+	/* A local store: the dummy is the configured argon2id. */
+	c.users_source = "local";
+	CHECK(password_dummy_init(&c) == GH_OK);
+	CHECK(password_dummy_matches(a));
+	CHECK(!password_dummy_matches(h));
+	c.argon2_memory_kib = 2048;
+	CHECK(password_hash(&c, "a local password", a) == GH_OK);
+	CHECK(!password_dummy_matches(a));
+	CHECK(!password_dummy_matches(NULL) && !password_dummy_matches("plaintext"));
 }
 
 TEST(policy_length_in_characters)
@@ -312,6 +461,9 @@ main(void)
 	RUN(rehash_needed_when_bcrypt_cost_lower);
 	RUN(rehash_needed_when_argon2_weaker_or_other_scheme);
 	RUN(verify_dummy_runs_without_a_user);
+	RUN(bcrypt_over_72_bytes_costs_one_verification);
+	RUN(unusable_hashes_cost_the_dummy_verification);
+	RUN(external_dummy_has_the_tables_scheme_and_cost);
 	RUN(policy_length_in_characters);
 	RUN(policy_breached_password_refused);
 	return test_summary();
