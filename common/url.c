@@ -15,8 +15,6 @@
 
 #include "url.h"
 
-#define URL_NEXT_MAX 2048
-
 static int
 url_hexval(unsigned char c)
 {

@@ -7,6 +7,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Longest "next" the login page accepts. */
+#define URL_NEXT_MAX 2048
+
 /* url_next_is_safe tells whether next may be used as a redirect target after
  * login: a relative path starting with a single "/" (not "//", not "/\"), or
  * an absolute http(s) URL whose host is in allowed_hosts (space-separated,

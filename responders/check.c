@@ -19,6 +19,7 @@
 #include "log.h"
 #include "server.h"
 #include "session.h"
+#include "url.h"
 
 static void
 check_grant(const struct request *req, struct response *res, const struct session_info *s)
@@ -45,7 +46,10 @@ check_grant(const struct request *req, struct response *res, const struct sessio
  * No valid session: an API client gets 401 JSON; a browser goes to the login
  * page with next.  In the RESPONDER role (nginx auth_request) the answer must
  * stay a 401, so the login URL travels in X-Gatehouse-Login for the web
- * server's error_page to redirect to (nginx cannot percent-encode next).
+ * server's error_page to redirect to (nginx cannot percent-encode next).  A
+ * URI longer than the login page would accept as next is left out: encoded,
+ * it could outgrow the web server's buffer for an authorizer's headers (a
+ * 500 under Apache and nginx).
  */
 static void
 check_unauthenticated(struct server_ctx *ctx, const struct request *req, struct response *res)
@@ -58,8 +62,10 @@ check_unauthenticated(struct server_ctx *ctx, const struct request *req, struct 
 	}
 	buf_init(&loc);
 	buf_puts(&loc, ctx->cfg->login_url);
-	buf_puts(&loc, strchr(ctx->cfg->login_url, '?') ? "&next=" : "?next=");
-	buf_put_urlenc(&loc, req->uri);
+	if (strlen(req->uri) <= URL_NEXT_MAX) {
+		buf_puts(&loc, strchr(ctx->cfg->login_url, '?') ? "&next=" : "?next=");
+		buf_put_urlenc(&loc, req->uri);
+	}
 	if (loc.err)
 		response_text(res, 500, "Internal server error\n");
 	else if (req->role == REQUEST_RESPONDER) {
