@@ -295,7 +295,7 @@ static const char *
 config_check_users_source(const char *v)
 {
 	return strcmp(v, "local") == 0 || strcmp(v, "external") == 0 ? NULL
-	                                                              : "must be local or external";
+	                                                             : "must be local or external";
 }
 
 /* The external lookup: a SELECT with at least one "?" (the login name). */
@@ -326,22 +326,58 @@ config_check_update_query(const char *v)
 	return NULL;
 }
 
+/* config_url_key_is tells whether the URL query key k[0..n), percent-decoded
+ * as libpq decodes it, is name (ASCII case ignored). */
+static bool
+config_url_key_is(const char *k, size_t n, const char *name)
+{
+	char key[64];
+	long len;
+
+	/* A key decodes to at most n bytes, and to none when it is malformed
+	 * (which libpq refuses anyway). */
+	if (n >= sizeof(key) || (len = url_decode(k, n, key, false)) < 0)
+		return false;
+	return (size_t)len == strlen(name) && strcasecmp(key, name) == 0;
+}
+
+/* A password in a database URL would show in ps, in logs and in the web
+ * server's environment.  Refused: one in the userinfo ("user:pw@host") and
+ * the query parameters libpq takes one from ("?password=", and
+ * "sslpassword" for the client key).  libpq's passfile and service name
+ * files, as password_file does, and are accepted. */
 static const char *
 config_check_db_url(const char *v)
 {
 	static const char *const schemes[] = {
 	    "sqlite://", "mysql://", "postgresql://", "postgres://"};
-	size_t i;
+	static const char *const secret_keys[] = {"password", "sslpassword"};
+	const char *auth, *at, *p, *q, *eq;
+	size_t i, j, n;
 
 	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
-		const char *auth = v + strlen(schemes[i]);
+		auth = v + strlen(schemes[i]);
 		if (strncmp(v, schemes[i], strlen(schemes[i])) != 0 || *auth == '\0')
 			continue;
-		/* user:password@host would put the secret in ps and in logs. */
-		size_t alen = strcspn(auth, "/?");
-		const char *at = memchr(auth, '@', alen);
+		/* user:password@host.  libpq takes the first '@' before the
+		 * path, even past a '?'; MariaDB's parser the last one before
+		 * a '/' or '?': a ':' before any '@' up to the path is refused. */
+		at = NULL;
+		for (p = auth; *p != '\0' && *p != '/'; p++)
+			if (*p == '@')
+				at = p;
 		if (at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL)
 			return "must not hold a password: use password_file";
+		/* ?key=value&key=value..., the keys percent-decoded. */
+		for (p = strchr(v, '?'); p != NULL; p = *q == '&' ? q : NULL) {
+			p++; /* past the '?' or '&' */
+			q = p + strcspn(p, "&");
+			eq = memchr(p, '=', (size_t)(q - p));
+			n = (size_t)((eq != NULL ? eq : q) - p);
+			for (j = 0; j < sizeof(secret_keys) / sizeof(secret_keys[0]); j++)
+				if (config_url_key_is(p, n, secret_keys[j]))
+					return "must not hold a password: use password_file";
+		}
 		return NULL;
 	}
 	return "must start with sqlite://, mysql:// or postgresql://";

@@ -16,10 +16,20 @@
  * the cache entries kept with no statement (st->stmt NULL), so that a
  * struct db_stmt a caller still holds stays valid memory; each is prepared
  * again on its next db_prepare.  The URL and password are kept for that and
- * wiped by db_close.  A connection unused for DB_IDLE_CHECK_MS is pinged
- * first.  On SQLite none of this runs: db->lost is never set and the driver
- * has no ping.
+ * wiped by db_close.  Before a statement outside a transaction the
+ * driver's socket is polled, without waiting (db_socket_closed): readable
+ * means the server closed the connection or sent something while it sat
+ * idle, which a healthy connection between two statements never has to
+ * read.  A connection unused for DB_IDLE_CHECK_MS is pinged as well.  On
+ * SQLite none of this runs: db->lost is never set and the driver has no
+ * ping.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* POLLRDHUP */
+#endif
+
+#include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -237,15 +247,52 @@ db_reconnect(struct db *db)
 	return GH_OK;
 }
 
-/* db_check_idle pings a connection unused for DB_IDLE_CHECK_MS (never inside
- * a transaction), marking it lost when the server dropped it meanwhile. */
+/* db_socket_closed tells, from a poll(2) of the connection's socket that
+ * does not wait, whether the server closed the connection: a hang-up or an
+ * error, or data to read (its last words, or the end of the stream) that a
+ * ping then finds unusable.  Nothing to read, the healthy case, costs this
+ * one system call. */
+static bool
+db_socket_closed(struct db *db)
+{
+	struct pollfd pfd;
+	int n;
+
+	if (db->drv->socket == NULL)
+		return false;
+	if ((pfd.fd = db->drv->socket(db->conn)) < 0)
+		return true;
+	pfd.events = POLLIN;
+#ifdef POLLRDHUP
+	pfd.events |= POLLRDHUP;
+#endif
+	pfd.revents = 0;
+	while ((n = poll(&pfd, 1, 0)) < 0 && errno == EINTR)
+		;
+	if (n <= 0)
+		return false; /* nothing happened (or poll failed: the statement tells) */
+#ifdef POLLRDHUP
+	if (pfd.revents & POLLRDHUP)
+		return true;
+#endif
+	if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+		return true;
+	/* Something unasked, such as PostgreSQL's notifications: ask. */
+	return db->drv->ping(db->conn) != GH_OK;
+}
+
+/* db_check_idle runs before a statement outside a transaction: it marks the
+ * connection lost when the server closed it since the last statement
+ * (db_socket_closed) or, unused for DB_IDLE_CHECK_MS, it does not answer a
+ * ping. */
 static void
 db_check_idle(struct db *db)
 {
 	int64_t now = db_now_ms();
 
-	if (!db->lost && !db->in_tx && now - db->used_ms >= DB_IDLE_CHECK_MS &&
-	    db->drv->ping(db->conn) != GH_OK) {
+	if (!db->lost && !db->in_tx && db->conn != NULL &&
+	    (db_socket_closed(db) ||
+	        (now - db->used_ms >= DB_IDLE_CHECK_MS && db->drv->ping(db->conn) != GH_OK))) {
 		db->lost = true;
 		log_msg(LOG_WARNING, "database: connection lost while idle; reconnecting");
 	}

@@ -15,11 +15,21 @@
  * with GH_EDB while the server stays away (the responders answer 503).  A
  * transaction that was open on the lost connection is gone with it: until
  * the caller calls db_rollback, nothing reconnects, so the rest of that
- * transaction can never run on its own on a new connection.  A connection
- * left unused for DB_IDLE_CHECK_MS is pinged by the next db_prepare or
- * db_exec and reopened at once when the server dropped it meanwhile (a
- * restart, MySQL's wait_timeout), so that a quiet worker's next request does
- * not fail.  SQLite connections are never lost.
+ * transaction can never run on its own on a new connection.
+ *
+ * A worker that sat idle while the server went away must not fail its next
+ * request for it.  So, outside a transaction, db_prepare and db_exec first
+ * look at the connection's socket with poll(2), without waiting and without
+ * a round trip: when the server closed it meanwhile (a restart, a killed
+ * connection, MySQL's wait_timeout, PostgreSQL's idle_session_timeout) the
+ * connection is reopened at once and the statement runs on the new one;
+ * when the server sent something unasked, a ping decides.  That is before
+ * anything is sent, so nothing runs twice, and never inside a transaction
+ * (its BEGIN is checked like any statement).  A connection left unused for
+ * DB_IDLE_CHECK_MS is also pinged, for what a socket does not show (a
+ * firewall that dropped the connection silently).  A worker whose reconnect
+ * failed while the server was away tries again DB_RECONNECT_INTERVAL_MS
+ * after that attempt at the latest.  SQLite connections are never lost.
  */
 #ifndef GH_DB_H
 #define GH_DB_H
@@ -118,7 +128,10 @@ bool db_lost(const struct db *db);
  * away, killed it or did not answer in time); the generic layer then closes
  * it and opens a new one with the same url, password and busy timeout.
  * ping (NULL where gone is) asks the server whether the connection still
- * works, quietly, within the statement timeout: GH_OK or GH_EDB.
+ * works, quietly, within the statement timeout: GH_OK or GH_EDB.  socket
+ * (NULL where gone is) returns the connection's socket, for the generic
+ * layer to poll(2) between statements (never to read or write), or -1 when
+ * there is none.
  */
 struct db_driver {
 	const char *scheme; /* URL scheme, e.g. "sqlite" */
@@ -143,6 +156,7 @@ struct db_driver {
 	const char *(*errmsg)(void *conn);
 	bool (*gone)(void *conn);
 	enum gh_err (*ping)(void *conn);
+	int (*socket)(void *conn);
 	/* backup (NULL where the server has its own tools) copies the whole
 	 * database, consistently, into a new file at path. */
 	enum gh_err (*backup)(void *conn, const char *path);

@@ -31,7 +31,8 @@
  * DB_CLIENT_GRACE_MS after that (MYSQL_OPT_READ_TIMEOUT/WRITE_TIMEOUT), so a
  * hung server cannot hang a worker.  Automatic reconnection is off: a lost
  * connection (server gone, connection killed, timeout) is reported through
- * gone() and db.c reopens it; ping() is mysql_ping, which then only asks.
+ * gone() and db.c reopens it; ping() is mysql_ping, which then only asks;
+ * socket() is the connection's, which db.c polls between statements.
  * A failure is logged here, once, with the statement's SQL text, never its
  * values; a duplicate key is GH_EEXISTS and not logged.
  */
@@ -821,6 +822,14 @@ my_ping(void *conn)
 	return GH_OK;
 }
 
+static int
+my_socket_fd(void *conn)
+{
+	struct my_conn *c = conn;
+
+	return c->gone ? -1 : (int)mysql_get_socket(c->mysql);
+}
+
 const struct db_driver db_mysql_driver = {
     .scheme = "mysql",
     .dialect = "mysql",
@@ -843,4 +852,5 @@ const struct db_driver db_mysql_driver = {
     .errmsg = my_errmsg,
     .gone = my_gone,
     .ping = my_ping,
+    .socket = my_socket_fd,
 };

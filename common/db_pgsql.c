@@ -24,10 +24,12 @@
  * lock_timeout = busy) plus DB_CLIENT_GRACE_MS.  A server that does not
  * answer by then, a broken connection (PQstatus CONNECTION_BAD) or an error
  * of SQLSTATE class 08 or 57P0x marks the connection gone, and db.c opens a
- * new one; ping() sends an empty query.  A failure is logged here, once, with the statement's SQL text
- * and the server's primary message (never DETAIL, which may quote values);
- * a unique violation (23505) is GH_EEXISTS and not logged.  Notices are
- * logged at debug level only.
+ * new one; ping() sends an empty query; socket() is PQsocket, which db.c
+ * polls between statements (a terminated backend's FATAL message and the
+ * end of the stream show there).  A failure is logged here, once, with the
+ * statement's SQL text and the server's primary message (never DETAIL,
+ * which may quote values); a unique violation (23505) is GH_EEXISTS and not
+ * logged.  Notices are logged at debug level only.
  */
 #include <errno.h>
 #include <limits.h>
@@ -706,6 +708,14 @@ pg_gone(void *conn)
 	return c->gone || PQstatus(c->pg) == CONNECTION_BAD;
 }
 
+static int
+pg_socket(void *conn)
+{
+	struct pg_conn *c = conn;
+
+	return c->gone ? -1 : PQsocket(c->pg);
+}
+
 const struct db_driver db_pgsql_driver = {
     .scheme = "postgresql",
     .alias = "postgres",
@@ -729,4 +739,5 @@ const struct db_driver db_pgsql_driver = {
     .errmsg = pg_errmsg,
     .gone = pg_gone,
     .ping = pg_ping,
+    .socket = pg_socket,
 };

@@ -218,7 +218,41 @@ TEST(password_in_database_url_refused)
 	CHECK(refused("[users]\nsource = external\nurl = mysql://app:pw@127.0.0.1/app\n",
 	    "t.conf:3: [users] url: must not hold a password: use password_file"));
 	struct config cfg;
-	CHECK(load(&cfg, "[database]\nurl = postgresql://gh@db.example/gh?host=/run/pg\n") == GH_OK);
+	CHECK(
+	    load(&cfg, "[database]\nurl = postgresql://gh@db.example/gh?host=/run/pg\n") == GH_OK);
+	config_cleanup(&cfg);
+}
+
+TEST(password_in_database_url_query_refused)
+{
+	const char *why = "t.conf:2: [database] url: must not hold a password: use password_file";
+	struct config cfg;
+
+	/* libpq takes any connection parameter from the query. */
+	CHECK(refused("[database]\nurl = postgresql://gh@db.example/gh?password=s3cret\n", why));
+	CHECK(refused(
+	    "[database]\nurl = postgres://gh@db.example/gh?sslmode=require&password=x\n", why));
+	CHECK(refused("[database]\nurl = postgresql://gh@db/gh?sslpassword=x\n", why));
+	CHECK(refused("[database]\nurl = postgresql://gh@db/gh?password\n", why));
+	/* libpq decodes the keys too; case is ignored here. */
+	CHECK(refused("[database]\nurl = postgresql://gh@db/gh?pass%77ord=x\n", why));
+	CHECK(refused("[database]\nurl = postgresql://gh@db/gh?PASSWORD=x\n", why));
+	CHECK(refused("[database]\nurl = mysql://gh@db/gh?socket=/s&password=x\n", why));
+	CHECK(refused("[users]\nsource = external\nurl = postgresql://app@db/app?password=x\n",
+	    "t.conf:3: [users] url: must not hold a password: use password_file"));
+	/* libpq looks for user:password@ up to the path, past a '?'. */
+	CHECK(refused("[database]\nurl = postgresql://db?x=gh:pw@db/gh\n", why));
+	/* The same through the environment. */
+	setenv("GATEHOUSE_DATABASE_URL", "postgresql://gh@db/gh?password=s3cret", 1);
+	CHECK(refused("", "environment GATEHOUSE_DATABASE_URL: must not hold a password: use "
+	                  "password_file"));
+	unsetenv("GATEHOUSE_DATABASE_URL");
+	/* Files are fine, and so are keys that only contain the word. */
+	CHECK(load(&cfg, "[database]\nurl = postgresql://gh@db/gh?passfile=/etc/gh/pgpass&"
+	                 "service=gh&sslmode=verify-full&application_name=password\n") == GH_OK);
+	config_cleanup(&cfg);
+	CHECK(load(&cfg, "[database]\nurl = postgresql://gh@db/gh?x_password=1&passwords=2\n") ==
+	      GH_OK);
 	config_cleanup(&cfg);
 }
 
@@ -677,6 +711,7 @@ main(void)
 	RUN(unknown_section_and_malformed_lines_refused);
 	RUN(duplicate_key_refused_but_rule_repeats);
 	RUN(password_in_database_url_refused);
+	RUN(password_in_database_url_query_refused);
 	RUN(bad_int_refused);
 	RUN(bad_duration_refused);
 	RUN(bad_bool_size_and_choice_refused);

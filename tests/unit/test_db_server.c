@@ -3,7 +3,9 @@
  * (db_mysql.c) and PostgreSQL (db_pgsql.c), on throwaway servers started by
  * tests/dbserver.sh (test_backend.h): URLs, statements, types, errors,
  * transactions, timeouts, and the reconnect after a killed connection, a
- * server restart and a hung server.  The SQLite driver is test_db.c's.
+ * server restart and a hung server (at once, before any statement, for a
+ * connection the server closed while it sat idle).  The SQLite driver is
+ * test_db.c's.
  */
 #include <sys/types.h>
 
@@ -641,25 +643,98 @@ TEST(server_restart_fails_closed_then_recovers_with_data)
 	db_close(db);
 }
 
-TEST(idle_connection_is_checked_and_survives_a_restart)
+/* conn_id returns the server's id of db's connection. */
+static int64_t
+conn_id(struct db *db)
+{
+	return query_int(db, is_mysql() ? "SELECT CONNECTION_ID()" : "SELECT pg_backend_pid()");
+}
+
+TEST(idle_connection_survives_a_restart_without_a_failure)
 {
 	struct db *db = open_db();
-	int64_t used;
 
 	if (db == NULL) {
 		CHECK(db != NULL);
 		return;
 	}
 	CHECK(db_exec(db, "INSERT INTO t (name, n) VALUES ('before', 1)") == GH_OK);
-	used = now_ms();
 	CHECK(server_ctl("stop"));
 	CHECK(server_ctl("start"));
-	while (now_ms() - used < DB_IDLE_CHECK_MS + 200)
-		usleep(100 * 1000);
-	/* The first statement after the quiet time pings, finds the old
-	 * connection dead, reconnects, and succeeds. */
+	/* The first statement after the restart finds the old connection
+	 * closed before it sends anything, reconnects, and succeeds. */
 	CHECK(query_int(db, "SELECT n FROM t WHERE name = 'before'") == 1);
 	CHECK(!db_lost(db));
+	db_close(db);
+}
+
+TEST(idle_connection_killed_is_reopened_before_use)
+{
+	struct db *db = open_db();
+	struct db_stmt *st;
+	int64_t id;
+	bool row;
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_exec(db, "INSERT INTO t (name, n) VALUES ('kept', 5)") == GH_OK);
+	CHECK(db_prepare(db, "SELECT n FROM t WHERE name = 'kept'", &st) == GH_OK);
+	db_done(st);
+	id = conn_id(db);
+	CHECK(kill_conn(db));
+	/* A cached statement, a new one, and a transaction all work at once. */
+	CHECK(query_int(db, "SELECT n FROM t WHERE name = 'kept'") == 5);
+	CHECK(!db_lost(db));
+	CHECK(conn_id(db) != id);
+	usleep((DB_RECONNECT_INTERVAL_MS + 100) * 1000);
+	CHECK(kill_conn(db));
+	CHECK(db_begin(db) == GH_OK);
+	CHECK(db_exec(db, "UPDATE t SET n = n + 1 WHERE name = 'kept'") == GH_OK);
+	CHECK(db_commit(db) == GH_OK);
+	CHECK(query_int(db, "SELECT n FROM t WHERE name = 'kept'") == 6);
+	/* A killed connection inside a transaction is still not reopened. */
+	usleep((DB_RECONNECT_INTERVAL_MS + 100) * 1000);
+	CHECK(db_begin(db) == GH_OK);
+	CHECK(kill_conn(db));
+	CHECK(db_prepare(db, "SELECT n FROM t WHERE name = 'kept'", &st) != GH_OK ||
+	      db_step(st, &row) != GH_OK);
+	db_done(st);
+	CHECK(db_commit(db) == GH_EDB);
+	db_rollback(db);
+	CHECK(query_int(db, "SELECT n FROM t WHERE name = 'kept'") == 6);
+	db_close(db);
+}
+
+TEST(healthy_connection_is_kept)
+{
+	struct db *db = open_db();
+	struct db *other = test_backend_open(cur, BUSY_MS);
+	int64_t id;
+	int i;
+
+	if (db == NULL || other == NULL) {
+		CHECK(db != NULL && other != NULL);
+		db_close(db);
+		db_close(other);
+		return;
+	}
+	id = conn_id(db);
+	for (i = 0; i < 50; i++)
+		CHECK(query_int(db, "SELECT count(*) FROM t") == 0);
+	CHECK(conn_id(db) == id);
+	/* PostgreSQL may send a notification unasked: the connection is
+	 * asked (pinged) and kept. */
+	if (!is_mysql()) {
+		CHECK(db_exec(db, "LISTEN gh_test") == GH_OK);
+		CHECK(db_exec(other, "NOTIFY gh_test") == GH_OK);
+		usleep(200 * 1000);
+		CHECK(query_int(db, "SELECT count(*) FROM t") == 0);
+		CHECK(conn_id(db) == id);
+		CHECK(!db_lost(db));
+	}
+	db_close(other);
 	db_close(db);
 }
 
@@ -725,7 +800,9 @@ main(void)
 		RUN(killed_connection_fails_then_reconnects);
 		RUN(transaction_lost_with_connection_is_not_finished_elsewhere);
 		RUN(server_restart_fails_closed_then_recovers_with_data);
-		RUN(idle_connection_is_checked_and_survives_a_restart);
+		RUN(idle_connection_survives_a_restart_without_a_failure);
+		RUN(idle_connection_killed_is_reopened_before_use);
+		RUN(healthy_connection_is_kept);
 		RUN(hung_server_does_not_hang_the_caller);
 		test_backend_stop(b);
 	}
