@@ -84,8 +84,8 @@ compare_with_reference(const struct access_rule *r, const char *host, const char
 	want = reference_glob(pat, path);
 	got = access_match(r, 1, host, path) != NULL;
 	if (want != got) {
-		fprintf(stderr, "pattern %s path %s: matcher %d, reference %d\n", pat, path, got,
-		    want);
+		fprintf(
+		    stderr, "pattern %s path %s: matcher %d, reference %d\n", pat, path, got, want);
 		abort();
 	}
 }
