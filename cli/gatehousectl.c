@@ -437,7 +437,7 @@ cmd_user_passwd(struct ctl *c, int argc, char **argv)
 }
 
 static enum ctl_status
-ctl_user_set_status(struct ctl *c, int argc, char **argv, const char *status)
+ctl_user_set_status(struct ctl *c, int argc, char **argv, bool active)
 {
 	struct user u = {0};
 	enum ctl_status st;
@@ -447,10 +447,8 @@ ctl_user_set_status(struct ctl *c, int argc, char **argv, const char *status)
 		return CTL_USAGE;
 	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
 		return st;
-	e = user_set_status(c->db, u.id, status);
 	/* A disabled user's sessions end now, not at their timeout. */
-	if (e == GH_OK && strcmp(status, "active") != 0)
-		e = session_revoke_user(c->db, u.id);
+	e = active ? user_set_status(c->db, u.id, "active") : user_disable(c->db, u.id);
 	user_cleanup(&u);
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "user status");
 }
@@ -458,13 +456,55 @@ ctl_user_set_status(struct ctl *c, int argc, char **argv, const char *status)
 static enum ctl_status
 cmd_user_disable(struct ctl *c, int argc, char **argv)
 {
-	return ctl_user_set_status(c, argc, argv, "inactive");
+	return ctl_user_set_status(c, argc, argv, false);
 }
 
 static enum ctl_status
 cmd_user_enable(struct ctl *c, int argc, char **argv)
 {
-	return ctl_user_set_status(c, argc, argv, "active");
+	return ctl_user_set_status(c, argc, argv, true);
+}
+
+/* user sync: disables the shadow rows of users gone from the external store
+ * or inactive there (extuser_sync).  An unreachable store changes nothing. */
+static enum ctl_status
+cmd_user_sync(struct ctl *c, int argc, char **argv)
+{
+	struct extuser_sync_stats stats;
+	struct db *users = NULL;
+	enum ctl_status st;
+	bool dry_run = false;
+	enum gh_err e;
+
+	if (argc == 2 && strcmp(argv[1], "--dry-run") == 0)
+		dry_run = true;
+	else if (argc != 1)
+		return CTL_USAGE;
+	if (strcmp(c->cfg.users_source, "external") != 0) {
+		fprintf(stderr, "gatehousectl: user sync: %s: [users] source is not external\n",
+		    c->cfg.path);
+		return CTL_USAGE;
+	}
+	if ((st = ctl_open_db(c)) != CTL_OK)
+		return st;
+	e = db_open(c->cfg.users_url, c->cfg.users_password, c->cfg.db_busy_timeout_ms, &users);
+	if (e != GH_OK) {
+		fprintf(stderr,
+		    "gatehousectl: user sync: %s: [users] url: cannot connect to %s: %s; "
+		    "nobody disabled\n",
+		    c->cfg.path, c->cfg.users_url, gh_strerror(e));
+		return CTL_FAIL;
+	}
+	e = extuser_sync(c->db, users, &c->cfg, dry_run, stdout, &stats);
+	db_close(users);
+	printf("%lld external users checked, %lld %s\n", (long long)stats.checked,
+	    (long long)stats.disabled, dry_run ? "to disable" : "disabled");
+	if (e != GH_OK) {
+		fprintf(stderr, "gatehousectl: user sync stopped: %s; nobody else disabled\n",
+		    gh_strerror(e));
+		return CTL_FAIL;
+	}
+	return CTL_OK;
 }
 
 static enum ctl_status
@@ -683,6 +723,7 @@ static const struct ctl_command {
 	{"user", "disable", cmd_user_disable, "user disable NAME"},
 	{"user", "enable", cmd_user_enable, "user enable NAME"},
 	{"user", "roles", cmd_user_roles, "user roles NAME ROLE[,ROLE...]"},
+	{"user", "sync", cmd_user_sync, "user sync [--dry-run]"},
 	{"role", "add", cmd_role_add, "role add NAME [DESCRIPTION]"},
 	{"role", "list", cmd_role_list, "role list"},
 	{"session", "list", cmd_session_list, "session list [NAME]"},

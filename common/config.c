@@ -83,7 +83,7 @@ struct config_key {
 static config_check_fn config_check_prefix, config_check_nonempty, config_check_secret,
     config_check_db_url, config_check_cookie_name, config_check_hosts, config_check_scheme,
     config_check_login_url, config_check_users_source, config_check_lookup_query,
-    config_check_update_query;
+    config_check_sync_query, config_check_update_query;
 
 #define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 
@@ -134,6 +134,8 @@ static const struct config_key keys[] = {
         "SELECT user_id, username, email, password_hash, is_active FROM users "
         "WHERE (username = ? OR email = ?) LIMIT 1",
         0, 0, config_check_lookup_query},
+    {"users", "sync_query", CT_STRING, FIELD(users_sync_query), NULL, 0, 0,
+        config_check_sync_query},
     {"users", "update_last_login", CT_STRING, FIELD(users_update_last_login), NULL, 0, 0,
         config_check_update_query},
     {"users", "password_scheme", CT_STRING, FIELD(users_password_scheme), "bcrypt", 0, 0,
@@ -306,6 +308,19 @@ config_check_lookup_query(const char *v)
 		return "must be a SELECT statement";
 	if (strchr(v, '?') == NULL)
 		return "must have a ? placeholder for the login name";
+	if (strchr(v, ';') != NULL)
+		return "must be one statement (no ;)";
+	return NULL;
+}
+
+/* The optional sync lookup: a SELECT with at least one "?" (the external id). */
+static const char *
+config_check_sync_query(const char *v)
+{
+	if (strncasecmp(v, "SELECT ", 7) != 0)
+		return "must be a SELECT statement";
+	if (strchr(v, '?') == NULL)
+		return "must have a ? placeholder for the external user id";
 	if (strchr(v, ';') != NULL)
 		return "must be one statement (no ;)";
 	return NULL;

@@ -65,6 +65,7 @@ struct config {
 	char *users_password;    /* its password; password_file recommended */
 	char *users_lookup_query;/* SELECT returning id, username, email, hash, active */
 	char *users_update_last_login; /* optional UPDATE ... WHERE id = ? */
+	char *users_sync_query; /* optional SELECT by external id, for user sync */
 	char *users_password_scheme; /* the table's hashes: "bcrypt" (default) or "argon2id" */
 	int users_bcrypt_cost; /* their bcrypt cost, default 10 (for the dummy hash) */
 

@@ -17,8 +17,13 @@
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
+#include "user.h"
 
 #define EXTUSER_PROBE_NAME "gatehouse-check-no-such-user"
+#define EXTUSER_PROBE_ID "0"
+#define EXTUSER_SYNC_PAGE 256 /* shadow rows read from the local table at a time */
+#define EXTUSER_STR(x) EXTUSER_STR_(x)
+#define EXTUSER_STR_(x) #x
 
 void
 extuser_cleanup(struct extuser *u)
@@ -63,18 +68,18 @@ extuser_dup(const char *s)
 	return s != NULL ? strdup(s) : NULL;
 }
 
-/* Runs the lookup for login and leaves st on its first row (*row). */
+/* Runs sql with every "?" bound to value and leaves st on its first row
+ * (*row). */
 static enum gh_err
-extuser_query(struct db *db, const struct config *cfg, const char *login, struct db_stmt **st,
-    bool *row)
+extuser_query(struct db *db, const char *sql, const char *value, struct db_stmt **st, bool *row)
 {
-	int n = extuser_placeholders(cfg->users_lookup_query);
+	int n = extuser_placeholders(sql);
 	enum gh_err e;
 
-	if ((e = db_prepare(db, cfg->users_lookup_query, st)) != GH_OK)
+	if ((e = db_prepare(db, sql, st)) != GH_OK)
 		return e;
 	for (int i = 1; i <= n && e == GH_OK; i++)
-		e = db_bind_text(*st, i, login);
+		e = db_bind_text(*st, i, value);
 	if (e == GH_OK)
 		e = db_step(*st, row);
 	if (e != GH_OK)
@@ -90,7 +95,7 @@ extuser_find(struct db *db, const struct config *cfg, const char *login, struct 
 	bool row;
 
 	memset(out, 0, sizeof(*out));
-	if ((e = extuser_query(db, cfg, login, &st, &row)) != GH_OK)
+	if ((e = extuser_query(db, cfg->users_lookup_query, login, &st, &row)) != GH_OK)
 		return e;
 	if (!row) {
 		db_done(st);
@@ -191,6 +196,42 @@ extuser_record_login(struct db *db, const struct config *cfg, const struct extus
 	return e;
 }
 
+/* The sync's probe: sync_query, when set, with an id no user should have. */
+static enum gh_err
+extuser_probe_sync(struct db *db, const struct config *cfg, FILE *out)
+{
+	struct db_stmt *st;
+	enum gh_err e;
+	bool row;
+	int cols;
+
+	if (cfg->users_sync_query == NULL) {
+		fprintf(out, "[users] sync_query: not set (user sync looks users up by name "
+		             "with lookup_query: a renamed user counts as gone)\n");
+		return GH_OK;
+	}
+	e = extuser_query(db, cfg->users_sync_query, EXTUSER_PROBE_ID, &st, &row);
+	if (e != GH_OK) {
+		fprintf(
+		    out, "[users] sync_query fails on the external database: %s\n", db_errmsg(db));
+		return e;
+	}
+	cols = db_column_count(st);
+	db_done(st);
+	if (row)
+		fprintf(out, "[users] sync_query: note: a user with the id %s exists\n",
+		    EXTUSER_PROBE_ID);
+	if (cols != EXTUSER_COLUMNS) {
+		fprintf(out,
+		    "[users] sync_query returns %d columns; it must return %d: "
+		    "id, username, email, password_hash, active (in that order)\n",
+		    cols, EXTUSER_COLUMNS);
+		return GH_EINVAL;
+	}
+	fprintf(out, "[users] sync_query: ok (%d columns)\n", cols);
+	return GH_OK;
+}
+
 enum gh_err
 extuser_probe(struct db *db, const struct config *cfg, FILE *out)
 {
@@ -199,7 +240,7 @@ extuser_probe(struct db *db, const struct config *cfg, FILE *out)
 	bool row;
 	int cols;
 
-	e = extuser_query(db, cfg, EXTUSER_PROBE_NAME, &st, &row);
+	e = extuser_query(db, cfg->users_lookup_query, EXTUSER_PROBE_NAME, &st, &row);
 	if (e != GH_OK) {
 		fprintf(out, "[users] lookup_query fails on the external database: %s\n"
 		             "  (a misspelt table or column name is the usual cause)\n",
@@ -218,5 +259,143 @@ extuser_probe(struct db *db, const struct config *cfg, FILE *out)
 		return GH_EINVAL;
 	}
 	fprintf(out, "[users] lookup_query: ok (%d columns)\n", cols);
-	return GH_OK;
+	return extuser_probe_sync(db, cfg, out);
+}
+
+/* One shadow row, as the sync reads them from the local table. */
+struct extuser_shadow_row {
+	int64_t id;
+	char *username;
+	char *external_id;
+};
+
+/*
+ * extuser_state tells whether the external user of one shadow row (external
+ * id xid, last known name) is still in the store (*present) and active
+ * there (*active).  With sync_query the row is looked up by its id, and a
+ * row with another id is an error (the query is wrong); with lookup_query
+ * by its name, and a row with another id is another user (one whose e-mail
+ * is this name, or who took the name over): this one is gone.
+ */
+static enum gh_err
+extuser_state(struct db *ext, const struct config *cfg, const char *xid, const char *name,
+    bool *present, bool *active)
+{
+	bool by_id = cfg->users_sync_query != NULL;
+	const char *key = by_id ? "sync_query" : "lookup_query";
+	struct db_stmt *st;
+	const char *got;
+	enum gh_err e;
+	bool row;
+
+	*present = *active = false;
+	e = extuser_query(ext, by_id ? cfg->users_sync_query : cfg->users_lookup_query,
+	    by_id ? xid : name, &st, &row);
+	if (e != GH_OK)
+		return e;
+	if (!row) {
+		db_done(st);
+		return GH_OK;
+	}
+	got = db_column_text(st, 0);
+	if (db_column_count(st) != EXTUSER_COLUMNS || got == NULL) {
+		log_msg(LOG_ERR,
+		    "[users] %s: a row must have %d columns (id, username, email, "
+		    "password_hash, active) with id not NULL",
+		    key, EXTUSER_COLUMNS);
+		e = GH_EINVAL;
+	} else if (strcmp(got, xid) != 0 && by_id) {
+		log_msg(LOG_ERR, "[users] sync_query: asked for the id %s, it returned the id %s",
+		    xid, got);
+		e = GH_EINVAL;
+	} else if (strcmp(got, xid) == 0) {
+		*present = true;
+		*active = extuser_truthy(db_column_text(st, 4));
+	}
+	db_done(st);
+	return e;
+}
+
+static void
+extuser_rows_free(struct extuser_shadow_row *rows, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(rows[i].username);
+		free(rows[i].external_id);
+	}
+}
+
+/* Reads up to EXTUSER_SYNC_PAGE active shadow rows with an id above after,
+ * in the order of their ids, into rows (*n of them). */
+static enum gh_err
+extuser_rows_read(struct db *local, int64_t after, struct extuser_shadow_row *rows, size_t *n)
+{
+	static const char sql[] = "SELECT id, username, external_id FROM users "
+	                          "WHERE external_id IS NOT NULL AND status = 'active' AND id > ? "
+	                          "ORDER BY id LIMIT " EXTUSER_STR(EXTUSER_SYNC_PAGE);
+	struct db_stmt *st;
+	enum gh_err e;
+	bool row;
+
+	*n = 0;
+	if ((e = db_prepare(local, sql, &st)) != GH_OK)
+		return e;
+	if ((e = db_bind_int64(st, 1, after)) != GH_OK)
+		goto out;
+	while (*n < EXTUSER_SYNC_PAGE && (e = db_step(st, &row)) == GH_OK && row) {
+		struct extuser_shadow_row *r = &rows[*n];
+		r->id = db_column_int64(st, 0);
+		r->username = extuser_dup(db_column_text(st, 1));
+		r->external_id = extuser_dup(db_column_text(st, 2));
+		(*n)++;
+		if (r->username == NULL || r->external_id == NULL) {
+			e = GH_ENOMEM;
+			break;
+		}
+	}
+out:
+	db_done(st);
+	if (e != GH_OK) {
+		extuser_rows_free(rows, *n);
+		*n = 0;
+	}
+	return e;
+}
+
+enum gh_err
+extuser_sync(struct db *local, struct db *ext, const struct config *cfg, bool dry_run, FILE *out,
+    struct extuser_sync_stats *stats)
+{
+	struct extuser_shadow_row rows[EXTUSER_SYNC_PAGE];
+	int64_t after = 0;
+	enum gh_err e;
+	size_t n, i;
+
+	memset(stats, 0, sizeof(*stats));
+	do {
+		if ((e = extuser_rows_read(local, after, rows, &n)) != GH_OK)
+			return e;
+		for (i = 0; i < n && e == GH_OK; i++) {
+			const struct extuser_shadow_row *r = &rows[i];
+			bool present, active;
+
+			/* A failed lookup stops the sync: never taken for "gone". */
+			if ((e = extuser_state(ext, cfg, r->external_id, r->username, &present,
+			         &active)) != GH_OK)
+				break;
+			stats->checked++;
+			if (present && active)
+				continue;
+			if (!dry_run && (e = user_disable(local, r->id)) != GH_OK)
+				break;
+			stats->disabled++;
+			fprintf(out, "%s %s (external id %s): %s in the external store\n",
+			    dry_run ? "would disable" : "disabled", r->username, r->external_id,
+			    present ? "inactive" : "gone");
+		}
+		if (n > 0)
+			after = rows[n - 1].id;
+		extuser_rows_free(rows, n);
+	} while (e == GH_OK && n == EXTUSER_SYNC_PAGE);
+	return e;
 }

@@ -45,8 +45,29 @@ enum gh_err extuser_find(struct db *db, const struct config *cfg, const char *lo
 enum gh_err extuser_shadow(struct db *local, const struct extuser *u, int64_t *id);
 /* extuser_record_login runs [users] update_last_login, when configured. */
 enum gh_err extuser_record_login(struct db *db, const struct config *cfg, const struct extuser *u);
-/* extuser_probe runs the lookup with a name no user has and reports in plain
- * words on out whether the query and its columns work; GH_OK when they do. */
+/* What one extuser_sync did. */
+struct extuser_sync_stats {
+	int64_t checked; /* active shadow rows looked up in the store */
+	int64_t disabled; /* of those, gone or inactive there: disabled here */
+};
+/*
+ * extuser_sync looks up every active local shadow row (external_id set) in
+ * the store ext, with [users] sync_query by its external id when set, else
+ * with lookup_query by its name (then a row with another id counts as
+ * gone), and disables (user_disable: status inactive, every session
+ * revoked) each one that is gone from the store or inactive there, writing
+ * one line per user to out.  dry_run: reports without changing anything.
+ * Nothing is ever enabled.  Stops at the first failure of a lookup (the
+ * store unreachable, a wrong query: GH_EDB, GH_EINVAL), so that an error
+ * is never taken for a missing user; the users disabled before it stay
+ * disabled.  Shadow rows are read a page (256) at a time and each
+ * lookup reuses the one prepared statement.  stats is filled in any case.
+ */
+enum gh_err extuser_sync(struct db *local, struct db *ext, const struct config *cfg, bool dry_run,
+    FILE *out, struct extuser_sync_stats *stats);
+/* extuser_probe runs the lookup with a name no user has (and sync_query, when
+ * set, with the id 0) and reports in plain words on out whether the queries
+ * and their columns work; GH_OK when they do. */
 enum gh_err extuser_probe(struct db *db, const struct config *cfg, FILE *out);
 
 #endif

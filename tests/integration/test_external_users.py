@@ -46,6 +46,10 @@ CREATE TABLE users (
 
 # Every column but last_login, for a checksum of what Gatehouse may not touch.
 UNTOUCHABLE = "user_id, username, email, password_hash, is_active, created_at, metadata"
+# The user sync tests add, change and delete users of their own from this id
+# on, as the other application would; the checks of what Gatehouse itself
+# wrote leave them out.
+SYNC_IDS = 5000
 
 
 def run(cmd, input=None):
@@ -129,7 +133,8 @@ class ExternalStore:
 
     def checksum(self):
         """SHA-256 of every row's columns other than last_login."""
-        rows = self.sql(f"SELECT {UNTOUCHABLE} FROM users ORDER BY user_id")
+        rows = self.sql(f"SELECT {UNTOUCHABLE} FROM users WHERE user_id < {SYNC_IDS} "
+                        "ORDER BY user_id")
         return hashlib.sha256(repr(rows).encode()).hexdigest(), len(rows)
 
     def last_login(self, name):
@@ -315,8 +320,8 @@ def external_last_login_written_back(site):
     check(after != "NULL", "after a login, last_login is still NULL (update_last_login)")
     check(0 <= int(age) <= 60, f"last_login is {after}, {age} s ago: expected about now")
     # Nobody else's changed.
-    others = site.store.sql("SELECT COUNT(*) FROM users WHERE last_login IS NOT NULL "
-                            "AND username NOT IN ('lastuser', 'htuser', 'phpuser', 'a2user', "
+    others = site.store.sql(f"SELECT COUNT(*) FROM users WHERE last_login IS NOT NULL "
+                            f"AND user_id < {SYNC_IDS} AND username NOT IN ('lastuser', 'htuser', 'phpuser', 'a2user', "
                             "'b2user', 'mailuser', 'roleuser')")
     check(others == [["0"]], f"users who did not log in got a last_login: {others}")
 
@@ -450,3 +455,135 @@ def external_refusals_take_the_same_time(site):
               f"{case}: median {median * 1000:.1f} ms against {base * 1000:.1f} ms for a "
               f"wrong password (ratio {ratio:.2f}, allowed {LOW:.2f} to {HIGH}); medians of "
               f"{rounds} interleaved tries: {summary}")
+
+
+# -- gatehousectl user sync ------------------------------------------------------
+
+SYNC_QUERY = ("SELECT user_id, username, email, password_hash, is_active FROM users "
+              "WHERE user_id = ?")
+
+
+def sync_user(site, user_id, name):
+    """Adds an active user to the other application's table (id from
+    SYNC_IDS on) and logs it in; returns the session's jar."""
+    password = f"{name} pass {secrets.token_urlsafe(9)}"
+    site.store.add(user_id, name, password, htpasswd_hash(password))
+    return login_external(site, name)
+
+
+def config_with(site, name, **users):
+    """A copy of the site's gatehousectl config with [users] keys changed."""
+    conf = site.stack.config_path.read_text()
+    extra = "".join(f"{key} = {value}\n" for key, value in users.items())
+    path = site.stack.config_path.with_name(name)
+    path.write_text(conf.replace("[users]\n", "[users]\n" + extra, 1))
+    return path
+
+
+def closed_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@test("external_user_sync_revokes_inactive_and_deleted", kind="external", servers=SERVERS)
+def external_user_sync_revokes_inactive_and_deleted(site):
+    kept = sync_user(site, SYNC_IDS + 1, "synckept")
+    off = sync_user(site, SYNC_IDS + 2, "syncoff")
+    gone = sync_user(site, SYNC_IDS + 3, "syncgone")
+    r = site.stack.ctl("user", "sync", check=False)
+    check(r.returncode == 0, f"user sync with everyone active: expected exit 0, got "
+          f"{r.returncode}:\n{r.stdout}{r.stderr}")
+    check("disabled sync" not in r.stdout,
+          f"user sync disabled someone while all were active:\n{r.stdout}")
+    for jar, name in ((kept, "synckept"), (off, "syncoff"), (gone, "syncgone")):
+        site.assert_session_valid(jar, f"{name}'s session after a sync with nothing to do")
+
+    # Disabled in the other application: its session ends at the next sync.
+    site.store.sql(f"UPDATE users SET is_active = 0 WHERE user_id = {SYNC_IDS + 2}")
+    site.assert_session_valid(off, "syncoff's session before the sync (the check never "
+                              "asks the external database)")
+    r = site.stack.ctl("user", "sync", check=False)
+    check(r.returncode == 0 and "disabled syncoff" in r.stdout and "inactive" in r.stdout,
+          f"user sync after syncoff was made inactive: expected exit 0 and a line "
+          f"'disabled syncoff ...: inactive', got {r.returncode}:\n{r.stdout}{r.stderr}")
+    site.assert_session_refused(off, "the session of a user made inactive in the store, "
+                                "after user sync")
+    site.assert_session_valid(kept, "an active external user's session after user sync")
+    site.assert_session_valid(gone, "syncgone's session (still in the store) after user sync")
+    show = site.stack.ctl("user", "show", "syncoff").stdout
+    check("status: inactive" in show, f"syncoff's shadow row should be inactive:\n{show}")
+
+    # Deleted from the other application.
+    site.store.sql(f"DELETE FROM users WHERE user_id = {SYNC_IDS + 3}")
+    r = site.stack.ctl("user", "sync", check=False)
+    check(r.returncode == 0 and "disabled syncgone" in r.stdout and "gone" in r.stdout,
+          f"user sync after syncgone was deleted: expected exit 0 and a line "
+          f"'disabled syncgone ...: gone', got {r.returncode}:\n{r.stdout}{r.stderr}")
+    site.assert_session_refused(gone, "the session of a user deleted from the store, after "
+                                "user sync")
+    site.assert_session_valid(kept, "an active external user's session after the second sync")
+
+    # Active again in the other application: nothing is re-enabled by itself
+    # (gatehousectl(8)); the administrator enables the shadow row.
+    site.store.sql(f"UPDATE users SET is_active = 1 WHERE user_id = {SYNC_IDS + 2}")
+    site.stack.ctl("user", "sync")
+    r = site.post_login(CookieJar(), "syncoff", site.password("syncoff"))
+    check(r.status == 401, "syncoff, active again in the store but disabled here: "
+          "expected 401 until user enable", r)
+    site.stack.ctl("user", "enable", "syncoff")
+    login_external(site, "syncoff")
+
+
+@test("external_user_sync_store_down_revokes_nothing", kind="external", servers=SERVERS)
+def external_user_sync_store_down_revokes_nothing(site):
+    jar = sync_user(site, SYNC_IDS + 11, "syncdown")
+    site.store.sql(f"UPDATE users SET is_active = 0 WHERE user_id = {SYNC_IDS + 11}")
+    down = config_with(site, "store-down.conf")
+    down.write_text(down.read_text().replace(
+        site.store.url, site.store.url.replace(f":{site.store.port}/", f":{closed_port()}/")))
+    r = ctl_with(site, down, "user", "sync")
+    check(r.returncode == 1, f"user sync with the external database unreachable: expected "
+          f"exit 1, got {r.returncode}:\n{r.stdout}{r.stderr}")
+    check("cannot connect" in r.stderr, f"user sync should say it cannot connect:\n{r.stderr}")
+    site.assert_session_valid(jar, "a session after a sync that could not reach the store")
+    # A query the store refuses: the same, never taken for "no such user".
+    bad = config_with(site, "bad-sync.conf", sync_query=SYNC_QUERY.replace("FROM users",
+                                                                           "FROM no_such_table"))
+    r = ctl_with(site, bad, "user", "sync")
+    check(r.returncode == 1, f"user sync with a failing sync_query: expected exit 1, got "
+          f"{r.returncode}:\n{r.stdout}{r.stderr}")
+    site.assert_session_valid(jar, "a session after a sync whose query failed")
+    show = site.stack.ctl("user", "show", "syncdown").stdout
+    check("status: active" in show, f"syncdown should still be active here:\n{show}")
+    # The store back: the sync does its work.
+    r = site.stack.ctl("user", "sync", check=False)
+    check(r.returncode == 0, f"user sync: expected exit 0, got {r.returncode}:\n"
+          f"{r.stdout}{r.stderr}")
+    site.assert_session_refused(jar, "syncdown's session once the sync reached the store")
+
+
+@test("external_user_sync_query_follows_a_rename", kind="external", servers=SERVERS)
+def external_user_sync_query_follows_a_rename(site):
+    jar = sync_user(site, SYNC_IDS + 21, "syncrenamed")
+    site.store.sql(f"UPDATE users SET username = 'syncnewname' WHERE user_id = {SYNC_IDS + 21}")
+    by_id = config_with(site, "sync-query.conf", sync_query=SYNC_QUERY)
+    r = ctl_with(site, by_id, "check")
+    check(r.returncode == 0 and "sync_query: ok" in r.stdout,
+          f"gatehousectl check with sync_query: expected exit 0 and 'sync_query: ok', got "
+          f"{r.returncode}:\n{r.stdout}{r.stderr}")
+    r = ctl_with(site, by_id, "user", "sync", "--dry-run")
+    check(r.returncode == 0 and "syncrenamed" not in r.stdout,
+          f"user sync by id: a renamed user is still there, got {r.returncode}:\n{r.stdout}")
+    r = ctl_with(site, by_id, "user", "sync")
+    check(r.returncode == 0, f"user sync by id: exit {r.returncode}:\n{r.stdout}{r.stderr}")
+    site.assert_session_valid(jar, "a renamed user's session after user sync by id")
+    # Without sync_query the lookup is by name: the renamed user counts as
+    # gone (gatehouse.conf(5)); a dry run says so and changes nothing.
+    r = site.stack.ctl("user", "sync", "--dry-run", check=False)
+    check(r.returncode == 0 and "would disable syncrenamed" in r.stdout,
+          f"user sync --dry-run by name: expected 'would disable syncrenamed', got "
+          f"{r.returncode}:\n{r.stdout}{r.stderr}")
+    site.assert_session_valid(jar, "a session after user sync --dry-run")
+    site.store.sql(f"UPDATE users SET username = 'syncrenamed' WHERE user_id = {SYNC_IDS + 21}")

@@ -210,6 +210,194 @@ TEST(probe_reports_missing_column_and_wrong_shape)
 	fclose(out);
 }
 
+/* --- user sync ---------------------------------------------------------- */
+
+/* ext_run runs one statement without parameters on db (test set-up). */
+static void
+ext_run(struct db *db, const char *sql)
+{
+	struct db_stmt *st;
+	bool row;
+
+	if (db_prepare(db, sql, &st) != GH_OK || db_step(st, &row) != GH_OK)
+		abort();
+	db_done(st);
+}
+
+/* sync_user adds the external user (id, name, active) and its shadow row
+ * with one live session; returns the local id. */
+static int64_t
+sync_user(int64_t xid, const char *name, bool active)
+{
+	struct extuser u = {0};
+	struct db_stmt *st;
+	char idtext[32], sid[80];
+	int64_t id = 0;
+	bool row;
+
+	snprintf(idtext, sizeof(idtext), "%lld", (long long)xid);
+	db_prepare(ext,
+	    "INSERT INTO users (user_id, username, email, password_hash, is_active) "
+	    "VALUES (?, ?, NULL, NULL, ?)",
+	    &st);
+	db_bind_int64(st, 1, xid);
+	db_bind_text(st, 2, name);
+	db_bind_int64(st, 3, active);
+	db_step(st, &row);
+	db_done(st);
+	u.id = strdup(idtext);
+	u.username = strdup(name);
+	if (extuser_shadow(local, &u, &id) != GH_OK)
+		abort();
+	extuser_cleanup(&u);
+	snprintf(sid, sizeof(sid), "session-of-%s", name);
+	db_prepare(local,
+	    "INSERT INTO sessions (id, user_id, created_at, last_seen_at, "
+	    "expires_at, idle_timeout) VALUES (?, ?, 1, 1, 4000000000, 1800)",
+	    &st);
+	db_bind_text(st, 1, sid);
+	db_bind_int64(st, 2, id);
+	db_step(st, &row);
+	db_done(st);
+	return id;
+}
+
+/* live_sessions counts the user's sessions not revoked. */
+static int64_t
+live_sessions(int64_t id)
+{
+	struct db_stmt *st;
+	int64_t n = -1;
+	bool row;
+
+	if (db_prepare(local,
+	        "SELECT COUNT(*) FROM sessions WHERE user_id = ? AND revoked_at IS NULL",
+	        &st) != GH_OK)
+		return -1;
+	db_bind_int64(st, 1, id);
+	if (db_step(st, &row) == GH_OK && row)
+		n = db_column_int64(st, 0);
+	db_done(st);
+	return n;
+}
+
+static bool
+status_is(int64_t id, const char *status)
+{
+	struct user u = {0};
+	bool ok = user_find_id(local, id, &u) == GH_OK && strcmp(u.status, status) == 0;
+
+	user_cleanup(&u);
+	return ok;
+}
+
+static int64_t sync_kept, sync_off, sync_gone, sync_renamed;
+
+TEST(sync_disables_inactive_and_deleted_users_only)
+{
+	struct extuser_sync_stats stats;
+	FILE *out = tmpfile();
+	char text[1024] = "";
+
+	sync_kept = sync_user(501, "synckept", true);
+	sync_off = sync_user(502, "syncoff", true);
+	sync_gone = sync_user(503, "syncgone", true);
+	/* While they are all active, a sync changes nothing. */
+	CHECK(extuser_sync(local, ext, &cfg, false, out, &stats) == GH_OK);
+	CHECK(stats.disabled == 0 && stats.checked >= 3);
+	ext_run(ext, "UPDATE users SET is_active = 0 WHERE user_id = 502");
+	ext_run(ext, "DELETE FROM users WHERE user_id = 503");
+	CHECK(extuser_sync(local, ext, &cfg, true, out, &stats) == GH_OK);
+	CHECK(stats.disabled == 2);
+	CHECK(status_is(sync_off, "active") && live_sessions(sync_off) == 1); /* dry run */
+	CHECK(extuser_sync(local, ext, &cfg, false, out, &stats) == GH_OK);
+	CHECK(stats.disabled == 2);
+	CHECK(status_is(sync_off, "inactive") && live_sessions(sync_off) == 0);
+	CHECK(status_is(sync_gone, "inactive") && live_sessions(sync_gone) == 0);
+	CHECK(status_is(sync_kept, "active") && live_sessions(sync_kept) == 1);
+	/* Disabled rows are not looked up again; nothing is re-enabled. */
+	ext_run(ext, "UPDATE users SET is_active = 1 WHERE user_id = 502");
+	CHECK(extuser_sync(local, ext, &cfg, false, out, &stats) == GH_OK);
+	CHECK(stats.disabled == 0);
+	CHECK(status_is(sync_off, "inactive"));
+	rewind(out);
+	size_t n = fread(text, 1, sizeof(text) - 1, out);
+	text[n] = '\0';
+	CHECK(strstr(text, "would disable syncoff (external id 502): inactive") != NULL);
+	CHECK(strstr(text, "disabled syncgone (external id 503): gone") != NULL);
+	fclose(out);
+}
+
+TEST(sync_by_name_takes_a_rename_for_gone_sync_query_does_not)
+{
+	struct extuser_sync_stats stats;
+	struct config by_id = cfg;
+	FILE *out = tmpfile();
+
+	sync_renamed = sync_user(504, "syncold", true);
+	ext_run(ext, "UPDATE users SET username = 'syncnew' WHERE user_id = 504");
+	by_id.users_sync_query = "SELECT user_id, username, email, password_hash, is_active "
+	                         "FROM users WHERE user_id = ?";
+	CHECK(extuser_sync(local, ext, &by_id, false, out, &stats) == GH_OK);
+	CHECK(stats.disabled == 0);
+	CHECK(status_is(sync_renamed, "active") && live_sessions(sync_renamed) == 1);
+	CHECK(extuser_sync(local, ext, &cfg, true, out, &stats) == GH_OK);
+	CHECK(stats.disabled == 1); /* by name: syncold is gone */
+	/* A user with another's name (as e-mail) is not taken for this one. */
+	ext_run(ext, "UPDATE users SET email = 'syncold' WHERE user_id = 501");
+	CHECK(extuser_sync(local, ext, &cfg, true, out, &stats) == GH_OK);
+	CHECK(stats.disabled == 1);
+	ext_run(ext, "UPDATE users SET email = NULL WHERE user_id = 501");
+	ext_run(ext, "UPDATE users SET username = 'syncold' WHERE user_id = 504");
+	fclose(out);
+}
+
+TEST(sync_failure_disables_nobody)
+{
+	struct extuser_sync_stats stats;
+	struct config bad = cfg;
+	FILE *out = tmpfile();
+
+	ext_run(ext, "UPDATE users SET is_active = 0 WHERE user_id = 501");
+	/* The store's table is gone (a wrong database, a failed query). */
+	bad.users_sync_query = "SELECT user_id, username, email, password_hash, is_active "
+	                       "FROM no_such_table WHERE user_id = ?";
+	CHECK(extuser_sync(local, ext, &bad, false, out, &stats) == GH_EDB);
+	CHECK(stats.disabled == 0);
+	/* A query that answers with another user's id is wrong, not "gone". */
+	bad.users_sync_query = "SELECT user_id, username, email, password_hash, is_active "
+	                       "FROM users WHERE user_id = 42 OR user_id = ?";
+	CHECK(extuser_sync(local, ext, &bad, false, out, &stats) == GH_EINVAL);
+	CHECK(stats.disabled == 0);
+	bad.users_sync_query = "SELECT user_id, is_active FROM users WHERE user_id = ?";
+	CHECK(extuser_sync(local, ext, &bad, false, out, &stats) == GH_EINVAL);
+	CHECK(status_is(sync_kept, "active") && live_sessions(sync_kept) == 1);
+	ext_run(ext, "UPDATE users SET is_active = 1 WHERE user_id = 501");
+	fclose(out);
+}
+
+TEST(sync_reads_every_page_of_shadow_rows)
+{
+	struct extuser_sync_stats stats;
+	FILE *out = tmpfile();
+	char name[32];
+	int64_t last = 0;
+
+	/* More shadow rows than one page (256), the last one inactive. */
+	CHECK(db_begin(local) == GH_OK && db_begin(ext) == GH_OK);
+	for (int i = 0; i < 600; i++) {
+		snprintf(name, sizeof(name), "bulk%d", i);
+		last = sync_user(10000 + i, name, true);
+	}
+	CHECK(db_commit(local) == GH_OK && db_commit(ext) == GH_OK);
+	ext_run(ext, "UPDATE users SET is_active = 0 WHERE user_id = 10599");
+	CHECK(extuser_sync(local, ext, &cfg, false, out, &stats) == GH_OK);
+	CHECK(stats.checked >= 600);
+	CHECK(stats.disabled == 1);
+	CHECK(status_is(last, "inactive") && live_sessions(last) == 0);
+	fclose(out);
+}
+
 int
 main(void)
 {
@@ -225,6 +413,10 @@ main(void)
 	RUN(shadow_never_takes_over_a_local_user);
 	RUN(update_last_login_writes_back);
 	RUN(probe_reports_missing_column_and_wrong_shape);
+	RUN(sync_disables_inactive_and_deleted_users_only);
+	RUN(sync_by_name_takes_a_rename_for_gone_sync_query_does_not);
+	RUN(sync_failure_disables_nobody);
+	RUN(sync_reads_every_page_of_shadow_rows);
 	db_close(ext);
 	db_close(local);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
