@@ -689,6 +689,9 @@ cmd_check(struct ctl *c, int argc, char **argv)
 	if (argc != 1)
 		return CTL_USAGE;
 	printf("config %s: ok\n", c->cfg.path);
+	if (c->cfg.allow_weak_hashing && config_hashing_is_weak(&c->cfg))
+		printf("warning: [login] allow_weak_hashing: hash costs below the minimum, for "
+		       "tests only\n");
 	if (c->cfg.secret == NULL || strlen(c->cfg.secret) < 32) {
 		printf("%s: [general] secret_file: not set (the responders need 32+ bytes)\n",
 		    c->cfg.path);

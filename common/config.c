@@ -124,6 +124,7 @@ static const struct config_key keys[] = {
     {"login", "argon2_memory_kib", CT_INT, FIELD(argon2_memory_kib), "19456", 1024, 4194304, NULL},
     {"login", "argon2_time", CT_INT, FIELD(argon2_time), "2", 1, 100, NULL},
     {"login", "argon2_parallelism", CT_INT, FIELD(argon2_parallelism), "1", 1, 16, NULL},
+    {"login", "allow_weak_hashing", CT_BOOL, FIELD(allow_weak_hashing), "false", 0, 0, NULL},
     {"login", "min_password_length", CT_INT, FIELD(min_password_length), "12", 8, 1024, NULL},
     {"login", "max_password_length", CT_INT, FIELD(max_password_length), "128", 64, 4096, NULL},
 
@@ -1029,10 +1030,50 @@ config_set_rules(struct config_loader *l, const struct config_key *k)
 }
 
 /* The checks that involve more than one key, and derived defaults. */
+/*
+ * Refuses a hash cost below its floor (config.h, CONFIG_*_MIN) unless
+ * [login] allow_weak_hashing is true.  Every key is checked whatever
+ * password_scheme says: the costs also decide which stored hashes are
+ * rehashed.  The defaults are at or above the floors, so a refused value
+ * always came from the file or the environment.
+ */
+static enum gh_err
+config_check_hash_costs(struct config_loader *l)
+{
+	static const struct {
+		const char *name;
+		int floor;
+		size_t off;
+	} costs[] = {
+	    {"bcrypt_cost", CONFIG_BCRYPT_COST_MIN, offsetof(struct config, bcrypt_cost)},
+	    {"argon2_memory_kib", CONFIG_ARGON2_MEMORY_KIB_MIN,
+	        offsetof(struct config, argon2_memory_kib)},
+	    {"argon2_time", CONFIG_ARGON2_TIME_MIN, offsetof(struct config, argon2_time)},
+	};
+	const struct config *cfg = l->cfg;
+	size_t c, i;
+	int v;
+
+	if (cfg->allow_weak_hashing)
+		return GH_OK;
+	for (c = 0; c < sizeof(costs) / sizeof(costs[0]); c++) {
+		memcpy(&v, (const char *)cfg + costs[c].off, sizeof(v));
+		if (v >= costs[c].floor)
+			continue;
+		i = config_key_index("login", costs[c].name);
+		return config_fail(l, &keys[i], false, config_where(l, i),
+		    "%d is below the minimum %d (OWASP); only tests may set less, with "
+		    "[login] allow_weak_hashing = true",
+		    v, costs[c].floor);
+	}
+	return GH_OK;
+}
+
 static enum gh_err
 config_finish(struct config_loader *l)
 {
 	struct config *cfg = l->cfg;
+	enum gh_err e;
 	size_t i, n;
 	int r;
 
@@ -1044,6 +1085,9 @@ config_finish(struct config_loader *l)
 		if (r < 0 || (size_t)r >= n)
 			return config_nomem(l);
 	}
+
+	if ((e = config_check_hash_costs(l)) != GH_OK)
+		return e;
 
 	if (cfg->max_password_length < cfg->min_password_length) {
 		i = config_key_index("login", "max_password_length");
@@ -1104,6 +1148,14 @@ config_apply(struct config_loader *l)
 }
 
 /* -- Public functions ------------------------------------------------------ */
+
+bool
+config_hashing_is_weak(const struct config *cfg)
+{
+	return cfg->bcrypt_cost < CONFIG_BCRYPT_COST_MIN ||
+	       cfg->argon2_memory_kib < CONFIG_ARGON2_MEMORY_KIB_MIN ||
+	       cfg->argon2_time < CONFIG_ARGON2_TIME_MIN;
+}
 
 /* Loads text[0..len) (the contents of the file name) into cfg. */
 static enum gh_err

@@ -23,6 +23,12 @@
 #include "access.h"
 #include "err.h"
 
+/* The least hash costs accepted without [login] allow_weak_hashing (OWASP
+ * Password Storage Cheat Sheet: bcrypt 10, argon2id m=19 MiB, t=2). */
+#define CONFIG_BCRYPT_COST_MIN 10
+#define CONFIG_ARGON2_MEMORY_KIB_MIN 19456
+#define CONFIG_ARGON2_TIME_MIN 2
+
 struct config {
 	/* [general] */
 	char *prefix;        /* route prefix, default "/auth" */
@@ -56,6 +62,7 @@ struct config {
 	int argon2_memory_kib;   /* default 19456 */
 	int argon2_time;         /* default 2 */
 	int argon2_parallelism;  /* default 1 */
+	bool allow_weak_hashing; /* below the CONFIG_*_MIN floors (tests); false */
 	int min_password_length; /* default 12 */
 	int max_password_length; /* default 128 */
 
@@ -87,6 +94,9 @@ enum gh_err config_load(struct config *cfg, const char *path, char *err, size_t 
  * messages); used by tests and the fuzzer. */
 enum gh_err config_load_string(struct config *cfg, const char *name, const char *text,
     char *err, size_t errlen);
+/* config_hashing_is_weak tells whether a [login] hash cost is below its
+ * CONFIG_*_MIN floor (which config_load accepts only with allow_weak_hashing). */
+bool config_hashing_is_weak(const struct config *cfg);
 /* config_cleanup frees everything, wiping secrets; harmless on a zeroed cfg. */
 void config_cleanup(struct config *cfg);
 /* config_default_path returns the path config_load would use for NULL. */

@@ -325,6 +325,12 @@ server_main(const struct server_program *prog, int argc, char **argv)
 	if (threads == 0)
 		threads = cfg.threads;
 	log_init(prog->name, cfg.log_level, cfg.log_syslog);
+	if (cfg.allow_weak_hashing)
+		log_msg(LOG_WARNING,
+		    "%s: [login] allow_weak_hashing is on (bcrypt_cost %d, argon2_memory_kib %d, "
+		    "argon2_time %d%s): for tests only, never on a real site",
+		    cfg.path, cfg.bcrypt_cost, cfg.argon2_memory_kib, cfg.argon2_time,
+		    config_hashing_is_weak(&cfg) ? ", below the minimum" : "");
 	/* Made before the first request, so that the first unknown user does not
 	 * pay for making it (and be told apart by that). */
 	if (prog->needs_user_store && password_dummy_init(&cfg) != GH_OK) {

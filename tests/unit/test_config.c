@@ -117,6 +117,8 @@ TEST(empty_file_gives_documented_defaults)
 	CHECK(cfg.argon2_memory_kib == 19456);
 	CHECK(cfg.argon2_time == 2);
 	CHECK(cfg.argon2_parallelism == 1);
+	CHECK(cfg.allow_weak_hashing == false);
+	CHECK(!config_hashing_is_weak(&cfg));
 	CHECK(cfg.min_password_length == 12);
 	CHECK(cfg.max_password_length == 128);
 	CHECK_STR(cfg.login_url, "/auth/login");
@@ -274,6 +276,52 @@ TEST(bad_int_refused)
 	    "t.conf:2: [login] bcrypt_cost: must be between 4 and 31"));
 	CHECK(refused("[login]\nmin_password_length = 7\n",
 	    "t.conf:2: [login] min_password_length: must be between 8 and 1024"));
+}
+
+TEST(weak_hash_costs_refused_with_file_line_and_key)
+{
+	CHECK(refused("[login]\nbcrypt_cost = 9\n",
+	    "t.conf:2: [login] bcrypt_cost: 9 is below the minimum 10 (OWASP); only tests may "
+	    "set less, with [login] allow_weak_hashing = true"));
+	CHECK(refused("[login]\npassword_scheme = bcrypt\n\nbcrypt_cost = 4\n",
+	    "t.conf:4: [login] bcrypt_cost: 4 is below the minimum 10 (OWASP); only tests may "
+	    "set less, with [login] allow_weak_hashing = true"));
+	CHECK(refused("[login]\nargon2_memory_kib = 19455\n",
+	    "t.conf:2: [login] argon2_memory_kib: 19455 is below the minimum 19456 (OWASP); "
+	    "only tests may set less, with [login] allow_weak_hashing = true"));
+	CHECK(refused("[login]\nargon2_time = 1\n",
+	    "t.conf:2: [login] argon2_time: 1 is below the minimum 2 (OWASP); only tests may "
+	    "set less, with [login] allow_weak_hashing = true"));
+	CHECK(refused("[login]\nallow_weak_hashing = false\nargon2_memory_kib = 1024\n",
+	    "t.conf:3: [login] argon2_memory_kib: 1024 is below the minimum 19456 (OWASP); "
+	    "only tests may set less, with [login] allow_weak_hashing = true"));
+	/* An environment override is named as such. */
+	setenv("GATEHOUSE_LOGIN_ARGON2_TIME", "1", 1);
+	CHECK(refused("", "environment GATEHOUSE_LOGIN_ARGON2_TIME: 1 is below the minimum 2 "
+	                  "(OWASP); only tests may set less, with [login] allow_weak_hashing = "
+	                  "true"));
+	unsetenv("GATEHOUSE_LOGIN_ARGON2_TIME");
+}
+
+TEST(weak_hash_costs_accepted_at_floor_or_when_allowed)
+{
+	struct config cfg;
+
+	CHECK(load(&cfg, "[login]\nbcrypt_cost = 10\nargon2_memory_kib = 19456\n"
+	                 "argon2_time = 2\n") == GH_OK);
+	CHECK(!cfg.allow_weak_hashing && !config_hashing_is_weak(&cfg));
+	config_cleanup(&cfg);
+	CHECK(load(&cfg, "[login]\nallow_weak_hashing = true\nbcrypt_cost = 4\n"
+	                 "argon2_memory_kib = 1024\nargon2_time = 1\n") == GH_OK);
+	CHECK_STR(errbuf, "");
+	CHECK(cfg.allow_weak_hashing && config_hashing_is_weak(&cfg));
+	CHECK(cfg.bcrypt_cost == 4 && cfg.argon2_memory_kib == 1024 && cfg.argon2_time == 1);
+	config_cleanup(&cfg);
+	setenv("GATEHOUSE_LOGIN_ALLOW_WEAK_HASHING", "yes", 1);
+	CHECK(load(&cfg, "[login]\nargon2_time = 1\n") == GH_OK);
+	CHECK(cfg.argon2_time == 1);
+	config_cleanup(&cfg);
+	unsetenv("GATEHOUSE_LOGIN_ALLOW_WEAK_HASHING");
 }
 
 TEST(bad_duration_refused)
@@ -713,6 +761,8 @@ main(void)
 	RUN(password_in_database_url_refused);
 	RUN(password_in_database_url_query_refused);
 	RUN(bad_int_refused);
+	RUN(weak_hash_costs_refused_with_file_line_and_key);
+	RUN(weak_hash_costs_accepted_at_floor_or_when_allowed);
 	RUN(bad_duration_refused);
 	RUN(bad_bool_size_and_choice_refused);
 	RUN(size_suffixes_accepted);
