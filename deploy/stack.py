@@ -13,8 +13,11 @@ exactly the configurations in deploy/:
   that part (www/ and run/) goes to a temporary folder of its own when the
   state folder itself is out of the workers' reach, or too deep for a
   socket path;
-- starts gatehouse-login, -logout and -check under spawn-fcgi on free
-  loopback ports (`-n`, so each PID is the responder's own);
+- starts gatehouse-login, -logout and -check under spawn-fcgi (`-n`, so
+  each PID is the responder's own) on Unix sockets of mode 0660 in run/,
+  owned by the web server workers' user and group; only the check under
+  Apache listens on a free loopback TCP port (mod_authnz_fcgi knows no
+  Unix socket);
 - renders deploy/lighttpd.conf.in, deploy/apache.conf.in or
   deploy/nginx.conf.in and runs that web server in the foreground as a
   child, optionally with an HTTPS port (under nginx, also fcgiwrap for the
@@ -63,6 +66,10 @@ BUILD_DIR = SRC_DIR / os.environ.get("GATEHOUSE_BUILD_DIR", "build")
 
 SERVERS = ("lighttpd", "apache", "nginx")
 RESPONDERS = ("login", "logout", "check")
+
+# The responders that listen on loopback TCP instead of a Unix socket in
+# run/, per web server: mod_authnz_fcgi (Apache's check) speaks TCP only.
+TCP_RESPONDERS = {"lighttpd": (), "apache": ("check",), "nginx": ()}
 
 # sun_path holds 108 bytes, the final NUL included.
 SOCKET_PATH_MAX = 107
@@ -565,7 +572,8 @@ class Stack:
     restarts).  site_dir (the demo site by default) and Gatehouse's static
     folder are served from copies made at each start in www/ (site_dir,
     static_dir), so the web server's workers need no access to the
-    originals.  run/ (run_dir) holds the pid files and the sockets.
+    originals.  run/ (run_dir) holds the pid files and the responders'
+    Unix sockets (responder_sockets; responder_ports for the TCP ones).
     Both are in the state folder, or, when the workers (another user) could
     not pass through it or its parents, or a socket path would be too long,
     in a temporary folder (serve_root) removed by stop().  port 0 picks a
@@ -604,11 +612,12 @@ class Stack:
         self.db_password_path = self.state_dir / "db-password"
         self.responder_env = {}  # name -> {variable: value} added for that responder
 
-        wanted = [port, tls_port if tls else None] + [0] * len(RESPONDERS)
+        tcp = TCP_RESPONDERS[server]
+        wanted = [port, tls_port if tls else None] + [0] * len(tcp)
         spare = iter(free_ports(sum(1 for p in wanted if p == 0)))
         ports = [p if p != 0 else next(spare) for p in wanted]
         self.port, self.tls_port = ports[0], ports[1]
-        self.responder_ports = dict(zip(RESPONDERS, ports[2:]))
+        self.responder_ports = dict(zip(tcp, ports[2:]))  # name -> loopback port
 
         self.settings = merge_settings(self._default_settings(), settings)
         self.responders = {}  # name -> Popen (the responder itself)
@@ -625,6 +634,12 @@ class Stack:
         self.site_dir = self.serve_root / "www" / "site"
         self.static_dir = self.serve_root / "www" / "static"
 
+    @property
+    def responder_sockets(self):
+        """{name: path of its Unix socket} for the responders not on TCP."""
+        return {name: self.run_dir / f"{name}.sock"
+                for name in RESPONDERS if name not in self.responder_ports}
+
     def _workers_other_user(self):
         """Whether the web server's workers run as a user other than the
         responders' (www-data for Apache and nginx started as root;
@@ -639,7 +654,8 @@ class Stack:
         self._remove_temp_root()
         self._set_serve_root(self.state_dir)
         closed = self._workers_other_user() and _closed_folder(self.state_dir.parent)
-        longest = len(os.fsencode(self.run_dir / "fcgiwrap.sock"))
+        longest = max(len(os.fsencode(p)) for p in
+                      [*self.responder_sockets.values(), self.run_dir / "fcgiwrap.sock"])
         if closed or longest > SOCKET_PATH_MAX:
             self._temp_root = Path(tempfile.mkdtemp(prefix="gatehouse-stack-"))
             os.chmod(self._temp_root, 0o711)
@@ -713,6 +729,8 @@ class Stack:
         }
         for name, port in self.responder_ports.items():
             values[f"{name.upper()}_PORT"] = port
+        for name, path in self.responder_sockets.items():
+            values[f"{name.upper()}_SOCKET"] = path
         if self.tls:
             values["TLS_CERT"] = Path(self.tls.cert).resolve()
             values["TLS_KEY"] = Path(self.tls.key).resolve()
@@ -740,7 +758,7 @@ class Stack:
         self.run_dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.run_dir, 0o755)
         for name in ("lighttpd.pid", "apache.pid", "cgid.sock", "nginx.pid",
-                     "fcgiwrap.sock"):
+                     "fcgiwrap.sock", *(f"{n}.sock" for n in RESPONDERS)):
             (self.run_dir / name).unlink(missing_ok=True)
         (self.serve_root / "www").mkdir(exist_ok=True)
         os.chmod(self.serve_root / "www", 0o755)
@@ -798,11 +816,21 @@ class Stack:
             log.close()
 
     def _start_responders(self):
-        for name, port in self.responder_ports.items():
+        """Each responder under spawn-fcgi -n: on its Unix socket in run/,
+        mode 0660 and (as root) owned by the web server workers' user and
+        group, so that no other local user may talk to it; the ones in
+        responder_ports on loopback TCP."""
+        for name in RESPONDERS:
+            if name in self.responder_ports:
+                listen = ["-a", "127.0.0.1", "-p", self.responder_ports[name]]
+            else:
+                listen = ["-s", self.responder_sockets[name], "-M", "0660"]
+                if os.geteuid() == 0:
+                    user, group = self._run_user()
+                    listen += ["-U", user, "-G", group]
             prog = self.program(f"gatehouse-{name}")
             self.responders[name] = self._spawn(
-                ["spawn-fcgi", "-n", "-a", "127.0.0.1", "-p", port, "--",
-                 prog, "--config", self.config_path],
+                ["spawn-fcgi", "-n", *listen, "--", prog, "--config", self.config_path],
                 f"gatehouse-{name}.log", env=self.responder_env.get(name))
 
     def _start_fcgiwrap(self):
