@@ -7,8 +7,17 @@ exactly the configurations in deploy/:
 - writes gatehouse.conf into a state folder (SQLite database, secret file,
   templates and migrations from the source tree) and runs `gatehousectl
   init`;
-- starts gatehouse-login, -logout and -check under spawn-fcgi on free
-  loopback ports (`-n`, so each PID is the responder's own);
+- copies what the web server's workers read (the site, Gatehouse's static
+  folder) into www/ beside the state, readable by everyone, so that the
+  source tree may sit in a folder only its owner can enter (a home folder);
+  that part (www/ and run/) goes to a temporary folder of its own when the
+  state folder itself is out of the workers' reach, or too deep for a
+  socket path;
+- starts gatehouse-login, -logout and -check under spawn-fcgi (`-n`, so
+  each PID is the responder's own) on Unix sockets of mode 0660 in run/,
+  owned by the web server workers' user and group; only the check under
+  Apache listens on a free loopback TCP port (mod_authnz_fcgi knows no
+  Unix socket);
 - renders deploy/lighttpd.conf.in, deploy/apache.conf.in or
   deploy/nginx.conf.in and runs that web server in the foreground as a
   child, optionally with an HTTPS port (under nginx, also fcgiwrap for the
@@ -44,6 +53,7 @@ import socket
 import string
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +66,13 @@ BUILD_DIR = SRC_DIR / os.environ.get("GATEHOUSE_BUILD_DIR", "build")
 
 SERVERS = ("lighttpd", "apache", "nginx")
 RESPONDERS = ("login", "logout", "check")
+
+# The responders that listen on loopback TCP instead of a Unix socket in
+# run/, per web server: mod_authnz_fcgi (Apache's check) speaks TCP only.
+TCP_RESPONDERS = {"lighttpd": (), "apache": ("check",), "nginx": ()}
+
+# sun_path holds 108 bytes, the final NUL included.
+SOCKET_PATH_MAX = 107
 
 # The demo site's policy, tried in order by gatehouse-check.  Under Apache
 # the bypass paths are also let through in apache.conf.in (see there).
@@ -182,14 +199,40 @@ def tail(path, start=0, n=LOG_TAIL):
     return "\n".join(lines[-n:])
 
 
-def _check_reachable_by_others(path):
-    """Apache's workers run as another user: every folder above path must
-    let others pass (o+x), or the cgid socket, the site and the style sheet
-    are out of their reach."""
-    for folder in [path, *Path(path).parents]:
+def _closed_folder(path):
+    """The first folder of path and those above it that others may not
+    pass (no o+x), or None when every one lets them through."""
+    for folder in [Path(path), *Path(path).parents]:
         if folder.is_dir() and not folder.stat().st_mode & 0o001:
-            raise StackError(f"{folder} is not searchable by others (chmod o+x), so "
-                             f"Apache's workers cannot reach {path}")
+            return folder
+    return None
+
+
+def _check_reachable_by_others(path, who):
+    """The web server's workers run as another user: every folder above
+    path must let others pass (o+x), or the sockets in run/, the site and
+    the style sheet are out of their reach."""
+    folder = _closed_folder(path)
+    if folder is not None:
+        raise StackError(f"{folder} is not searchable by others (chmod o+x), so "
+                         f"{who}'s workers cannot reach {path}")
+
+
+def copy_for_others(src, dest):
+    """A fresh copy of the folder src at dest (an old one is removed), every
+    folder 0755 and every file 0644, or 0755 when src's has an execute bit
+    (CGI scripts): what any user may read.  Symbolic links are copied as
+    links."""
+    dest = Path(dest)
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(src, dest, symlinks=True)
+    for path in [dest, *dest.rglob("*")]:
+        if path.is_symlink():
+            continue
+        if path.is_dir():
+            os.chmod(path, 0o755)
+        else:
+            os.chmod(path, 0o755 if path.stat().st_mode & 0o111 else 0o644)
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -526,7 +569,15 @@ class Stack:
             urllib.request.urlopen(site.url("/private/"))
 
     state_dir is created when missing and kept (the database survives
-    restarts).  port 0 picks a free port.  tls (a Tls) adds an HTTPS port,
+    restarts).  site_dir (the demo site by default) and Gatehouse's static
+    folder are served from copies made at each start in www/ (site_dir,
+    static_dir), so the web server's workers need no access to the
+    originals.  run/ (run_dir) holds the pid files and the responders'
+    Unix sockets (responder_sockets; responder_ports for the TCP ones).
+    Both are in the state folder, or, when the workers (another user) could
+    not pass through it or its parents, or a socket path would be too long,
+    in a temporary folder (serve_root) removed by stop().  port 0 picks a
+    free port.  tls (a Tls) adds an HTTPS port,
     tls_port.  settings ({section: {key: value}}) override the defaults of
     gatehouse.conf, e.g. {"session": {"idle_timeout": "2s"}}.
 
@@ -549,9 +600,10 @@ class Stack:
         self.server = server
         self.tls = tls
         self.build_dir = Path(build_dir).resolve()
-        self.site_dir = Path(site_dir).resolve()
+        self.site_source = Path(site_dir).resolve()
         self.log_dir = self.state_dir / "log"
-        self.run_dir = self.state_dir / "run"
+        self._temp_root = None  # the temporary serve_root, when one is needed
+        self._set_serve_root(self.state_dir)
         self.config_path = self.state_dir / "gatehouse.conf"
         self.secret_path = self.state_dir / "secret"
         self.server_config_path = self.state_dir / f"{server}.conf"
@@ -560,11 +612,12 @@ class Stack:
         self.db_password_path = self.state_dir / "db-password"
         self.responder_env = {}  # name -> {variable: value} added for that responder
 
-        wanted = [port, tls_port if tls else None] + [0] * len(RESPONDERS)
+        tcp = TCP_RESPONDERS[server]
+        wanted = [port, tls_port if tls else None] + [0] * len(tcp)
         spare = iter(free_ports(sum(1 for p in wanted if p == 0)))
         ports = [p if p != 0 else next(spare) for p in wanted]
         self.port, self.tls_port = ports[0], ports[1]
-        self.responder_ports = dict(zip(RESPONDERS, ports[2:]))
+        self.responder_ports = dict(zip(tcp, ports[2:]))  # name -> loopback port
 
         self.settings = merge_settings(self._default_settings(), settings)
         self.responders = {}  # name -> Popen (the responder itself)
@@ -572,6 +625,46 @@ class Stack:
         self.web = None       # Popen of the web server
         self.helpers = {}     # name -> Popen of what the web server needs (fcgiwrap)
         self.log_start = {}   # log path -> its size before this start
+
+    # -- Where the web server's workers look ----------------------------------
+
+    def _set_serve_root(self, root):
+        self.serve_root = Path(root)
+        self.run_dir = self.serve_root / "run"
+        self.site_dir = self.serve_root / "www" / "site"
+        self.static_dir = self.serve_root / "www" / "static"
+
+    @property
+    def responder_sockets(self):
+        """{name: path of its Unix socket} for the responders not on TCP."""
+        return {name: self.run_dir / f"{name}.sock"
+                for name in RESPONDERS if name not in self.responder_ports}
+
+    def _workers_other_user(self):
+        """Whether the web server's workers run as a user other than the
+        responders' (www-data for Apache and nginx started as root;
+        lighttpd started as root stays root)."""
+        return os.geteuid() == 0 and self.server in ("apache", "nginx")
+
+    def _choose_serve_root(self):
+        """The state folder, unless the workers could not pass through the
+        folders above it (a clone in a home folder of mode 0700 keeps its
+        state/ there) or a socket path in it would be too long: then a
+        temporary folder of mode 0711."""
+        self._remove_temp_root()
+        self._set_serve_root(self.state_dir)
+        closed = self._workers_other_user() and _closed_folder(self.state_dir.parent)
+        longest = max(len(os.fsencode(p)) for p in
+                      [*self.responder_sockets.values(), self.run_dir / "fcgiwrap.sock"])
+        if closed or longest > SOCKET_PATH_MAX:
+            self._temp_root = Path(tempfile.mkdtemp(prefix="gatehouse-stack-"))
+            os.chmod(self._temp_root, 0o711)
+            self._set_serve_root(self._temp_root)
+
+    def _remove_temp_root(self):
+        if self._temp_root is not None:
+            shutil.rmtree(self._temp_root, ignore_errors=True)
+            self._temp_root = None
 
     # -- Configuration -----------------------------------------------------
 
@@ -630,12 +723,14 @@ class Stack:
             "RUN_DIR": self.run_dir,
             "LOG_DIR": self.log_dir,
             "SITE_DIR": self.site_dir,
-            "STATIC_DIR": SRC_DIR / "static",
+            "STATIC_DIR": self.static_dir,
             "RUN_USER": user,
             "RUN_GROUP": group,
         }
         for name, port in self.responder_ports.items():
             values[f"{name.upper()}_PORT"] = port
+        for name, path in self.responder_sockets.items():
+            values[f"{name.upper()}_SOCKET"] = path
         if self.tls:
             values["TLS_CERT"] = Path(self.tls.cert).resolve()
             values["TLS_KEY"] = Path(self.tls.key).resolve()
@@ -651,24 +746,33 @@ class Stack:
         return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
 
     def _prepare(self):
-        for d in (self.state_dir, self.log_dir, self.run_dir):
+        for d in (self.state_dir, self.log_dir):
             d.mkdir(parents=True, exist_ok=True)
         # A kept state folder has the logs of earlier runs: logs() skips them.
         self.log_start = {p: p.stat().st_size for p in self.log_dir.iterdir()}
-        # Apache's workers (www-data) reach run/ (the cgid socket) through
-        # the state folder; they may pass it but not list it.
+        # The web server's workers (www-data) reach run/ (the sockets) and
+        # www/ through the state folder; they may pass it but not list it.
         os.chmod(self.state_dir, 0o711)
-        os.chmod(self.run_dir, 0o755)
         os.chmod(self.log_dir, 0o755)
+        self._choose_serve_root()
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.run_dir, 0o755)
         for name in ("lighttpd.pid", "apache.pid", "cgid.sock", "nginx.pid",
-                     "fcgiwrap.sock"):
+                     "fcgiwrap.sock", *(f"{n}.sock" for n in RESPONDERS)):
             (self.run_dir / name).unlink(missing_ok=True)
+        (self.serve_root / "www").mkdir(exist_ok=True)
+        os.chmod(self.serve_root / "www", 0o755)
+        if not self.site_source.is_dir():
+            raise StackError(f"site folder {self.site_source} is missing")
+        copy_for_others(self.site_source, self.site_dir)
+        copy_for_others(SRC_DIR / "static", self.static_dir)
         self._write_secret()
         self._write_db_passwords()
         write_ini(self.config_path, self.settings)
-        if self.server in ("apache", "nginx") and os.geteuid() == 0:
-            for path in (self.run_dir, self.site_dir, SRC_DIR / "static"):
-                _check_reachable_by_others(path)
+        if self._workers_other_user():
+            # Left to fail: a temporary folder out of their reach ($TMPDIR).
+            for path in (self.run_dir, self.site_dir, self.static_dir):
+                _check_reachable_by_others(path, self.server)
         if self.server == "nginx":
             for path, package in NGINX_NEEDS.items():
                 if not path.exists():
@@ -712,11 +816,21 @@ class Stack:
             log.close()
 
     def _start_responders(self):
-        for name, port in self.responder_ports.items():
+        """Each responder under spawn-fcgi -n: on its Unix socket in run/,
+        mode 0660 and (as root) owned by the web server workers' user and
+        group, so that no other local user may talk to it; the ones in
+        responder_ports on loopback TCP."""
+        for name in RESPONDERS:
+            if name in self.responder_ports:
+                listen = ["-a", "127.0.0.1", "-p", self.responder_ports[name]]
+            else:
+                listen = ["-s", self.responder_sockets[name], "-M", "0660"]
+                if os.geteuid() == 0:
+                    user, group = self._run_user()
+                    listen += ["-U", user, "-G", group]
             prog = self.program(f"gatehouse-{name}")
             self.responders[name] = self._spawn(
-                ["spawn-fcgi", "-n", "-a", "127.0.0.1", "-p", port, "--",
-                 prog, "--config", self.config_path],
+                ["spawn-fcgi", "-n", *listen, "--", prog, "--config", self.config_path],
                 f"gatehouse-{name}.log", env=self.responder_env.get(name))
 
     def _start_fcgiwrap(self):
@@ -812,6 +926,7 @@ class Stack:
         names = list(self.responders)
         status.update(zip(names, stop_processes([self.responders[n] for n in names])))
         self.responder_exit.update((n, status[n]) for n in names)
+        self._remove_temp_root()
         return status
 
     def responder_problems(self):
@@ -902,6 +1017,9 @@ def demo(args):
             created = ensure_admin(site)
             base = site.url("")
             print(f"Gatehouse demo under {server}, state in {site.state_dir}", flush=True)
+            if site.serve_root != site.state_dir:
+                print(f"(site copy and sockets in {site.serve_root}: the web server's "
+                      "workers cannot pass through the state folder's parents)", flush=True)
             if created is not None:
                 print("Created the user admin (role admin); its password, shown only once:")
                 print("    " + created.strip().replace("\n", "\n    "))

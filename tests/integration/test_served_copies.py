@@ -1,0 +1,53 @@
+"""Where the sources sit does not matter: deploy/stack.py serves copies of
+the site and of Gatehouse's static folder, and keeps its sockets, where the
+web server's workers (www-data under Apache and nginx started as root) can
+reach them.  The site here has its document root and its state folder in a
+folder of mode 0700, as a clone in a home folder has."""
+
+import os
+import shutil
+from pathlib import Path
+
+import fixtures
+from harness import check, site_kind, test
+
+
+@site_kind("closed_folder")
+def closed_folder_site(folder, server):
+    closed = Path(folder) / "closed"
+    closed.mkdir(mode=0o700)
+    os.chmod(closed, 0o700)
+    shutil.copytree(fixtures.stack.SITE_DIR, closed / "site")
+    # State in closed/state: its parent lets no other user through.
+    return fixtures.Site(closed, server, "main", site_dir=closed / "site")
+
+
+@test("site_in_closed_folder_served", kind="closed_folder", servers=("apache", "nginx"))
+def site_in_closed_folder_served(site):
+    stack = site.stack
+    closed = stack.state_dir.parent
+    check(not closed.stat().st_mode & 0o077, f"{closed} should be mode 0700")
+    for path in (stack.site_dir, stack.static_dir, stack.run_dir):
+        check(closed not in path.parents,
+              f"{path} is inside {closed}, out of reach of the workers")
+    r = site.get("/")
+    check(r.status == 200 and "Gatehouse demo" in r.text, "GET /: expected the public page", r)
+    r = site.get("/auth/static/gatehouse.css")
+    check(r.status == 200, "GET /auth/static/gatehouse.css: expected 200", r)
+    name, password = site.new_user()
+    jar = site.login(name, password)
+    r = site.get("/private/", jar=jar)
+    check(r.status == 200, "GET /private/ with a session: expected 200", r)
+    r = site.get("/cgi-bin/whoami.cgi", jar=jar)
+    check(r.status == 200 and name in r.text, "GET /cgi-bin/whoami.cgi: expected 200 naming "
+          f"{name}", r)
+
+
+@test("served_copies_readable_by_others", servers=("apache", "nginx"))
+def served_copies_readable_by_others(site):
+    stack = site.stack
+    for top in (stack.site_dir, stack.static_dir):
+        for path in [top, *top.rglob("*")]:
+            mode = path.stat().st_mode
+            want = 0o005 if path.is_dir() else 0o004
+            check(mode & want == want, f"{path} (mode {mode & 0o7777:o}) is not open to others")
