@@ -40,35 +40,35 @@ enum request_role {
 
 struct request {
 	enum request_role role; /* from FCGI_ROLE */
-	char *method; /* REQUEST_METHOD, "GET" when absent */
-	char *uri; /* REQUEST_URI as sent (path and query), "/" when absent;
-	            * in the RESPONDER role GATEHOUSE_ORIGINAL_URI, when the
-	            * web server passes it (nginx auth_request), wins */
-	char *path; /* the path the web server serves, decoded: the
-	             * parameter GATEHOUSE_PATH as it is (the server's
-	             * own normalised path: nginx $uri, Apache r->uri),
-	             * else the part before "?" of REDIRECT_URI
-	             * (lighttpd's normalised target) or of uri,
-	             * percent-decoded; starts with "/", holds no
-	             * control character */
-	char *host; /* HTTP_HOST or SERVER_NAME, "" when absent */
-	char *remote_addr; /* REMOTE_ADDR, "" when absent */
-	char *user_agent; /* HTTP_USER_AGENT, "" when absent */
-	char *accept; /* HTTP_ACCEPT, "" when absent */
-	char *authorization; /* HTTP_AUTHORIZATION, "" when absent */
-	char *origin; /* HTTP_ORIGIN, "" when absent */
-	char *sec_fetch_site; /* HTTP_SEC_FETCH_SITE, "" when absent */
-	char *content_type; /* CONTENT_TYPE, "" when absent */
-	bool https; /* HTTPS=on|1, or REQUEST_SCHEME=https */
-	struct kvlist query; /* from QUERY_STRING */
-	struct kvlist form; /* from an application/x-www-form-urlencoded body */
-	struct kvlist cookies; /* from HTTP_COOKIE */
+	char *method;           /* REQUEST_METHOD, "GET" when absent */
+	char *uri;              /* REQUEST_URI as sent (path and query), "/" when absent;
+	                         * in the RESPONDER role GATEHOUSE_ORIGINAL_URI, when the
+	                         * web server passes it (nginx auth_request), wins */
+	char *path;             /* the path the web server serves, decoded: the
+	                         * parameter GATEHOUSE_PATH as it is (the server's
+	                         * own normalised path: nginx $uri, Apache r->uri),
+	                         * else the part before "?" of REDIRECT_URI
+	                         * (lighttpd's normalised target) or of uri,
+	                         * percent-decoded; starts with "/", holds no
+	                         * control character */
+	char *host;             /* HTTP_HOST or SERVER_NAME, "" when absent */
+	char *remote_addr;      /* REMOTE_ADDR, "" when absent */
+	char *user_agent;       /* HTTP_USER_AGENT, "" when absent */
+	char *accept;           /* HTTP_ACCEPT, "" when absent */
+	char *authorization;    /* HTTP_AUTHORIZATION, "" when absent */
+	char *origin;           /* HTTP_ORIGIN, "" when absent */
+	char *sec_fetch_site;   /* HTTP_SEC_FETCH_SITE, "" when absent */
+	char *content_type;     /* CONTENT_TYPE, "" when absent */
+	bool https;             /* HTTPS=on|1, or REQUEST_SCHEME=https */
+	struct kvlist query;    /* from QUERY_STRING */
+	struct kvlist form;     /* from an application/x-www-form-urlencoded body */
+	struct kvlist cookies;  /* from HTTP_COOKIE */
 };
 
 /* What request_parse reads beyond the parameters, path and cookies. */
 enum request_parts {
 	REQUEST_PARSE_QUERY = 1 << 0, /* the query string into query */
-	REQUEST_PARSE_FORM = 1 << 1, /* a urlencoded POST body into form */
+	REQUEST_PARSE_FORM = 1 << 1,  /* a urlencoded POST body into form */
 	REQUEST_PARSE_ALL = REQUEST_PARSE_QUERY | REQUEST_PARSE_FORM,
 };
 
@@ -80,8 +80,8 @@ enum request_parts {
  * A raw target that is not origin-form ("/..."), holds a raw "#" in its path,
  * or a path with a control character is GH_EINVAL: the check cannot tell
  * which path the web server serves.  On error r is still safe to clean up. */
-enum gh_err request_parse(
-    struct request *r, char *const *envp, const char *body, size_t body_len, unsigned int parts);
+enum gh_err request_parse(struct request *r, char *const *envp, const char *body,
+    size_t body_len, unsigned int parts);
 void request_cleanup(struct request *r);
 
 /* kvlist_get returns the value of the first field named key, or NULL. */

@@ -86,8 +86,8 @@ server_error(struct server_ctx *ctx, const struct request *req, struct response 
 		return;
 	}
 	const struct template_var vars[] = {
-	    {"title", response_reason(status)},
-	    {"message", message},
+		{"title", response_reason(status)},
+		{"message", message},
 	};
 	server_page(ctx, res, status, "message", vars, sizeof(vars) / sizeof(vars[0]));
 }
@@ -132,12 +132,12 @@ server_set_cookie(struct server_ctx *ctx, const struct request *req, struct resp
 {
 	char name[160];
 	struct cookie c = {
-	    .name = server_cookie_name(ctx, req, suffix, name, sizeof(name)),
-	    .value = value,
-	    .max_age = max_age,
-	    .secure = req->https,
-	    .http_only = true,
-	    .same_site = "Lax",
+		.name = server_cookie_name(ctx, req, suffix, name, sizeof(name)),
+		.value = value,
+		.max_age = max_age,
+		.secure = req->https,
+		.http_only = true,
+		.same_site = "Lax",
 	};
 
 	if (c.name == NULL) {
@@ -189,7 +189,9 @@ server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct respo
 		e = request_parse(&req, rq->envp, body->data, body->len,
 		    w->prog->decides_access ? 0 : REQUEST_PARSE_ALL);
 	switch (e) {
-	case GH_OK: w->prog->handler(&w->ctx, &req, res); break;
+	case GH_OK:
+		w->prog->handler(&w->ctx, &req, res);
+		break;
 	case GH_ETOOBIG:
 		log_msg(LOG_INFO, "request refused: body over %zu bytes", w->ctx.cfg->max_body);
 		response_text(res, 413, "Request body too large\n");
@@ -279,10 +281,10 @@ int
 server_main(const struct server_program *prog, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-	    {"config", required_argument, NULL, 'c'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+		{"config", required_argument, NULL, 'c'},
+		{"threads", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL;
 	struct config cfg;
@@ -294,7 +296,9 @@ server_main(const struct server_program *prog, int argc, char **argv)
 
 	while ((ch = getopt_long(argc, argv, "c:t:h", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': config_path = optarg; break;
+		case 'c':
+			config_path = optarg;
+			break;
 		case 't':
 			threads = atoi(optarg);
 			if (threads < 1 || threads > 64) {
@@ -302,8 +306,12 @@ server_main(const struct server_program *prog, int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'h': server_usage(prog->name, stdout); return 0;
-		default: server_usage(prog->name, stderr); return 2;
+		case 'h':
+			server_usage(prog->name, stdout);
+			return 0;
+		default:
+			server_usage(prog->name, stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {
@@ -317,8 +325,7 @@ server_main(const struct server_program *prog, int argc, char **argv)
 		return 1;
 	}
 	if (cfg.secret == NULL || strlen(cfg.secret) < 32) {
-		fprintf(stderr,
-		    "%s: %s: [general] secret_file: not set (a secret of 32+ bytes is required)\n",
+		fprintf(stderr, "%s: %s: [general] secret_file: not set (a secret of 32+ bytes is required)\n",
 		    prog->name, cfg.path);
 		goto out;
 	}
@@ -355,8 +362,8 @@ server_main(const struct server_program *prog, int argc, char **argv)
 	if (ws == NULL)
 		goto out;
 	for (int i = 0; i < threads; i++) {
-		enum gh_err e =
-		    db_open(cfg.db_url, cfg.db_password, cfg.db_busy_timeout_ms, &ws[i].ctx.db);
+		enum gh_err e = db_open(cfg.db_url, cfg.db_password, cfg.db_busy_timeout_ms,
+		    &ws[i].ctx.db);
 		if (e != GH_OK) {
 			fprintf(stderr, "%s: %s: [database] url: cannot open: %s\n", prog->name,
 			    cfg.path, gh_strerror(e));
@@ -366,8 +373,8 @@ server_main(const struct server_program *prog, int argc, char **argv)
 			e = db_open(cfg.users_url, cfg.users_password, cfg.db_busy_timeout_ms,
 			    &ws[i].ctx.users);
 			if (e != GH_OK) {
-				fprintf(stderr, "%s: %s: [users] url: cannot open: %s\n",
-				    prog->name, cfg.path, gh_strerror(e));
+				fprintf(stderr, "%s: %s: [users] url: cannot open: %s\n", prog->name,
+				    cfg.path, gh_strerror(e));
 				goto out;
 			}
 		}

@@ -31,11 +31,11 @@ struct server_ctx {
 	struct db *users; /* the external users database, or NULL ([users] source) */
 };
 
-typedef void (*server_handler)(
-    struct server_ctx *ctx, const struct request *req, struct response *res);
+typedef void (*server_handler)(struct server_ctx *ctx, const struct request *req,
+    struct response *res);
 
 struct server_program {
-	const char *name; /* "gatehouse-login" */
+	const char *name;        /* "gatehouse-login" */
 	server_handler handler;
 	bool needs_templates;
 	bool needs_user_store; /* verifies passwords: opens [users] url per thread when
