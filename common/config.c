@@ -34,6 +34,7 @@
 
 #include "config.h"
 #include "crypto.h"
+#include "db.h"
 #include "log.h"
 #include "url.h"
 
@@ -361,7 +362,9 @@ config_url_key_is(const char *k, size_t n, const char *name)
  * server's environment.  Refused: one in the userinfo ("user:pw@host") and
  * the query parameters libpq takes one from ("?password=", and
  * "sslpassword" for the client key).  libpq's passfile and service name
- * files, as password_file does, and are accepted. */
+ * files, as password_file does, and are accepted.  Then the driver's own
+ * reading of the URL (db_url_problem), with the rule that a database on
+ * another host is reached over TLS. */
 static const char *
 config_check_db_url(const char *v)
 {
@@ -394,7 +397,8 @@ config_check_db_url(const char *v)
 				if (config_url_key_is(p, n, secret_keys[j]))
 					return "must not hold a password: use password_file";
 		}
-		return NULL;
+		/* Its form as the driver reads it, and TLS to another host. */
+		return db_url_problem(v);
 	}
 	return "must start with sqlite://, mysql:// or postgresql://";
 }

@@ -61,6 +61,17 @@ struct db_stmt;
  * password); *out is NULL then. */
 enum gh_err db_open(const char *url, const char *password, int64_t busy_timeout_ms,
     struct db **out);
+/*
+ * db_url_problem checks url without connecting: NULL when its driver takes
+ * it, else why not, as a phrase for a config error ("must ...").  Beyond
+ * its form, it holds the transport rule: a server database that is not on
+ * this machine (a host other than "localhost", 127.0.0.0/8, ::1 or a Unix
+ * socket; names are not resolved) must be reached over TLS, sslmode=require,
+ * verify-ca or verify-full, unless the URL says sslmode=disable.  db_open
+ * refuses what it refuses (GH_ECONFIG, logged); a URL of a driver that is
+ * not built is left to db_open.
+ */
+const char *db_url_problem(const char *url);
 void db_close(struct db *db);
 /* db_dialect returns "sqlite", "mysql" or "postgresql". */
 const char *db_dialect(const struct db *db);
@@ -160,7 +171,31 @@ struct db_driver {
 	/* backup (NULL where the server has its own tools) copies the whole
 	 * database, consistently, into a new file at path. */
 	enum gh_err (*backup)(void *conn, const char *path);
+	/* url_problem (NULL: any URL of the scheme is taken) is db_url_problem
+	 * for the driver's URLs; it must not log, connect or resolve names. */
+	const char *(*url_problem)(const char *url);
 };
+
+/* For the drivers' url_problem: the sslmode values (libpq's names) and the
+ * transport rule of db_url_problem. */
+enum db_tls {
+	DB_TLS_UNSET, /* no sslmode given */
+	DB_TLS_DISABLE,
+	DB_TLS_ALLOW, /* libpq only: TLS if the server insists */
+	DB_TLS_PREFER, /* libpq only (its default): TLS if the server has it */
+	DB_TLS_REQUIRE, /* TLS, the certificate not verified */
+	DB_TLS_VERIFY_CA, /* TLS, the certificate signed by the CA */
+	DB_TLS_VERIFY_FULL, /* ... and naming the host */
+	DB_TLS_INVALID
+};
+/* db_tls_mode parses an sslmode value (NULL: DB_TLS_UNSET). */
+enum db_tls db_tls_mode(const char *v);
+/* db_host_is_loopback tells whether host (a name or an address, IPv6
+ * without brackets) is "localhost" or a loopback address literal. */
+bool db_host_is_loopback(const char *host);
+/* db_tls_problem applies the transport rule to a connection to a host on
+ * this machine (local) or not, with sslmode mode; NULL when it holds. */
+const char *db_tls_problem(bool local, enum db_tls mode);
 
 extern const struct db_driver db_sqlite_driver;
 extern const struct db_driver db_mysql_driver; /* with --with-mysql */

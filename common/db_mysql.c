@@ -5,9 +5,20 @@
  * URLs: "mysql://user@host[:port]/db" over TCP, and
  * "mysql://user@localhost/db?socket=/run/mysqld/mysqld.sock" over a Unix
  * socket (as with the mysql client, host "localhost" means the socket; the
- * default one when no socket is given).  User, database and socket may be
- * percent-encoded.  The password comes from db_open's argument only: a URL
- * carrying one is refused, and no URL is ever logged.
+ * default one when no socket is given).  User, database and the values of
+ * the options may be percent-encoded.  The password comes from db_open's
+ * argument only: a URL carrying one is refused, and no URL is ever logged.
+ *
+ * TLS takes libpq's option names, so that both server databases are set up
+ * alike: sslmode=disable (the default: no TLS), require (TLS, certificate
+ * not verified; with sslrootcert, verified as verify-ca), verify-ca
+ * (MYSQL_OPT_SSL_CA: the chain up to sslrootcert) or verify-full (and the
+ * host name, MYSQL_OPT_SSL_VERIFY_SERVER_CERT), each with
+ * MYSQL_OPT_SSL_ENFORCE.  The verifying modes need sslrootcert: the client
+ * library has no CA store of its own to fall back on.  A connection that
+ * should be encrypted and is not (mysql_get_ssl_cipher) is refused.  A host
+ * not on this machine needs one of them or an explicit sslmode=disable
+ * (db_url_problem).
  *
  * Every statement is a server-side prepared statement (mysql_stmt_*).
  * Parameters are kept in growable buffers owned by the statement and bound
@@ -100,6 +111,8 @@ struct my_url {
 	char *host;
 	char *db;
 	char *socket;
+	char *sslrootcert;
+	enum db_tls tls;
 	unsigned int port;
 };
 
@@ -166,6 +179,7 @@ my_url_cleanup(struct my_url *u)
 	free(u->host);
 	free(u->db);
 	free(u->socket);
+	free(u->sslrootcert);
 	memset(u, 0, sizeof(*u));
 }
 
@@ -212,17 +226,34 @@ my_decode(const char *s, size_t n, bool *nomem)
 	return out;
 }
 
-/* my_url_parse splits url; GH_ECONFIG (logged) when it is malformed. */
+/* my_url_tls_problem checks u's TLS options and the transport rule. */
+static const char *
+my_url_tls_problem(const struct my_url *u)
+{
+	bool local = u->host == NULL || db_host_is_loopback(u->host);
+
+	if (u->tls == DB_TLS_ALLOW || u->tls == DB_TLS_PREFER)
+		return "must have sslmode disable, require, verify-ca or verify-full";
+	if ((u->tls == DB_TLS_VERIFY_CA || u->tls == DB_TLS_VERIFY_FULL) && u->sslrootcert == NULL)
+		return "must name the CA with sslrootcert=/path/to/ca.pem for sslmode verify-ca "
+		       "or verify-full";
+	if (u->sslrootcert != NULL && (u->tls == DB_TLS_UNSET || u->tls == DB_TLS_DISABLE))
+		return "has sslrootcert without an sslmode that uses it (verify-full, verify-ca)";
+	return db_tls_problem(local, u->tls);
+}
+
+/* my_url_parse splits url; GH_ECONFIG with *why (a phrase for "the URL
+ * ...") when it is malformed or breaks the transport rule, GH_ENOMEM. */
 static enum gh_err
-my_url_parse(const char *url, struct my_url *u)
+my_url_parse(const char *url, struct my_url *u, const char **why)
 {
 	const char *p, *auth_end, *host, *host_end, *port, *path_end, *q, *next, *eq;
-	char **dst;
+	char **dst, *mode = NULL;
 	unsigned long v;
 	char *end;
-	const char *why = "malformed database URL (mysql://user@host:port/db or "
-	                  "mysql://user@localhost/db?socket=/path)";
 	bool nomem = false;
+
+	*why = "must be mysql://user@host:port/db or mysql://user@localhost/db?socket=/path";
 
 	memset(u, 0, sizeof(*u));
 	if (strncmp(url, "mysql://", 8) != 0)
@@ -237,8 +268,7 @@ my_url_parse(const char *url, struct my_url *u)
 	host = p;
 	if (auth_end != NULL) {
 		if (memchr(p, ':', (size_t)(auth_end - p)) != NULL) {
-			why = "the database URL must not hold a password: set [database] "
-			      "password_file";
+			*why = "must not hold a password: use password_file";
 			goto fail;
 		}
 		if (auth_end > p &&
@@ -284,7 +314,7 @@ my_url_parse(const char *url, struct my_url *u)
 		goto fail;
 	if ((u->db = my_decode(p, (size_t)(path_end - p), &nomem)) == NULL)
 		goto fail;
-	/* ?socket=/path is the one option. */
+	/* ?key=value&...: socket, sslmode, sslrootcert. */
 	for (p = *path_end == '?' ? path_end + 1 : path_end; *p != '\0'; p = next) {
 		q = p + strcspn(p, "&");
 		next = *q == '&' ? q + 1 : q;
@@ -292,27 +322,63 @@ my_url_parse(const char *url, struct my_url *u)
 			goto fail;
 		if ((size_t)(eq - p) == 6 && strncmp(p, "socket", 6) == 0) {
 			dst = &u->socket;
+		} else if ((size_t)(eq - p) == 7 && strncmp(p, "sslmode", 7) == 0) {
+			dst = &mode;
+		} else if ((size_t)(eq - p) == 11 && strncmp(p, "sslrootcert", 11) == 0) {
+			dst = &u->sslrootcert;
 		} else {
-			log_msg(LOG_ERR,
-			    "mysql: unknown database URL option \"%.*s\" (only socket)",
-			    (int)(eq - p), p);
-			why = NULL;
+			*why = "must have no options but socket, sslmode and sslrootcert";
 			goto fail;
 		}
 		free(*dst);
 		if ((*dst = my_decode(eq + 1, (size_t)(q - eq - 1), &nomem)) == NULL)
 			goto fail;
 	}
+	u->tls = db_tls_mode(mode);
+	free(mode);
+	mode = NULL;
+	if ((*why = my_url_tls_problem(u)) != NULL)
+		goto fail;
 	return GH_OK;
 fail:
+	free(mode);
 	my_url_cleanup(u);
 	if (nomem) {
-		log_msg(LOG_ERR, "mysql: out of memory");
+		*why = "could not be read: out of memory";
 		return GH_ENOMEM;
 	}
-	if (why != NULL)
-		log_msg(LOG_ERR, "mysql: %s", why);
 	return GH_ECONFIG;
+}
+
+static const char *
+my_url_problem(const char *url)
+{
+	struct my_url u;
+	const char *why;
+
+	if (my_url_parse(url, &u, &why) != GH_OK)
+		return why;
+	my_url_cleanup(&u);
+	return NULL;
+}
+
+/* my_tls sets c's TLS options for u (see the top of this file). */
+static enum gh_err
+my_tls(struct my_conn *c, const struct my_url *u)
+{
+	my_bool on = 1;
+
+	if (u->tls == DB_TLS_UNSET || u->tls == DB_TLS_DISABLE)
+		return GH_OK;
+	if (mysql_options(c->mysql, MYSQL_OPT_SSL_ENFORCE, &on) != 0 ||
+	    (u->sslrootcert != NULL &&
+	        mysql_options(c->mysql, MYSQL_OPT_SSL_CA, u->sslrootcert) != 0) ||
+	    (u->tls == DB_TLS_VERIFY_FULL &&
+	        mysql_options(c->mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on) != 0)) {
+		log_msg(LOG_ERR, "mysql: cannot set the TLS options");
+		return GH_EDB;
+	}
+	return GH_OK;
 }
 
 /* my_query runs one statement without parameters or rows (session set-up). */
@@ -379,6 +445,7 @@ my_open(const char *url, const char *password, int64_t busy_ms, void **out)
 	unsigned int connect_s = DB_CONNECT_TIMEOUT_S, rw_s, local_infile = 0;
 	int64_t rw_ms;
 	my_bool reconnect = 0;
+	const char *why;
 	enum gh_err e;
 
 	*out = NULL;
@@ -388,8 +455,10 @@ my_open(const char *url, const char *password, int64_t busy_ms, void **out)
 		busy_ms = INT_MAX;
 	rw_ms = busy_ms + DB_STATEMENT_EXTRA_MS + DB_CLIENT_GRACE_MS;
 	rw_s = (unsigned int)((rw_ms + 999) / 1000);
-	if ((e = my_url_parse(url, &u)) != GH_OK)
+	if ((e = my_url_parse(url, &u, &why)) != GH_OK) {
+		log_msg(LOG_ERR, "mysql: the database URL %s", why);
 		return e;
+	}
 	pthread_once(&my_once, my_library_init);
 	if (my_library_rc != 0) {
 		log_msg(LOG_ERR, "mysql: cannot initialize the client library");
@@ -411,10 +480,19 @@ my_open(const char *url, const char *password, int64_t busy_ms, void **out)
 		e = GH_EDB;
 		goto out;
 	}
+	if ((e = my_tls(c, &u)) != GH_OK)
+		goto out;
 	if (mysql_real_connect(c->mysql, u.host, u.user, password, u.db, u.port, u.socket,
 	        CLIENT_FOUND_ROWS) == NULL) {
 		log_msg(LOG_ERR, "mysql: cannot connect to database \"%s\": %s (%u)", u.db,
 		    mysql_error(c->mysql), mysql_errno(c->mysql));
+		e = GH_EDB;
+		goto out;
+	}
+	if (u.tls != DB_TLS_UNSET && u.tls != DB_TLS_DISABLE &&
+	    mysql_get_ssl_cipher(c->mysql) == NULL) {
+		log_msg(LOG_ERR, "mysql: the connection to database \"%s\" is not encrypted "
+		                 "(sslmode needs TLS)", u.db);
 		e = GH_EDB;
 		goto out;
 	}
@@ -853,4 +931,5 @@ const struct db_driver db_mysql_driver = {
     .gone = my_gone,
     .ping = my_ping,
     .socket = my_socket_fd,
+    .url_problem = my_url_problem,
 };

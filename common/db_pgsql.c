@@ -9,6 +9,14 @@
  * the URL so that it wins; without one, libpq's own ways apply (~/.pgpass).
  * No URL is ever logged: libpq's messages name the host and port.
  *
+ * TLS is libpq's (sslmode, sslrootcert...).  The transport rule of
+ * db_url_problem is applied to what libpq will use: the URL's host and
+ * hostaddr lists (every entry must be on this machine: a socket folder, an
+ * abstract socket "@...", "localhost" or a loopback address), else
+ * $PGHOST/$PGHOSTADDR, and its sslmode, else $PGSSLMODE.  A service
+ * (?service=, $PGSERVICE) may hold a host this cannot see: with one, a URL
+ * naming no host counts as one on another host.
+ *
  * Statements are named server-side prepared statements ("gh1", "gh2"... per
  * connection).  The "?" placeholders are rewritten to $1..$n outside string
  * literals ('...', E'...', $tag$...$tag$), quoted identifiers and comments;
@@ -232,6 +240,70 @@ pg_close(void *conn)
 		return;
 	PQfinish(c->pg);
 	free(c);
+}
+
+/* pg_hosts_local tells whether every entry of the comma-separated host
+ * list is on this machine (an empty entry is libpq's default socket). */
+static bool
+pg_hosts_local(const char *list)
+{
+	char host[256];
+	const char *p, *end;
+	size_t n;
+
+	for (p = list;; p = end + 1) {
+		end = p + strcspn(p, ",");
+		n = (size_t)(end - p);
+		if (n > 0 && *p != '/' && *p != '@') {
+			if (n >= sizeof(host))
+				return false;
+			memcpy(host, p, n);
+			host[n] = '\0';
+			if (!db_host_is_loopback(host))
+				return false;
+		}
+		if (*end == '\0')
+			return true;
+	}
+}
+
+/* pg_option returns the value of option key in opts, NULL when unset. */
+static const char *
+pg_option(const PQconninfoOption *opts, const char *key)
+{
+	for (; opts->keyword != NULL; opts++)
+		if (strcmp(opts->keyword, key) == 0)
+			return opts->val != NULL && opts->val[0] != '\0' ? opts->val : NULL;
+	return NULL;
+}
+
+static const char *
+pg_url_problem(const char *url)
+{
+	PQconninfoOption *opts;
+	const char *host, *hostaddr, *mode, *why;
+	char *err = NULL;
+	bool local;
+
+	if ((opts = PQconninfoParse(url, &err)) == NULL) {
+		PQfreemem(err);
+		return err != NULL ? "must be a URL libpq takes" : "could not be read: out of memory";
+	}
+	host = pg_option(opts, "host");
+	hostaddr = pg_option(opts, "hostaddr");
+	if (host == NULL && hostaddr == NULL) {
+		host = getenv("PGHOST");
+		hostaddr = getenv("PGHOSTADDR");
+	}
+	if ((mode = pg_option(opts, "sslmode")) == NULL)
+		mode = getenv("PGSSLMODE");
+	local = (host == NULL || pg_hosts_local(host)) &&
+	        (hostaddr == NULL || pg_hosts_local(hostaddr)) &&
+	        !(host == NULL && hostaddr == NULL &&
+	            (pg_option(opts, "service") != NULL || getenv("PGSERVICE") != NULL));
+	why = db_tls_problem(local, db_tls_mode(mode));
+	PQconninfoFree(opts);
+	return why;
 }
 
 static enum gh_err
@@ -740,4 +812,5 @@ const struct db_driver db_pgsql_driver = {
     .gone = pg_gone,
     .ping = pg_ping,
     .socket = pg_socket,
+    .url_problem = pg_url_problem,
 };
