@@ -40,6 +40,7 @@ Only the Python standard library is used.
 """
 
 import argparse
+import copy
 import ctypes
 import grp
 import http.client
@@ -55,6 +56,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,14 +281,20 @@ DB_ACCOUNTS = {name: f"gatehouse_{name}" for name in RESPONDERS}
 _DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 
 
-def _url_with(url, user=None, db=None):
-    """url (as tests/dbserver.sh prints it) with another user and/or
-    database name: scheme://USER@host/DB?query."""
+def _url_with(url, user=None, db=None, host=None, options=None):
+    """url (as tests/dbserver.sh prints it) with another user, database
+    name and/or host, and the query options (a dict) added:
+    scheme://USER@HOST/DB?query&key=value."""
     m = re.match(r"^([a-z]+://)([^@/]*)@([^/]*)/([^?]*)(\?.*)?$", url)
     if not m:
         raise StackError(f"unexpected database URL {url!r}")
-    scheme, u, host, d, query = m.groups()
-    return f"{scheme}{user or u}@{host}/{db or d}{query or ''}"
+    scheme, u, h, d, query = m.groups()
+    if host is not None:
+        h = re.sub(r"^[^:]*", host, h)
+    query = (query or "") + "".join(
+        f"{'&' if query or i else '?'}{k}={urllib.parse.quote(str(v), safe='/')}"
+        for i, (k, v) in enumerate((options or {}).items()))
+    return f"{scheme}{user or u}@{h}/{db or d}{query}"
 
 
 def _write_secret_file(path, text):
@@ -314,6 +322,14 @@ class Database:
         self.password_file = server.password_file
         self.config_path = server.directory / f"gatehousectl-{name}.conf"
         self.grants_applied = False
+
+    def with_url_options(self, **options):
+        """This database with options added to its TCP URLs, the admin's
+        and the responders' (e.g. sslmode="verify-full", sslrootcert=...):
+        a Database for Stack(database=...), same schema and accounts."""
+        other = copy.copy(self)
+        other.url = _url_with(self.url, options=options)
+        return other
 
     def ctl(self, *args, input=None, check=True):
         """gatehousectl ARGS with the admin account on this database."""
@@ -400,6 +416,10 @@ class DbServer:
         self.url = None
         self.socket_url = None
         self.password_file = self.directory / "password"
+        # Its TLS (tests/dbserver.sh): the CA of its certificate, and one
+        # that signed nothing here.
+        self.ca_file = self.directory / "tls" / "ca.pem"
+        self.other_ca_file = self.directory / "tls" / "other-ca.pem"
         self.port = None
         self.default = None        # the Database "gatehouse"
         self.databases = {}        # name -> Database

@@ -16,6 +16,11 @@
 # and the URL over the Unix socket on the second:
 #   mysql://gatehouse@localhost/gatehouse?socket=DIR/mysqld.sock
 #   postgresql://gatehouse@/gatehouse?host=DIR&port=PORT
+# Both speak TLS with a certificate of a test CA made on the first start in
+# DIR/tls: ca.pem (the CA), server.pem (for localhost, 127.0.0.1 and no
+# other name) and other-ca.pem (a CA that signed nothing here, for tests of
+# a wrong CA); the CAs' keys are not kept.  They listen on 127.0.0.1 and
+# 127.0.0.2, the second an address the certificate does not name.
 # A start on a DIR that was stopped restarts the same server with its data
 # (the fault tests stop and start a database under load).  The server's
 # administrator is reachable only through the socket in DIR: MariaDB "root"
@@ -79,12 +84,40 @@ else
 	owner=$(id -un)
 fi
 
+# tls_make makes DIR/tls (see the top), the server's key for its owner only.
+tls_make() {
+	local t=$dir/tls
+	mkdir -p "$t"
+	# ca NAME: a self-signed CA, NAME.pem and NAME.key.
+	ca() {
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+			-days 30 -subj "/CN=Gatehouse test $1" -keyout "$t/$1.key" -out "$t/$1.pem" \
+			>>"$t/openssl.log" 2>&1 || fail "$t/openssl.log" "openssl req $1"
+	}
+	ca ca
+	ca other-ca
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+		-subj "/CN=localhost" -keyout "$t/server.key" -out "$t/server.csr" \
+		>>"$t/openssl.log" 2>&1 || fail "$t/openssl.log" "openssl req server"
+	printf 'subjectAltName = DNS:localhost, IP:127.0.0.1\n' >"$t/server.ext"
+	openssl x509 -req -in "$t/server.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" \
+		-CAcreateserial -days 30 -extfile "$t/server.ext" -out "$t/server.pem" \
+		>>"$t/openssl.log" 2>&1 || fail "$t/openssl.log" "openssl x509 server"
+	rm -f "$t/ca.key" "$t/other-ca.key" "$t/server.csr" "$t/server.ext" "$t/ca.srl"
+	chmod 755 "$t"
+	chmod 644 "$t/ca.pem" "$t/other-ca.pem" "$t/server.pem"
+	chmod 600 "$t/server.key"
+	[ "$(id -u)" -ne 0 ] || chown "$owner" "$t/server.key"
+}
+
 # ---------------------------------------------------------------- MariaDB
 
 my_opts() {
 	local port=$1
 	echo --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
-		--port="$port" --bind-address=127.0.0.1 --pid-file="$dir/mysqld.pid" \
+		--port="$port" --bind-address=127.0.0.1,127.0.0.2 --pid-file="$dir/mysqld.pid" \
+		--ssl-ca="$dir/tls/ca.pem" --ssl-cert="$dir/tls/server.pem" \
+		--ssl-key="$dir/tls/server.key" \
 		--log-error="$dir/mysqld.log" --skip-name-resolve --skip-log-bin \
 		--innodb-buffer-pool-size=32M --innodb-log-file-size=16M \
 		--innodb-flush-log-at-trx-commit=2 --character-set-server=utf8mb4 \
@@ -110,6 +143,7 @@ my_start() {
 		[ -z "$(ls -A "$dir")" ] || die "$dir is not empty"
 		free_port >"$dir/port"
 		[ "$(id -u)" -ne 0 ] || chown "$owner" "$dir"
+		tls_make
 		as_owner mariadb-install-db --no-defaults --datadir="$dir/data" \
 			--auth-root-authentication-method=normal --skip-test-db \
 			>"$dir/install.log" 2>&1 || fail "$dir/install.log" "mariadb-install-db failed"
@@ -185,15 +219,17 @@ pg_start() {
 		[ -z "$(ls -A "$dir")" ] || die "$dir is not empty"
 		free_port >"$dir/port"
 		[ "$(id -u)" -ne 0 ] || chown "$owner" "$dir"
+		tls_make
 		# Local (socket) connections trust the OS user; TCP needs a password.
 		as_owner "$bin/initdb" -D "$dir/data" -U postgres -E UTF8 --locale=C.UTF-8 \
 			--auth-local=trust --auth-host=scram-sha-256 \
 			>"$dir/install.log" 2>&1 || fail "$dir/install.log" "initdb failed"
+		echo "host all all 127.0.0.2/32 scram-sha-256" >>"$dir/data/pg_hba.conf"
 	fi
 	port=$(cat "$dir/port")
 	if ! as_owner "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
 		as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-			-o "-k $dir -p $port -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=32MB -c max_connections=200" \
+			-o "-k $dir -p $port -h 127.0.0.1,127.0.0.2 -c ssl=on -c ssl_cert_file=$dir/tls/server.pem -c ssl_key_file=$dir/tls/server.key -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=32MB -c max_connections=200" \
 			start </dev/null >/dev/null 2>&1 || fail "$dir/postgres.log" "postgres did not start"
 	fi
 	if [ "$first" -eq 1 ]; then
