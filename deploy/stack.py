@@ -155,7 +155,7 @@ def free_ports(n):
 
 
 @dataclass
-class Account:
+class SystemAccount:
     """A system account a process runs as."""
     user: str
     group: str
@@ -163,10 +163,10 @@ class Account:
     gid: int
 
 
-def responder_account():
-    """The Account the responders run as when we are root (RESPONDER_USER),
-    or None when we are not (they then run as we do).  StackError when we
-    are root and the account is missing."""
+def responder_system_account():
+    """The SystemAccount the responders run as when we are root
+    (RESPONDER_USER), or None when we are not (they then run as we do).
+    StackError when we are root and the account is missing."""
     if os.geteuid() != 0:
         return None
     try:
@@ -175,14 +175,14 @@ def responder_account():
         raise StackError(f"the responders refuse to run as root, and the system account "
                          f"{RESPONDER_USER!r} they run as instead is missing: run "
                          "scripts/deps.sh as root, which creates it") from None
-    return Account(pw.pw_name, grp.getgrgid(pw.pw_gid).gr_name, pw.pw_uid, pw.pw_gid)
+    return SystemAccount(pw.pw_name, grp.getgrgid(pw.pw_gid).gr_name, pw.pw_uid, pw.pw_gid)
 
 
 def spawn_fcgi_user_args():
     """spawn-fcgi's options that drop a responder (or the benchmark's null
-    authorizer, for a fair comparison) to responder_account(): none when
-    we are not root."""
-    account = responder_account()
+    authorizer, for a fair comparison) to responder_system_account(): none
+    when we are not root."""
+    account = responder_system_account()
     return [] if account is None else ["-u", account.user, "-g", account.group]
 
 
@@ -638,10 +638,11 @@ class Stack:
     gatehouse.conf, e.g. {"session": {"idle_timeout": "2s"}}.
 
     The SQLite database is db_path, in db/ (db_dir) of the state folder.
-    Started as root, the responders run as account (responder_account()),
-    which then owns db/ and may read gatehouse.conf and the secret files
-    (its group, mode 0640); the programs, the templates and those files
-    must be within its reach (every folder above them passable).
+    Started as root, the responders run as system_account
+    (responder_system_account()), which then owns db/ and may read
+    gatehouse.conf and the secret files (its group, mode 0640); the
+    programs, the templates and those files must be within its reach
+    (every folder above them passable).
 
     database: None for SQLite in the state folder, or a started DbServer
     (or one of its Database objects, DbServer.database(name)).  Then
@@ -672,7 +673,7 @@ class Stack:
         # folder is the responders' own; the rest of the state is not.
         self.db_dir = self.state_dir / "db"
         self.db_path = self.db_dir / "gatehouse.db"
-        self.account = None  # the responders' Account as root, set by start()
+        self.system_account = None  # the responders' SystemAccount as root (start())
         self.server_config_path = self.state_dir / f"{server}.conf"
         self.database = database
         self.responder_accounts = responder_accounts
@@ -813,7 +814,7 @@ class Stack:
         return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
 
     def _prepare(self):
-        self.account = responder_account()
+        self.system_account = responder_system_account()
         for d in (self.state_dir, self.log_dir):
             d.mkdir(parents=True, exist_ok=True)
         # A kept state folder has the logs of earlier runs: logs() skips them.
@@ -886,7 +887,7 @@ class Stack:
         /etc/gatehouse/secret on a server, deploy/README.md).  Then checks
         that it can reach what it reads, so that a closed folder is named
         here rather than in a responder's log."""
-        account = self.account
+        account = self.system_account
         if account is None:
             return
         if self.database is None:

@@ -69,7 +69,7 @@ def responders_refuse_root_before_reading_anything(site):
     stack = site.stack
     if os.geteuid() != 0:
         skip("not run as root, so a responder cannot be started with root's user ID")
-    account = stack.account
+    account = stack.system_account
     missing = stack.state_dir / "missing.conf"
     # As root; in group root as the responders' user; with root among the
     # supplementary groups.  Against the site's configuration and against a
@@ -109,7 +109,7 @@ def responders_refuse_root_before_reading_anything(site):
 @test("responders_run_unprivileged")
 def responders_run_unprivileged(site):
     stack = site.stack
-    account = stack.account
+    account = stack.system_account
     for name, proc in stack.responders.items():
         check(proc.poll() is None, f"gatehouse-{name} is not running")
         exe = os.readlink(f"/proc/{proc.pid}/exe")

@@ -3,9 +3,9 @@ the site and of Gatehouse's static folder, and keeps its sockets, where the
 web server's workers (www-data under Apache and nginx started as root) can
 reach them.  The site here has its document root and its state folder in a
 folder of mode 0700, as a clone in a home folder has; as root, 0710 in the
-group of the responders' account (deploy/stack.py responder_account()),
-which the responders, who refuse to run as root, must pass to reach the
-state folder, and the workers may not."""
+group of the responders' account (deploy/stack.py
+responder_system_account()), which the responders, who refuse to run as
+root, must pass to reach the state folder, and the workers may not."""
 
 import os
 import shutil
@@ -20,7 +20,7 @@ def closed_folder_site(folder, server):
     closed = Path(folder) / "closed"
     closed.mkdir(mode=0o700)
     os.chmod(closed, 0o700)
-    account = fixtures.stack.responder_account()
+    account = fixtures.stack.responder_system_account()
     if account is not None:
         os.chown(closed, -1, account.gid)
         os.chmod(closed, 0o710)
