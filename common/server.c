@@ -9,7 +9,15 @@
  * wakes every accept; workers then finish their current request and return.
  * A worker copies each request out of libfcgi's parameter block (which the
  * next accept frees) before doing anything with it.
+ *
+ * A responder never runs with root's user or group ID: main refuses before
+ * it reads anything (only --help and usage errors are answered), since the
+ * socket comes ready from spawn-fcgi or systemd, and nothing a responder
+ * opens needs root.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* getresuid, getresgid, group_member */
+#endif
 #include "server.h"
 
 #include <errno.h>
@@ -261,6 +269,23 @@ server_usage(const char *name, FILE *out)
 	    name, name);
 }
 
+/* Names the part of root's identity the process holds, or returns NULL:
+ * user ID 0 (real, effective or saved), or group ID 0 (real, effective,
+ * saved or supplementary), which opens whatever is group root's. */
+static const char *
+server_root_identity(void)
+{
+	uid_t ruid, euid, suid;
+	gid_t rgid, egid, sgid;
+
+	if (getresuid(&ruid, &euid, &suid) != 0 || ruid == 0 || euid == 0 || suid == 0)
+		return "as root (user ID 0)";
+	if (getresgid(&rgid, &egid, &sgid) != 0 || rgid == 0 || egid == 0 || sgid == 0 ||
+	    group_member(0))
+		return "in group root (group ID 0)";
+	return NULL;
+}
+
 /* Waits until every started worker finished, at most SERVER_STOP_WAIT_MS. */
 static bool
 server_wait_workers(struct worker *ws, int n)
@@ -286,7 +311,7 @@ server_main(const struct server_program *prog, int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *config_path = NULL;
+	const char *config_path = NULL, *root;
 	struct config cfg;
 	struct template_set *templates = NULL;
 	struct worker *ws = NULL;
@@ -317,6 +342,13 @@ server_main(const struct server_program *prog, int argc, char **argv)
 	if (optind != argc) {
 		server_usage(prog->name, stderr);
 		return 2;
+	}
+	if ((root = server_root_identity()) != NULL) {
+		fprintf(stderr,
+		    "%s: refusing to run %s; start it under its own account "
+		    "(spawn-fcgi -u USER -g GROUP, systemd User= and Group=)\n",
+		    prog->name, root);
+		return 1;
 	}
 
 	memset(&cfg, 0, sizeof(cfg));

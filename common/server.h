@@ -2,7 +2,8 @@
  * server.h: the threaded FastCGI loop every responder shares.
  *
  * server_main parses the common options (--config FILE, --threads N,
- * --help), loads the configuration and the templates, opens one database
+ * --help), refuses root's user and group ID (status 1, nothing read yet),
+ * loads the configuration and the templates, opens one database
  * connection per worker thread, then runs the workers: each has its own
  * FCGX_Request, accepts on the socket spawn-fcgi passed as fd 0, copies the
  * request (request_parse) before anything else, calls the handler and sends

@@ -17,7 +17,10 @@ exactly the configurations in deploy/:
   each PID is the responder's own) on Unix sockets of mode 0660 in run/,
   owned by the web server workers' user and group; only the check under
   Apache listens on a free loopback TCP port (mod_authnz_fcgi knows no
-  Unix socket);
+  Unix socket).  The responders refuse to run as root: started as root,
+  they run as the system account `gatehouse` (RESPONDER_USER, made by
+  scripts/deps.sh), which owns the SQLite database's folder db/ and may
+  read (group) the secret and password files; otherwise as we do;
 - renders deploy/lighttpd.conf.in, deploy/apache.conf.in or
   deploy/nginx.conf.in and runs that web server in the foreground as a
   child, optionally with an HTTPS port (under nginx, also fcgiwrap for the
@@ -75,6 +78,12 @@ TCP_RESPONDERS = {"lighttpd": (), "apache": ("check",), "nginx": ()}
 
 # sun_path holds 108 bytes, the final NUL included.
 SOCKET_PATH_MAX = 107
+
+# The responders refuse to run as root (gatehouse-login(8)): started as
+# root, they run as this system account and its group, as the units in
+# deploy/ do on a server; scripts/deps.sh creates it.  Not www-data: the
+# web server's workers must not share the responders' files.
+RESPONDER_USER = "gatehouse"
 
 # The demo site's policy, tried in order by gatehouse-check.  Under Apache
 # the bypass paths are also let through in apache.conf.in (see there).
@@ -145,6 +154,53 @@ def free_ports(n):
     finally:
         for s in socks:
             s.close()
+
+
+@dataclass
+class SystemAccount:
+    """A system account a process runs as."""
+    user: str
+    group: str
+    uid: int
+    gid: int
+
+
+def responder_system_account():
+    """The SystemAccount the responders run as when we are root
+    (RESPONDER_USER), or None when we are not (they then run as we do).
+    StackError when we are root and the account is missing."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        pw = pwd.getpwnam(RESPONDER_USER)
+    except KeyError:
+        raise StackError(f"the responders refuse to run as root, and the system account "
+                         f"{RESPONDER_USER!r} they run as instead is missing: run "
+                         "scripts/deps.sh as root, which creates it") from None
+    return SystemAccount(pw.pw_name, grp.getgrgid(pw.pw_gid).gr_name, pw.pw_uid, pw.pw_gid)
+
+
+def spawn_fcgi_user_args():
+    """spawn-fcgi's options that drop a responder (or the benchmark's null
+    authorizer, for a fair comparison) to responder_system_account(): none
+    when we are not root."""
+    account = responder_system_account()
+    return [] if account is None else ["-u", account.user, "-g", account.group]
+
+
+def unreachable_by(account, paths):
+    """The first of paths that account cannot read (a folder: list and
+    pass), or None: asked of a child process with the account's user and
+    groups, as spawn-fcgi -u sets them."""
+    script = 'for p; do [ -r "$p" ] && { [ ! -d "$p" ] || [ -x "$p" ]; } || ' \
+             '{ printf "%s" "$p"; exit 1; }; done'
+    proc = subprocess.run(["sh", "-c", script, "sh", *map(str, paths)], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, cwd="/", user=account.uid,
+                          group=account.gid,
+                          extra_groups=os.getgrouplist(account.user, account.gid))
+    if proc.returncode == 0:
+        return None
+    return proc.stdout or f"(sh: exit {proc.returncode}: {proc.stderr.strip()})"
 
 
 def render(text, values, tls):
@@ -601,6 +657,13 @@ class Stack:
     tls_port.  settings ({section: {key: value}}) override the defaults of
     gatehouse.conf, e.g. {"session": {"idle_timeout": "2s"}}.
 
+    The SQLite database is db_path, in db/ (db_dir) of the state folder.
+    Started as root, the responders run as system_account
+    (responder_system_account()), which then owns db/ and may read
+    gatehouse.conf and the secret files (its group, mode 0640); the
+    programs, the templates and those files must be within its reach
+    (every folder above them passable).
+
     database: None for SQLite in the state folder, or a started DbServer
     (or one of its Database objects, DbServer.database(name)).  Then
     gatehouse.conf gets [database] url (TCP) and password_file (a copy of the
@@ -626,6 +689,11 @@ class Stack:
         self._set_serve_root(self.state_dir)
         self.config_path = self.state_dir / "gatehouse.conf"
         self.secret_path = self.state_dir / "secret"
+        # SQLite writes -wal and -shm files beside the database, so its
+        # folder is the responders' own; the rest of the state is not.
+        self.db_dir = self.state_dir / "db"
+        self.db_path = self.db_dir / "gatehouse.db"
+        self.system_account = None  # the responders' SystemAccount as root (start())
         self.server_config_path = self.state_dir / f"{server}.conf"
         self.database = database
         self.responder_accounts = responder_accounts
@@ -696,7 +764,7 @@ class Stack:
                 "secret_file": self.secret_path,
                 "site_name": "Gatehouse demo",
             },
-            "database": ({"url": f"sqlite://{self.state_dir / 'gatehouse.db'}"}
+            "database": ({"url": f"sqlite://{self.db_path}"}
                          if self.database is None else
                          {"url": self.database.url, "password_file": self.db_password_path}),
             # The plain-HTTP port is loopback only: allow the cookie there.
@@ -766,6 +834,7 @@ class Stack:
         return pwd.getpwuid(os.geteuid()).pw_name, grp.getgrgid(os.getegid()).gr_name
 
     def _prepare(self):
+        self.system_account = responder_system_account()
         for d in (self.state_dir, self.log_dir):
             d.mkdir(parents=True, exist_ok=True)
         # A kept state folder has the logs of earlier runs: logs() skips them.
@@ -789,6 +858,8 @@ class Stack:
         self._write_secret()
         self._write_db_passwords()
         write_ini(self.config_path, self.settings)
+        if self.database is None:
+            self._prepare_db_dir()
         if self._workers_other_user():
             # Left to fail: a temporary folder out of their reach ($TMPDIR).
             for path in (self.run_dir, self.site_dir, self.static_dir):
@@ -802,6 +873,59 @@ class Stack:
         template = (DEPLOY_DIR / f"{self.server}.conf.in").read_text()
         self.server_config_path.write_text(
             render(template, self._server_values(), bool(self.tls)))
+
+    def _prepare_db_dir(self):
+        """db/ for the SQLite database (0750, as gatehousectl makes it); the
+        database of a state folder kept from before db/ existed is moved
+        into it."""
+        self.db_dir.mkdir(mode=0o750, exist_ok=True)
+        old = self.state_dir / "gatehouse.db"
+        if old.exists() and not self.db_path.exists():
+            for suffix in ("", "-wal", "-shm"):
+                if Path(f"{old}{suffix}").exists():
+                    os.rename(f"{old}{suffix}", f"{self.db_path}{suffix}")
+
+    def _responder_secret_files(self):
+        """The files the responders read secrets from: every *_file of
+        gatehouse.conf and of their environment, but not the admin's
+        database password when each responder has an account of its own."""
+        paths = set()
+        for section, keys in self.settings.items():
+            for key, value in keys.items():
+                if key.endswith("_file") and not (section == "database" and self.responder_env):
+                    paths.add(Path(value))
+        for env in self.responder_env.values():
+            paths.update(Path(v) for k, v in env.items() if k.endswith("_FILE"))
+        return sorted(paths)
+
+    def _hand_over_to_responders(self):
+        """As root, what the responders' account needs before they start:
+        db/ and every file in it (gatehousectl, run as root, may have just
+        made the database; SQLite itself gives the -wal and -shm files a
+        root process makes later to the database's owner), and
+        gatehouse.conf and the secret files in its group, mode 0640 (as
+        /etc/gatehouse/secret on a server, deploy/README.md).  Then checks
+        that it can reach what it reads, so that a closed folder is named
+        here rather than in a responder's log."""
+        account = self.system_account
+        if account is None:
+            return
+        if self.database is None:
+            for path in [self.db_dir, *self.db_dir.iterdir()]:
+                os.chown(path, account.uid, account.gid)
+        shared = [self.config_path, *self._responder_secret_files()]
+        for path in shared:
+            os.chown(path, -1, account.gid)
+            os.chmod(path, 0o640)
+        needed = [*(self.program(f"gatehouse-{n}") for n in RESPONDERS),
+                  self.settings["general"]["templates_dir"], *shared]
+        if self.database is None:
+            needed.append(self.db_dir)
+        path = unreachable_by(account, needed)
+        if path is not None:
+            raise StackError(f"the responders run as {account.user} (they refuse to run as "
+                             f"root), who cannot reach {path}: every folder above it must "
+                             f"let {account.user} pass (o+x, or group {account.group})")
 
     # -- Processes ---------------------------------------------------------
 
@@ -839,7 +963,8 @@ class Stack:
         """Each responder under spawn-fcgi -n: on its Unix socket in run/,
         mode 0660 and (as root) owned by the web server workers' user and
         group, so that no other local user may talk to it; the ones in
-        responder_ports on loopback TCP."""
+        responder_ports on loopback TCP.  As root, spawn-fcgi makes the
+        socket, then drops to the responders' account (-u, -g)."""
         for name in RESPONDERS:
             if name in self.responder_ports:
                 listen = ["-a", "127.0.0.1", "-p", self.responder_ports[name]]
@@ -850,7 +975,8 @@ class Stack:
                     listen += ["-U", user, "-G", group]
             prog = self.program(f"gatehouse-{name}")
             self.responders[name] = self._spawn(
-                ["spawn-fcgi", "-n", *listen, "--", prog, "--config", self.config_path],
+                ["spawn-fcgi", "-n", *listen, *spawn_fcgi_user_args(), "--", prog,
+                 "--config", self.config_path],
                 f"gatehouse-{name}.log", env=self.responder_env.get(name))
 
     def _start_fcgiwrap(self):
@@ -915,6 +1041,7 @@ class Stack:
         try:
             self._prepare()
             self.ctl("init")
+            self._hand_over_to_responders()
             self._start_responders()
             self._start_web()
             self._wait_ready()

@@ -7,7 +7,8 @@
 # something is missing, and `npm ci` only when tests/browser/node_modules is
 # (an npm failure is only a warning: the demo does not need it).
 # Runs with no standard input (CI). As a non-root user it uses sudo when
-# something is missing, or says what to install and fails.
+# something is missing, or says what to install and fails.  As root it also
+# creates the system account gatehouse that the responders run as.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -79,6 +80,24 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	done
 else
 	echo "deps: all Debian packages present"
+fi
+
+# The responders refuse to run as root (gatehouse-login(8)): as root,
+# deploy/stack.py (the demo, the tests, the benchmark) starts them as this
+# system account, as the units in deploy/ do on a server.  Only root can
+# make it, and only a run as root needs it.
+if [ "$(id -u)" -eq 0 ]; then
+	if ! getent passwd gatehouse >/dev/null; then
+		echo "deps: creating the system account gatehouse (the responders' user)"
+		group=(--user-group)
+		if getent group gatehouse >/dev/null; then
+			group=(--gid gatehouse)
+		fi
+		useradd --system "${group[@]}" --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin gatehouse
+	else
+		echo "deps: system account gatehouse present"
+	fi
 fi
 
 # Browser tests: playwright-core drives Debian's chromium; it downloads no

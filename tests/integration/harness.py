@@ -1,6 +1,7 @@
 """What an integration test is: a function registered under a name that
 says the behaviour it checks, the kind of site it needs (see fixtures.py),
-and check() to state its expectations.  run.py imports every test_*.py of
+and check() to state its expectations (skip() when what it checks cannot
+be tried on this machine, e.g. without root).  run.py imports every test_*.py of
 this folder, which registers its tests on import: a new module needs no
 other change, and one that registers none fails the run.
 
@@ -14,6 +15,16 @@ from dataclasses import dataclass
 
 class TestFailure(Exception):
     """A test's expectation did not hold."""
+
+
+class TestSkipped(Exception):
+    """What the test checks cannot be tried here; run.py prints
+    "# skip LABEL: reason" and counts the test neither way."""
+
+
+def skip(reason):
+    """Ends the test as skipped, for reason (say what is missing)."""
+    raise TestSkipped(reason)
 
 
 def check(cond, message, response=None):

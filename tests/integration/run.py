@@ -12,8 +12,10 @@ sql/<dialect>/grants.sql, so a missing grant fails a test.  Within a pass
 every test runs under lighttpd, Apache and nginx (the same test body), each
 against a site started by deploy/stack.py in a temporary folder that is
 removed afterwards.  Prints one line per test, "ok - DATABASE/SERVER/NAME"
-or "not ok - DATABASE/SERVER/NAME" with the reason indented below it, and
-ends with "N passed, N failed"; exits 1 when a test failed.
+or "not ok - DATABASE/SERVER/NAME" with the reason indented below it (or
+"# skip DATABASE/SERVER/NAME: reason" for a test that cannot be tried on
+this machine, harness.skip), and ends with "N passed, N failed"; exits 1
+when a test failed.
 
 The tests are those of every tests/integration/test_*.py, imported in the
 order of their names (each registers its tests on import, see harness.py):
@@ -66,7 +68,7 @@ import inspect  # noqa: E402
 import subprocess  # noqa: E402
 from types import SimpleNamespace  # noqa: E402
 
-from harness import MULTI_TESTS, SITE_KINDS, TESTS, TestFailure  # noqa: E402
+from harness import MULTI_TESTS, SITE_KINDS, TESTS, TestFailure, TestSkipped  # noqa: E402
 
 
 SERVERS = fixtures.stack.SERVERS
@@ -141,12 +143,15 @@ class Sites:
 
 
 def run_one(sites, test):
-    """Runs test; returns None when it passed, else the reason."""
+    """Runs test; returns None when it passed, the TestSkipped when it was
+    skipped, else the reason."""
     site = None
     try:
         site = sites.get(test.kind)
         test.fn(site)
         return None
+    except TestSkipped as e:
+        return e
     except TestFailure as e:
         return str(e)
     except Exception:
@@ -210,8 +215,11 @@ class Counts:
         self.passed = self.failed = 0
 
     def report(self, label, why):
-        """Prints the line of a test; why None: it passed."""
-        if why is None:
+        """Prints the line of a test; why None: it passed; a TestSkipped:
+        a "# skip" line, counted neither way."""
+        if isinstance(why, TestSkipped):
+            print(f"# skip {label}: {why}", flush=True)
+        elif why is None:
             self.passed += 1
             print(f"ok - {label}", flush=True)
         else:
@@ -268,6 +276,8 @@ def run_multi(root, counts, database, db, servers, tests):
             try:
                 test.fn(pair)
                 why = None
+            except TestSkipped as e:
+                why = e
             except TestFailure as e:
                 why = str(e)
             except Exception:

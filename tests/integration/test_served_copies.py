@@ -2,7 +2,10 @@
 the site and of Gatehouse's static folder, and keeps its sockets, where the
 web server's workers (www-data under Apache and nginx started as root) can
 reach them.  The site here has its document root and its state folder in a
-folder of mode 0700, as a clone in a home folder has."""
+folder of mode 0700, as a clone in a home folder has; as root, 0710 in the
+group of the responders' account (deploy/stack.py
+responder_system_account()), which the responders, who refuse to run as
+root, must pass to reach the state folder, and the workers may not."""
 
 import os
 import shutil
@@ -17,6 +20,10 @@ def closed_folder_site(folder, server):
     closed = Path(folder) / "closed"
     closed.mkdir(mode=0o700)
     os.chmod(closed, 0o700)
+    account = fixtures.stack.responder_system_account()
+    if account is not None:
+        os.chown(closed, -1, account.gid)
+        os.chmod(closed, 0o710)
     shutil.copytree(fixtures.stack.SITE_DIR, closed / "site")
     # State in closed/state: its parent lets no other user through.
     return fixtures.Site(closed, server, "main", site_dir=closed / "site")
@@ -26,7 +33,7 @@ def closed_folder_site(folder, server):
 def site_in_closed_folder_served(site):
     stack = site.stack
     closed = stack.state_dir.parent
-    check(not closed.stat().st_mode & 0o077, f"{closed} should be mode 0700")
+    check(not closed.stat().st_mode & 0o007, f"{closed} should be closed to others")
     for path in (stack.site_dir, stack.static_dir, stack.run_dir):
         check(closed not in path.parents,
               f"{path} is inside {closed}, out of reach of the workers")

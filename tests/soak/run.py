@@ -513,7 +513,7 @@ def snapshot(site):
 
 
 def open_db(site):
-    path = site.state_dir / "gatehouse.db"
+    path = site.db_path
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     return db
 
