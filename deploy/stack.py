@@ -84,6 +84,8 @@ SOCKET_PATH_MAX = 107
 # deploy/ do on a server; scripts/deps.sh creates it.  Not www-data: the
 # web server's workers must not share the responders' files.
 RESPONDER_USER = "gatehouse"
+# The demo's state as root when that account cannot reach the clone's state/.
+DEMO_ROOT_STATE = Path("/var/lib/gatehouse-demo")
 
 # The demo site's policy, tried in order by gatehouse-check.  Under Apache
 # the bypass paths are also let through in apache.conf.in (see there).
@@ -708,6 +710,10 @@ class Stack:
         self.responder_ports = dict(zip(tcp, ports[2:]))  # name -> loopback port
 
         self.settings = merge_settings(self._default_settings(), settings)
+        # What the responders run: the build's, or copies (as root, when
+        # their account cannot reach these; _copy_programs_for_responders).
+        self.templates_source = Path(self.settings["general"]["templates_dir"])
+        self.responder_bin_dir = self.build_dir
         self.responders = {}  # name -> Popen (the responder itself)
         self.responder_exit = {}  # name -> exit status, filled by stop()
         self.web = None       # Popen of the web server
@@ -735,13 +741,15 @@ class Stack:
         return os.geteuid() == 0 and self.server in ("apache", "nginx")
 
     def _choose_serve_root(self):
-        """The state folder, unless the workers could not pass through the
-        folders above it (a clone in a home folder of mode 0700 keeps its
-        state/ there) or a socket path in it would be too long: then a
-        temporary folder of mode 0711."""
+        """The state folder, unless the workers (or, as root, the
+        responders' account) could not pass through the folders above it (a
+        clone in a home folder of mode 0700 keeps its state/ there) or a
+        socket path in it would be too long: then a temporary folder of mode
+        0711."""
         self._remove_temp_root()
         self._set_serve_root(self.state_dir)
-        closed = self._workers_other_user() and _closed_folder(self.state_dir.parent)
+        others = self._workers_other_user() or self.system_account is not None
+        closed = others and _closed_folder(self.state_dir.parent)
         longest = max(len(os.fsencode(p)) for p in
                       [*self.responder_sockets.values(), self.run_dir / "fcgiwrap.sock"])
         if closed or longest > SOCKET_PATH_MAX:
@@ -857,6 +865,7 @@ class Stack:
         copy_for_others(SRC_DIR / "static", self.static_dir)
         self._write_secret()
         self._write_db_passwords()
+        self._copy_programs_for_responders()
         write_ini(self.config_path, self.settings)
         if self.database is None:
             self._prepare_db_dir()
@@ -873,6 +882,25 @@ class Stack:
         template = (DEPLOY_DIR / f"{self.server}.conf.in").read_text()
         self.server_config_path.write_text(
             render(template, self._server_values(), bool(self.tls)))
+
+    def _copy_programs_for_responders(self):
+        """As root: when the responders' account cannot reach the programs
+        or the templates where they are (a clone in a folder of mode 0700,
+        mktemp -d), it runs copies in lib/ of serve_root, which it can."""
+        self.responder_bin_dir = self.build_dir
+        self.settings["general"]["templates_dir"] = templates = self.templates_source
+        account = self.system_account
+        programs = [self.program(f"gatehouse-{n}") for n in RESPONDERS]
+        if account is None or unreachable_by(account, [*programs, templates]) is None:
+            return
+        lib = self.serve_root / "lib"
+        copy_for_others(templates, lib / "templates")
+        (lib / "bin").mkdir(mode=0o755, exist_ok=True)
+        for prog in programs:
+            shutil.copy2(prog, lib / "bin" / prog.name)
+            os.chmod(lib / "bin" / prog.name, 0o755)
+        self.settings["general"]["templates_dir"] = lib / "templates"
+        self.responder_bin_dir = lib / "bin"
 
     def _prepare_db_dir(self):
         """db/ for the SQLite database (0750, as gatehousectl makes it); the
@@ -917,7 +945,7 @@ class Stack:
         for path in shared:
             os.chown(path, -1, account.gid)
             os.chmod(path, 0o640)
-        needed = [*(self.program(f"gatehouse-{n}") for n in RESPONDERS),
+        needed = [*(self.responder_bin_dir / f"gatehouse-{n}" for n in RESPONDERS),
                   self.settings["general"]["templates_dir"], *shared]
         if self.database is None:
             needed.append(self.db_dir)
@@ -973,7 +1001,7 @@ class Stack:
                 if os.geteuid() == 0:
                     user, group = self._run_user()
                     listen += ["-U", user, "-G", group]
-            prog = self.program(f"gatehouse-{name}")
+            prog = self.responder_bin_dir / f"gatehouse-{name}"
             self.responders[name] = self._spawn(
                 ["spawn-fcgi", "-n", *listen, *spawn_fcgi_user_args(), "--", prog,
                  "--config", self.config_path],
@@ -1155,12 +1183,28 @@ def ensure_admin(site):
     return site.ctl("user", "add", "admin", "--role", "admin", "--random-password").stdout
 
 
+def demo_state(given):
+    """The demo's state folder: the one given, else state/ in the clone,
+    unless we are root and the responders' account cannot pass through the
+    clone's folders (a clone in a home folder of mode 0700): then
+    DEMO_ROOT_STATE, where it can, and kept there as state/ would be."""
+    if given is not None:
+        return given
+    state = SRC_DIR / "state"
+    if responder_system_account() is not None and _closed_folder(state.parent):
+        print(f"(state in {DEMO_ROOT_STATE}: the responders, who run as "
+              f"{RESPONDER_USER}, cannot pass through {_closed_folder(state.parent)})",
+              flush=True)
+        return DEMO_ROOT_STATE
+    return state
+
+
 def demo(args):
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
     server = "apache" if args.apache else "nginx" if args.nginx else "lighttpd"
     try:
-        with Stack(args.state, server=server, port=args.port) as site:
+        with Stack(demo_state(args.state), server=server, port=args.port) as site:
             created = ensure_admin(site)
             base = site.url("")
             print(f"Gatehouse demo under {server}, state in {site.state_dir}", flush=True)
@@ -1212,8 +1256,9 @@ def main(argv=None):
     which.add_argument("--apache", action="store_true", help="Apache instead of lighttpd")
     which.add_argument("--nginx", action="store_true", help="nginx instead of lighttpd")
     d.add_argument("--port", type=int, default=8080)
-    d.add_argument("--state", default=SRC_DIR / "state", type=Path,
-                   help="state folder, kept across runs (default: state/)")
+    d.add_argument("--state", default=None, type=Path,
+                   help="state folder, kept across runs (default: state/, or as root "
+                   f"{DEMO_ROOT_STATE} when the clone is closed to {RESPONDER_USER})")
     r = sub.add_parser("render", help="fill a deploy/*.in template, print it")
     r.add_argument("template")
     r.add_argument("--tls", action="store_true", help="keep the @TLS@ lines")

@@ -4,7 +4,9 @@
 #
 #   scripts/demo.sh [--apache | --nginx] [--port 8080]
 #
-# The state (database, secret, logs) is kept in state/ across runs.  On the
+# The state (database, secret, logs) is kept in state/ across runs (as root,
+# when the responders' account cannot reach state/, in /var/lib/gatehouse-demo:
+# deploy/stack.py demo --help).  On the
 # first run the user admin (role admin) is created with a random password,
 # printed once.  Needs no terminal (runs under CI or systemd as well).
 set -euo pipefail
