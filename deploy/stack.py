@@ -165,6 +165,7 @@ class SystemAccount:
     group: str
     uid: int
     gid: int
+    home: str
 
 
 def responder_system_account():
@@ -179,7 +180,8 @@ def responder_system_account():
         raise StackError(f"the responders refuse to run as root, and the system account "
                          f"{RESPONDER_USER!r} they run as instead is missing: run "
                          "scripts/deps.sh as root, which creates it") from None
-    return SystemAccount(pw.pw_name, grp.getgrgid(pw.pw_gid).gr_name, pw.pw_uid, pw.pw_gid)
+    return SystemAccount(pw.pw_name, grp.getgrgid(pw.pw_gid).gr_name, pw.pw_uid, pw.pw_gid,
+                         pw.pw_dir)
 
 
 def spawn_fcgi_user_args():
@@ -1002,10 +1004,15 @@ class Stack:
                     user, group = self._run_user()
                     listen += ["-U", user, "-G", group]
             prog = self.responder_bin_dir / f"gatehouse-{name}"
+            env = dict(self.responder_env.get(name, {}))
+            if self.system_account is not None:
+                # As under systemd's User=: the account's home, not ours
+                # (libpq looks there for ~/.postgresql/ client certificates).
+                env["HOME"] = self.system_account.home
             self.responders[name] = self._spawn(
                 ["spawn-fcgi", "-n", *listen, *spawn_fcgi_user_args(), "--", prog,
                  "--config", self.config_path],
-                f"gatehouse-{name}.log", env=self.responder_env.get(name))
+                f"gatehouse-{name}.log", env=env)
 
     def _start_fcgiwrap(self):
         """nginx runs no CGI itself: fcgiwrap does, on a Unix socket in

@@ -81,7 +81,9 @@ def responders_refuse_root_before_reading_anything(site):
               {"user": account.uid, "group": account.gid, "extra_groups": [0]},
               "in group root (group ID 0)"))
     for name in RESPONDERS:
-        prog = stack.program(f"gatehouse-{name}")
+        # What the stack runs: the build's, or copies where the account
+        # reaches them (a clone in a closed folder).
+        prog = stack.responder_bin_dir / f"gatehouse-{name}"
         for how, ids, refusal in cases:
             for config in (stack.config_path, missing):
                 status, err, accepted = start_as(prog, config, **ids)
