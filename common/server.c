@@ -11,9 +11,9 @@
  * next accept frees) before doing anything with it.
  *
  * A responder never runs with root's user or group ID: main refuses before
- * it reads anything (only --help and usage errors are answered), since the
- * socket comes ready from spawn-fcgi or systemd, and nothing a responder
- * opens needs root.
+ * it reads anything (only --help, --routes and usage errors are answered),
+ * since the socket comes ready from spawn-fcgi or systemd, and nothing a
+ * responder opens needs root.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* getresuid, getresgid, group_member */
@@ -37,7 +37,6 @@
 
 #include "crypto.h"
 #include "log.h"
-#include "password.h"
 #include "session.h"
 
 #define SERVER_MAX_VARS 32
@@ -48,6 +47,7 @@ struct worker {
 	struct server_ctx ctx;
 	const struct server_program *prog;
 	bool started;
+	bool inited; /* its thread_init ran */
 	volatile bool finished;
 };
 
@@ -73,7 +73,6 @@ server_page(struct server_ctx *ctx, struct response *res, int status, const char
 	}
 	res->status = status;
 	response_header(res, "Content-Type", "text/html; charset=utf-8");
-	response_security_headers(res);
 }
 
 void
@@ -195,10 +194,13 @@ server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct respo
 	e = rq->role == FCGI_AUTHORIZER ? GH_OK : server_read_body(rq, w->ctx.cfg->max_body, body);
 	if (e == GH_OK)
 		e = request_parse(&req, rq->envp, body->data, body->len,
-		    w->prog->decides_access ? 0 : REQUEST_PARSE_ALL);
+		    w->prog->decide != NULL ? 0 : REQUEST_PARSE_ALL);
 	switch (e) {
 	case GH_OK:
-		w->prog->handler(&w->ctx, &req, res);
+		if (w->prog->decide != NULL)
+			w->prog->decide(&w->ctx, &req, res);
+		else
+			route_dispatch(w->prog->routes, w->prog->nroutes, &w->ctx, &req, res);
 		break;
 	case GH_ETOOBIG:
 		log_msg(LOG_INFO, "request refused: body over %zu bytes", w->ctx.cfg->max_body);
@@ -206,7 +208,7 @@ server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct respo
 		break;
 	case GH_EINVAL:
 		log_msg(LOG_INFO, "request refused: malformed");
-		if (w->prog->decides_access && rq->role != FCGI_AUTHORIZER)
+		if (w->prog->decide != NULL && rq->role != FCGI_AUTHORIZER)
 			response_text(res, 403, "Forbidden\n");
 		else
 			response_text(res, 400, "Bad request\n");
@@ -216,6 +218,8 @@ server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct respo
 		response_text(res, 500, "Internal server error\n");
 		break;
 	}
+	if (w->prog->decide == NULL)
+		response_security_headers(res);
 	response_send(res, rq->out);
 	request_cleanup(&req);
 	/* The body may hold a password. */
@@ -263,10 +267,20 @@ static void
 server_usage(const char *name, FILE *out)
 {
 	fprintf(out,
-	    "usage: %s [--config FILE] [--threads N]\n"
+	    "usage: %s [--config FILE] [--threads N] | --routes | --help\n"
 	    "A Gatehouse FastCGI responder, started by spawn-fcgi (socket on fd 0).\n"
 	    "See %s(8).\n",
 	    name, name);
+}
+
+/* --routes: the route table, or what the check answers. */
+static void
+server_print_routes(const struct server_program *prog)
+{
+	if (prog->decide != NULL)
+		printf("ANY * access-rules:[check]rule\n");
+	else
+		route_print(prog->routes, prog->nroutes, stdout);
 }
 
 /* Names the part of root's identity the process holds, or returns NULL:
@@ -309,9 +323,10 @@ server_main(const struct server_program *prog, int argc, char **argv)
 		{"config", required_argument, NULL, 'c'},
 		{"threads", required_argument, NULL, 't'},
 		{"help", no_argument, NULL, 'h'},
+		{"routes", no_argument, NULL, 'r'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *config_path = NULL, *root;
+	const char *config_path = NULL, *root, *problem;
 	struct config cfg;
 	struct template_set *templates = NULL;
 	struct worker *ws = NULL;
@@ -334,6 +349,9 @@ server_main(const struct server_program *prog, int argc, char **argv)
 		case 'h':
 			server_usage(prog->name, stdout);
 			return 0;
+		case 'r':
+			server_print_routes(prog);
+			return 0;
 		default:
 			server_usage(prog->name, stderr);
 			return 2;
@@ -342,6 +360,11 @@ server_main(const struct server_program *prog, int argc, char **argv)
 	if (optind != argc) {
 		server_usage(prog->name, stderr);
 		return 2;
+	}
+	problem = prog->decide == NULL ? route_table_problem(prog->routes, prog->nroutes) : NULL;
+	if (problem != NULL) {
+		fprintf(stderr, "%s: route table: %s\n", prog->name, problem);
+		return 1;
 	}
 	if ((root = server_root_identity()) != NULL) {
 		fprintf(stderr,
@@ -370,17 +393,11 @@ server_main(const struct server_program *prog, int argc, char **argv)
 		    "argon2_time %d%s): for tests only, never on a real site",
 		    cfg.path, cfg.bcrypt_cost, cfg.argon2_memory_kib, cfg.argon2_time,
 		    config_hashing_is_weak(&cfg) ? ", below the minimum" : "");
-	/* Made before the first request, so that the first unknown user does not
-	 * pay for making it (and be told apart by that). */
-	if (prog->needs_user_store && password_dummy_init(&cfg) != GH_OK) {
-		fprintf(stderr,
-		    "%s: %s: cannot make the dummy password hash ([login] or [users] "
-		    "password_scheme)\n",
-		    prog->name, cfg.path);
+	if (prog->process_init != NULL && prog->process_init(&cfg, err, sizeof(err)) != GH_OK) {
+		fprintf(stderr, "%s: %s: %s\n", prog->name, cfg.path, err);
 		goto out;
 	}
-
-	if (prog->needs_templates &&
+	if (prog->routes != NULL &&
 	    template_set_load(cfg.templates_dir, &templates, err, sizeof(err)) != GH_OK) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		goto out;
@@ -401,18 +418,16 @@ server_main(const struct server_program *prog, int argc, char **argv)
 			    cfg.path, gh_strerror(e));
 			goto out;
 		}
-		if (prog->needs_user_store && strcmp(cfg.users_source, "external") == 0) {
-			e = db_open(cfg.users_url, cfg.users_password, cfg.db_busy_timeout_ms,
-			    &ws[i].ctx.users);
-			if (e != GH_OK) {
-				fprintf(stderr, "%s: %s: [users] url: cannot open: %s\n", prog->name,
-				    cfg.path, gh_strerror(e));
-				goto out;
-			}
-		}
 		ws[i].ctx.cfg = &cfg;
 		ws[i].ctx.templates = templates;
 		ws[i].prog = prog;
+		if (prog->thread_init != NULL) {
+			ws[i].inited = true;
+			if (prog->thread_init(&ws[i].ctx, err, sizeof(err)) != GH_OK) {
+				fprintf(stderr, "%s: %s: %s\n", prog->name, cfg.path, err);
+				goto out;
+			}
+		}
 	}
 
 	/* Workers inherit this mask: only main takes the stop signals. */
@@ -455,8 +470,9 @@ stop:
 out:
 	if (ws != NULL) {
 		for (int i = 0; i < threads; i++) {
+			if (ws[i].inited && prog->thread_cleanup != NULL)
+				prog->thread_cleanup(&ws[i].ctx);
 			db_close(ws[i].ctx.db);
-			db_close(ws[i].ctx.users);
 		}
 		free(ws);
 	}

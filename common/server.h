@@ -2,13 +2,17 @@
  * server.h: the threaded FastCGI loop every responder shares.
  *
  * server_main parses the common options (--config FILE, --threads N,
- * --help), refuses root's user and group ID (status 1, nothing read yet),
- * loads the configuration and the templates, opens one database
- * connection per worker thread, then runs the workers: each has its own
- * FCGX_Request, accepts on the socket spawn-fcgi passed as fd 0, copies the
- * request (request_parse) before anything else, calls the handler and sends
- * the response.  The body is read with the configured limit: a larger one is
- * answered 413 without calling the handler; a malformed request 400.
+ * --routes, --help), refuses root's user and group ID (status 1, nothing
+ * read yet), loads the configuration and (for a page responder) the
+ * templates, runs the program's hooks, opens one database connection per
+ * worker thread, then runs the workers: each has its own FCGX_Request,
+ * accepts on the socket spawn-fcgi passed as fd 0, copies the request
+ * (request_parse) before anything else, runs it through the program's route
+ * table (route.h) or its one handler, and sends the response.  Every answer
+ * of a page responder carries the security headers
+ * (response_security_headers), whoever made it.  The body is read with the
+ * configured limit: a larger one is answered 413 without calling the
+ * handler; a malformed request 400.
  * SIGTERM, SIGINT and SIGHUP are blocked in workers and taken by sigwait in
  * main, which stops accepting and exits within a second.  Set-up errors exit
  * with status 1 and a message naming the file, line or key at fault; request
@@ -21,7 +25,11 @@
 #include "db.h"
 #include "request.h"
 #include "response.h"
+#include "route.h"
 #include "template.h"
+
+/* The answer when the database fails (503). */
+#define SERVER_UNAVAILABLE "Service temporarily unavailable, try again later."
 
 /* What a handler gets: the shared read-only configuration and templates, and
  * this thread's own database connection. */
@@ -36,16 +44,26 @@ typedef void (*server_handler)(struct server_ctx *ctx, const struct request *req
     struct response *res);
 
 struct server_program {
-	const char *name;        /* "gatehouse-login" */
-	server_handler handler;
-	bool needs_templates;
-	bool needs_user_store; /* verifies passwords: opens [users] url per thread when
-	                        * external, makes the dummy hash at start */
-	/* The program answers the web server's access question (the check): it
-	 * parses neither the query nor a body, and a request it cannot parse is
-	 * denied with 403 in the RESPONDER role, since nginx's auth_request
-	 * turns any answer but 2xx, 401 and 403 into a 500 for the client. */
-	bool decides_access;
+	const char *name; /* "gatehouse-login" */
+	/* A page responder: its routes, checked at start (route_table_problem)
+	 * and printed by --routes; its templates are loaded at start. */
+	const struct route *routes;
+	size_t nroutes;
+	/* Else one handler for every request, which answers the web server's
+	 * access question (the check): it parses neither the query nor a body,
+	 * and a request it cannot parse is denied with 403 in the RESPONDER
+	 * role, since nginx's auth_request turns any answer but 2xx, 401 and
+	 * 403 into a 500 for the client.  No header is added to its answers. */
+	server_handler decide;
+	/* Hooks (NULL: none).  process_init runs once, after the configuration
+	 * is loaded and before any thread; thread_init once per worker, after
+	 * its database connection is open; a failure of either writes a
+	 * message naming the file and key into err and stops the program
+	 * (status 1).  thread_cleanup runs for every worker whose thread_init
+	 * ran, before its connection is closed. */
+	enum gh_err (*process_init)(const struct config *cfg, char *err, size_t errlen);
+	enum gh_err (*thread_init)(struct server_ctx *ctx, char *err, size_t errlen);
+	void (*thread_cleanup)(struct server_ctx *ctx);
 };
 
 /* server_main runs the program; returns the process exit status. */

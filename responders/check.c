@@ -134,9 +134,7 @@ main(int argc, char **argv)
 {
 	static const struct server_program prog = {
 		.name = "gatehouse-check",
-		.handler = check_handle,
-		.needs_templates = false,
-		.decides_access = true,
+		.decide = check_handle,
 	};
 
 	return server_main(&prog, argc, argv);

@@ -12,6 +12,7 @@
  * and redirects to a safe "next".
  */
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
@@ -38,50 +39,26 @@ login_next(const struct config *cfg, const char *next)
 	return cfg->default_next;
 }
 
-/* Renders the form with a CSRF token bound to the pre-login cookie, setting
- * that cookie when the client has none (or a malformed one). */
+/* Renders the form with the route's CSRF token (bound to the pre-login
+ * cookie, which the pipeline sets when the client has none). */
 static void
-login_form(struct server_ctx *ctx, const struct request *req, struct response *res, int status,
-    const char *next, const char *error)
+login_form(struct server_ctx *ctx, struct response *res, const struct route_call *call,
+    int status, const char *next, const char *error)
 {
-	char name[160], fresh[CRYPTO_TOKEN_LEN + 1], csrf[CSRF_TOKEN_LEN + 1];
-	const char *binding = NULL;
-
-	if (server_cookie_name(ctx, req, "_csrf", name, sizeof(name)) != NULL)
-		binding = kvlist_get(&req->cookies, name);
-	if (binding == NULL || !session_token_valid(binding)) {
-		if (crypto_token(fresh) != GH_OK) {
-			server_error(ctx, req, res, 500, "Internal server error.");
-			return;
-		}
-		binding = fresh;
-	}
-	csrf_token(ctx->cfg, LOGIN_CSRF_PURPOSE, binding, csrf);
-
 	const struct template_var vars[] = {
 		{"title", "Log in"},
-		{"csrf", csrf},
+		{"csrf", call->csrf},
 		{"next", login_next(ctx->cfg, next)},
 		{"error", error},
 	};
 	server_page(ctx, res, status, "login", vars, sizeof(vars) / sizeof(vars[0]));
-	if (binding == fresh)
-		server_set_cookie(ctx, req, res, "_csrf", fresh, 0);
-	crypto_wipe(fresh, sizeof(fresh));
 }
 
-static bool
-login_csrf_ok(struct server_ctx *ctx, const struct request *req)
+static void
+login_get(struct server_ctx *ctx, const struct request *req, struct response *res,
+    const struct route_call *call)
 {
-	char name[160];
-	const char *binding = NULL;
-
-	if (!csrf_origin_ok(req))
-		return false;
-	if (server_cookie_name(ctx, req, "_csrf", name, sizeof(name)) != NULL)
-		binding = kvlist_get(&req->cookies, name);
-	return binding != NULL && session_token_valid(binding) &&
-	    csrf_verify(ctx->cfg, LOGIN_CSRF_PURPOSE, binding, kvlist_get(&req->form, "csrf"));
+	login_form(ctx, res, call, 200, kvlist_get(&req->query, "next"), "");
 }
 
 /* Warns once per process when the store holds a hash that does not take the
@@ -221,25 +198,20 @@ login_rehash(struct server_ctx *ctx, const struct user *u, const char *password)
 	crypto_wipe(hash, sizeof(hash));
 }
 
+/* The pipeline has checked the CSRF token and the origin. */
 static void
-login_post(struct server_ctx *ctx, const struct request *req, struct response *res)
+login_post(struct server_ctx *ctx, const struct request *req, struct response *res,
+    const struct route_call *call)
 {
 	const struct config *cfg = ctx->cfg;
 	const char *username = kvlist_get(&req->form, "username");
 	const char *password = kvlist_get(&req->form, "password");
 	const char *next = kvlist_get(&req->form, "next");
 	const char *remember = kvlist_get(&req->form, "remember");
-	char name[160], token[CRYPTO_TOKEN_LEN + 1], tag[LOGIN_TAG_LEN + 1];
+	char token[CRYPTO_TOKEN_LEN + 1], tag[LOGIN_TAG_LEN + 1];
 	struct user u;
 	enum gh_err e;
 
-	if (!login_csrf_ok(ctx, req)) {
-		log_msg(LOG_WARNING, "login refused: bad CSRF token or origin from %s",
-		    req->remote_addr);
-		server_error(ctx, req, res, 403,
-		    "This form has expired or was sent from another site. Please go back and try again.");
-		return;
-	}
 	memset(&u, 0, sizeof(u));
 	e = login_verify(ctx, username ? username : "", password ? password : "", &u);
 	if (e == GH_EDENIED) {
@@ -252,22 +224,18 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 			log_msg(LOG_NOTICE, "login failure for unknown name #%s from %s", tag,
 			    req->remote_addr);
 		}
-		login_form(ctx, req, res, 401, next, LOGIN_FAILED);
+		login_form(ctx, res, call, 401, next, LOGIN_FAILED);
 		goto out;
 	}
 	if (e != GH_OK) {
-		server_error(ctx, req, res, 503,
-		    "Service temporarily unavailable, try again later.");
+		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 		goto out;
 	}
 
 	login_rehash(ctx, &u, password);
 	/* No fixation: whatever session the client had is revoked. */
-	if (server_cookie_name(ctx, req, "", name, sizeof(name)) != NULL) {
-		const char *old = kvlist_get(&req->cookies, name);
-		if (old != NULL && session_token_valid(old))
-			session_revoke(ctx->db, old);
-	}
+	if (call->session_token != NULL)
+		session_revoke(ctx->db, call->session_token);
 	bool remember_me = remember != NULL && *remember != '\0';
 	struct session_new sn = {
 		.user_id = u.id,
@@ -277,15 +245,13 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 		.user_agent = req->user_agent,
 	};
 	if (session_create(ctx->db, cfg, &sn, token) != GH_OK) {
-		server_error(ctx, req, res, 503,
-		    "Service temporarily unavailable, try again later.");
+		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 		goto out;
 	}
 	user_record_login(ctx->db, u.id);
 	log_msg(LOG_NOTICE, "login success for %s from %s", u.username, req->remote_addr);
 
 	response_redirect(res, 303, login_next(cfg, next));
-	response_security_headers(res);
 	server_set_cookie(ctx, req, res, "", token, remember_me ? (long)cfg->remember_timeout : 0);
 	server_set_cookie(ctx, req, res, "_csrf", "", -1);
 	crypto_wipe(token, sizeof(token));
@@ -293,35 +259,57 @@ out:
 	user_cleanup(&u);
 }
 
-static void
-login_handle(struct server_ctx *ctx, const struct request *req, struct response *res)
+/* Made before the first request, so that the first unknown user does not
+ * pay for making it (and be told apart by that). */
+static enum gh_err
+login_process_init(const struct config *cfg, char *err, size_t errlen)
 {
-	if (!server_route_is(ctx, req, "/login")) {
-		server_error(ctx, req, res, 404, "Not found.");
-		return;
-	}
-	if (!server_cookies_allowed(ctx, req)) {
-		server_error(ctx, req, res, 403, "HTTPS is required to log in.");
-		return;
-	}
-	if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0)
-		login_form(ctx, req, res, 200, kvlist_get(&req->query, "next"), "");
-	else if (strcmp(req->method, "POST") == 0)
-		login_post(ctx, req, res);
-	else {
-		server_error(ctx, req, res, 405, "Method not allowed.");
-		response_header(res, "Allow", "GET, POST");
-	}
+	if (password_dummy_init(cfg) == GH_OK)
+		return GH_OK;
+	snprintf(err, errlen,
+	    "cannot make the dummy password hash ([login] or [users] password_scheme)");
+	return GH_ECONFIG;
+}
+
+/* An external user store: a connection of its own per worker. */
+static enum gh_err
+login_thread_init(struct server_ctx *ctx, char *err, size_t errlen)
+{
+	const struct config *cfg = ctx->cfg;
+	enum gh_err e;
+
+	if (strcmp(cfg->users_source, "external") != 0)
+		return GH_OK;
+	e = db_open(cfg->users_url, cfg->users_password, cfg->db_busy_timeout_ms, &ctx->users);
+	if (e != GH_OK)
+		snprintf(err, errlen, "[users] url: cannot open: %s", gh_strerror(e));
+	return e;
+}
+
+static void
+login_thread_cleanup(struct server_ctx *ctx)
+{
+	db_close(ctx->users);
+	ctx->users = NULL;
 }
 
 int
 main(int argc, char **argv)
 {
+	static const char https_only[] = "HTTPS is required to log in.";
+	static const struct route routes[] = {
+		{"/login", ROUTE_GET, ROUTE_ANYONE, NULL, https_only, ROUTE_CSRF_PRELOGIN,
+		    LOGIN_CSRF_PURPOSE, login_get},
+		{"/login", ROUTE_POST, ROUTE_ANYONE, NULL, https_only, ROUTE_CSRF_PRELOGIN,
+		    LOGIN_CSRF_PURPOSE, login_post},
+	};
 	static const struct server_program prog = {
 		.name = "gatehouse-login",
-		.handler = login_handle,
-		.needs_templates = true,
-		.needs_user_store = true,
+		.routes = routes,
+		.nroutes = sizeof(routes) / sizeof(routes[0]),
+		.process_init = login_process_init,
+		.thread_init = login_thread_init,
+		.thread_cleanup = login_thread_cleanup,
 	};
 
 	return server_main(&prog, argc, argv);

@@ -1,0 +1,118 @@
+"""The route table and its pipeline (common/route.h), tried from outside as
+an attacker would: every route of every page responder, read from the
+program itself (--routes), against the protection it declares.
+
+- an anonymous POST without a CSRF token to every state-changing route is
+  refused (403, or 303 to the login page for a route that needs a
+  session), and no session cookie is set;
+- a POST with another user's valid CSRF token but a foreign Origin is
+  refused;
+- every answer of a page responder carries the security headers: pages,
+  the 404 and 405 the pipeline makes (with Allow from the table) and the
+  redirects (the logout's without a session lacked them once);
+- the check's --routes says it answers every path by the [check] rules."""
+
+import subprocess
+
+from client import CookieJar
+from fixtures import COOKIE, LOGIN, LOGOUT
+from harness import check, test
+
+PREFIX = "/auth"
+PAGE_RESPONDERS = ("gatehouse-login", "gatehouse-logout")
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def routes_of(site, program):
+    """[(methods, path, caller, csrf)] from PROGRAM --routes."""
+    proc = subprocess.run([str(site.stack.program(program)), "--routes"], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=10)
+    check(proc.returncode == 0, f"{program} --routes: exit {proc.returncode}: {proc.stderr}")
+    routes = []
+    for line in proc.stdout.splitlines():
+        methods, path, caller, csrf = line.split()
+        check(path.startswith("<prefix>/"), f"{program} --routes: bad line {line!r}")
+        routes.append((methods.split(","), PREFIX + path[len("<prefix>"):], caller, csrf))
+    check(routes, f"{program} --routes printed no route")
+    return routes
+
+
+def check_security_headers(r, what):
+    for name, value in SECURITY_HEADERS.items():
+        check(r.header(name) == value, f"{what}: {name} should be {value!r}", r)
+    check("frame-ancestors 'none'" in (r.header("Content-Security-Policy") or ""),
+          f"{what}: no Content-Security-Policy with frame-ancestors", r)
+
+
+@test("routes_anonymous_post_without_token_refused")
+def routes_anonymous_post_without_token_refused(site):
+    posts = 0
+    for program in PAGE_RESPONDERS:
+        for methods, path, caller, csrf in routes_of(site, program):
+            if "POST" not in methods:
+                continue
+            posts += 1
+            check(csrf.startswith("csrf:") and not csrf.startswith("csrf:none"),
+                  f"{program}: POST {path} declares no CSRF token ({csrf})")
+            r = site.http.request("POST", path, body="username=x&password=y&next=/",
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
+            if caller in ("anyone", "anyone,session-looked-up"):
+                check(r.status == 403, f"anonymous POST {path} without a token: expected 403", r)
+            else:
+                check(r.status == 303 and (r.location or "").startswith(LOGIN),
+                      f"anonymous POST {path} ({caller}): expected 303 to {LOGIN}", r)
+            check(r.cookie(COOKIE) is None,
+                  f"anonymous POST {path} without a token set a session cookie", r)
+            check_security_headers(r, f"anonymous POST {path}")
+    check(posts >= 2, f"expected the login and logout POST routes, found {posts}")
+
+
+@test("routes_foreign_origin_refused")
+def routes_foreign_origin_refused(site):
+    name, password = site.new_user("origin")
+    jar = site.login(name, password)
+    token = site.logout_form(jar)
+    r = site.http.post_form(LOGOUT, {"csrf": token}, jar=jar,
+                            headers={"Origin": "https://evil.example"})
+    check(r.status == 403, "POST /auth/logout with a good token from a foreign Origin: "
+          "expected 403", r)
+    site.assert_session_valid(jar, "the session after a refused cross-origin logout")
+    r = site.http.post_form(LOGOUT, {"csrf": token}, jar=jar,
+                            headers={"Sec-Fetch-Site": "cross-site"})
+    check(r.status == 403, "POST /auth/logout with Sec-Fetch-Site: cross-site: expected 403", r)
+    site.assert_session_valid(jar, "the session after a refused cross-site logout")
+
+
+@test("routes_every_answer_has_security_headers")
+def routes_every_answer_has_security_headers(site):
+    for program in PAGE_RESPONDERS:
+        for methods, path, caller, csrf in routes_of(site, program):
+            if "GET" in methods:
+                r = site.get(path)
+                check(r.status == 200, f"GET {path}: expected 200", r)
+                check_security_headers(r, f"GET {path}")
+            r = site.http.request("PUT", path, body="")
+            check(r.status == 405, f"PUT {path}: expected 405", r)
+            check(r.header("Allow") == "GET, HEAD, POST",
+                  f"PUT {path}: Allow should list the table's methods", r)
+            check_security_headers(r, f"PUT {path}")
+    r = site.get(PREFIX + "/login/nowhere")
+    check(r.status == 404, f"GET {PREFIX}/login/nowhere: expected 404", r)
+    check_security_headers(r, f"GET {PREFIX}/login/nowhere")
+    name, password = site.new_user("headers")
+    r = site.post_login(CookieJar(), name, password)
+    check(r.status == 303, "a good login: expected 303", r)
+    check_security_headers(r, "the login's redirect")
+
+
+@test("routes_check_answers_every_path", servers=("lighttpd",))
+def routes_check_answers_every_path(site):
+    proc = subprocess.run([str(site.stack.program("gatehouse-check")), "--routes"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=10)
+    check(proc.returncode == 0 and proc.stdout.split()[:2] == ["ANY", "*"],
+          f"gatehouse-check --routes: {proc.returncode} {proc.stdout!r} {proc.stderr!r}")

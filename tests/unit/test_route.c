@@ -1,0 +1,108 @@
+/*
+ * test_route.c: the checks route_table_problem makes of a route table at
+ * start (common/route.c); the pipeline itself is tried through the real
+ * responders (tests/integration/test_routes.py).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "route.h"
+#include "test.h"
+
+static void
+handler(struct server_ctx *ctx, const struct request *req, struct response *res,
+    const struct route_call *call)
+{
+	(void)ctx;
+	(void)req;
+	(void)res;
+	(void)call;
+}
+
+#define GOOD_GET {"/a", ROUTE_GET, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_PRELOGIN, "a", handler}
+#define GOOD_POST {"/a", ROUTE_POST, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_PRELOGIN, "a", handler}
+
+static bool
+refused(const struct route *r, size_t n, const char *want)
+{
+	const char *got = route_table_problem(r, n);
+
+	if (got == NULL || strstr(got, want) == NULL) {
+		fprintf(stderr, "got \"%s\", wanted \"%s\"\n", got ? got : "(accepted)", want);
+		return false;
+	}
+	return true;
+}
+
+TEST(good_tables_accepted)
+{
+	const struct route login[] = {GOOD_GET, GOOD_POST};
+	const struct route logout[] = {
+	    {"/b", ROUTE_GET, ROUTE_ANY_SESSION, NULL, NULL, ROUTE_CSRF_SESSION, "b", handler},
+	    {"/b", ROUTE_POST, ROUTE_SESSION, NULL, NULL, ROUTE_CSRF_SESSION, "b", handler},
+	    {"/c", ROUTE_GET | ROUTE_POST, ROUTE_ROLE, "admin", NULL, ROUTE_CSRF_SESSION, "c",
+	        handler},
+	    {"/d", ROUTE_GET, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_NONE, NULL, handler},
+	};
+
+	CHECK(route_table_problem(login, 2) == NULL);
+	CHECK(route_table_problem(logout, 4) == NULL);
+}
+
+TEST(post_without_csrf_refused)
+{
+	const struct route r[] = {
+	    {"/a", ROUTE_POST, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_NONE, NULL, handler}};
+	const struct route both[] = {
+	    {"/a", ROUTE_GET | ROUTE_POST, ROUTE_SESSION, NULL, NULL, ROUTE_CSRF_NONE, NULL,
+	        handler}};
+
+	CHECK(refused(r, 1, "POST route needs a CSRF binding"));
+	CHECK(refused(both, 1, "POST route needs a CSRF binding"));
+}
+
+TEST(session_binding_needs_a_session)
+{
+	const struct route anyone[] = {
+	    {"/a", ROUTE_GET, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_SESSION, "a", handler}};
+	const struct route optional_post[] = {
+	    {"/a", ROUTE_POST, ROUTE_ANY_SESSION, NULL, NULL, ROUTE_CSRF_SESSION, "a", handler}};
+
+	CHECK(refused(anyone, 1, "needs the session looked up"));
+	CHECK(refused(optional_post, 1, "needs a session (ROUTE_SESSION)"));
+}
+
+TEST(malformed_routes_refused)
+{
+	const struct route no_slash[] = {
+	    {"a", ROUTE_GET, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_NONE, NULL, handler}};
+	const struct route no_methods[] = {
+	    {"/a", 0, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_NONE, NULL, handler}};
+	const struct route no_handler[] = {
+	    {"/a", ROUTE_GET, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_NONE, NULL, NULL}};
+	const struct route no_purpose[] = {
+	    {"/a", ROUTE_POST, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_PRELOGIN, NULL, handler}};
+	const struct route role_unnamed[] = {
+	    {"/a", ROUTE_GET, ROUTE_ROLE, NULL, NULL, ROUTE_CSRF_SESSION, "a", handler}};
+	const struct route role_stray[] = {
+	    {"/a", ROUTE_GET, ROUTE_SESSION, "admin", NULL, ROUTE_CSRF_SESSION, "a", handler}};
+	const struct route twice[] = {GOOD_GET, GOOD_POST, GOOD_GET};
+
+	CHECK(refused(no_slash, 1, "path starting with /"));
+	CHECK(refused(no_methods, 1, "path starting with /"));
+	CHECK(refused(no_handler, 1, "path starting with /"));
+	CHECK(refused(no_purpose, 1, "needs its purpose"));
+	CHECK(refused(role_unnamed, 1, "ROUTE_ROLE"));
+	CHECK(refused(role_stray, 1, "ROUTE_ROLE"));
+	CHECK(refused(twice, 3, "same method on one path"));
+}
+
+int
+main(void)
+{
+	RUN(good_tables_accepted);
+	RUN(post_without_csrf_refused);
+	RUN(session_binding_needs_a_session);
+	RUN(malformed_routes_refused);
+	return test_summary();
+}
