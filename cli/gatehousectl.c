@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
@@ -426,9 +427,7 @@ cmd_user_passwd(struct ctl *c, int argc, char **argv)
 		return st;
 	st = ctl_hash_new_password(c, how, hash, NULL);
 	if (st == CTL_OK) {
-		e = user_set_password(c->db, u.id, hash);
-		if (e == GH_OK)
-			e = session_revoke_user(c->db, u.id);
+		e = account_set_password(c->db, u.id, hash);
 		st = e == GH_OK ? CTL_OK : ctl_fail(e, "user passwd");
 	}
 	crypto_wipe(hash, sizeof(hash));
@@ -448,7 +447,7 @@ ctl_user_set_status(struct ctl *c, int argc, char **argv, bool active)
 	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
 		return st;
 	/* A disabled user's sessions end now, not at their timeout. */
-	e = active ? user_set_status(c->db, u.id, "active") : user_disable(c->db, u.id);
+	e = active ? account_enable(c->db, u.id) : account_disable(c->db, u.id);
 	user_cleanup(&u);
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "user status");
 }
@@ -518,10 +517,8 @@ cmd_user_roles(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
 		return st;
-	e = user_set_roles(c->db, u.id, argv[2]);
 	/* A privilege change ends the user's sessions (they log in again). */
-	if (e == GH_OK)
-		e = session_revoke_user(c->db, u.id);
+	e = account_set_roles(c->db, u.id, argv[2]);
 	user_cleanup(&u);
 	if (e == GH_ENOTFOUND)
 		fprintf(stderr, "gatehousectl: unknown role in %s\n", argv[2]);

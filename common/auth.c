@@ -1,0 +1,156 @@
+/*
+ * auth.c: verifying a login name and password against the user store (see
+ * auth.h): the local users table, or another application's table
+ * ([users] source = external) with a local shadow row.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "buf.h"
+#include "crypto.h"
+#include "extuser.h"
+#include "log.h"
+#include "password.h"
+
+/* Warns once per process when the store holds a hash that does not take the
+ * dummy's time: unknown users are then answered at another speed than this
+ * user (the operator should set [users] password_scheme and bcrypt_cost to
+ * the table's). */
+static void
+auth_check_dummy_like(const char *hash)
+{
+	static atomic_bool warned;
+
+	if (hash == NULL || password_dummy_matches(hash) || atomic_exchange(&warned, true))
+		return;
+	log_msg(LOG_WARNING,
+	    "[users] password_scheme, bcrypt_cost: a hash of the external table "
+	    "starts %.7s, unlike the dummy hash verified for unknown users, so the "
+	    "two are refused in different times; set them to the table's hashes",
+	    hash);
+}
+
+/*
+ * auth_verify_external for [users] source = external: the hash comes from the other
+ * application's table (never rehashed: that table is read-only to us), then
+ * the local shadow row must be active too (an admin may disable it here).
+ * A refusal of a user who exists leaves at least u->username set.
+ */
+static enum gh_err
+auth_verify_external(struct db *db, struct db *users, const struct config *cfg,
+    const char *username, const char *password, struct user *u)
+{
+	struct extuser x;
+	int64_t id;
+	enum gh_err e = extuser_find(users, cfg, username, &x);
+
+	if (e == GH_ENOTFOUND) {
+		password_verify_dummy(cfg, password);
+		return GH_EDENIED;
+	}
+	if (e != GH_OK)
+		return GH_EDB;
+	auth_check_dummy_like(x.password_hash);
+	/* One verification whatever the hash: a NULL or unusable one costs
+	 * the dummy's. */
+	if (!password_verify(password, x.password_hash) || !x.active) {
+		e = GH_EDENIED;
+		goto out;
+	}
+	e = extuser_shadow(db, &x, &id);
+	if (e == GH_EEXISTS)
+		e = GH_EDENIED;
+	if (e == GH_OK)
+		e = user_find_id(db, id, u);
+	if (e == GH_OK && strcmp(u->status, "active") != 0)
+		e = GH_EDENIED;
+	if (e == GH_OK && extuser_record_login(users, cfg, &x) != GH_OK)
+		log_msg(LOG_WARNING, "[users] update_last_login failed for %s", x.username);
+out:
+	if (e == GH_EDENIED && u->username == NULL)
+		u->username = strdup(x.username); /* for the log; NULL is fine too */
+	extuser_cleanup(&x);
+	return e;
+}
+
+/* auth_name_tag writes the first 8 hex digits of HMAC-SHA-256([general]
+ * secret, "log-name|" name): what the log says of a name no user has, which
+ * is often a password typed into the wrong field.  The same name always gives
+ * the same tag (attempts can be correlated) but without the secret no
+ * dictionary turns a tag back into the name. */
+void
+auth_name_tag(const struct config *cfg, const char *name, char out[AUTH_TAG_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	static const char purpose[] = "log-name|";
+	unsigned char mac[CRYPTO_SHA256_LEN];
+	struct buf msg;
+
+	buf_init(&msg);
+	buf_append(&msg, purpose, sizeof(purpose) - 1);
+	buf_append(&msg, name, strlen(name));
+	if (msg.err) {
+		memset(out, '?', AUTH_TAG_LEN); /* out of memory: no tag, still no name */
+		out[AUTH_TAG_LEN] = '\0';
+		buf_cleanup(&msg);
+		return;
+	}
+	crypto_hmac_sha256(cfg->secret, strlen(cfg->secret), msg.data, msg.len, mac);
+	for (size_t i = 0; i < AUTH_TAG_LEN / 2; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 0x0f];
+	}
+	out[AUTH_TAG_LEN] = '\0';
+	crypto_wipe(mac, sizeof(mac));
+	buf_cleanup(&msg); /* wipes the name */
+}
+
+/* Replaces a hash weaker than the configured scheme; a failure only logs. */
+static void
+auth_rehash(struct db *db, const struct config *cfg, const struct user *u,
+    const char *password)
+{
+	char hash[PASSWORD_HASH_MAX];
+
+	if (u->password_hash == NULL || !password_needs_rehash(cfg, u->password_hash))
+		return;
+	if (password_hash(cfg, password, hash) == GH_OK &&
+	    user_set_password(db, u->id, hash) == GH_OK)
+		log_msg(LOG_INFO, "rehashed password of user %s", u->username);
+	crypto_wipe(hash, sizeof(hash));
+}
+
+/* The local users table: one verification whatever is found. */
+static enum gh_err
+auth_verify_local(struct db *db, const struct config *cfg, const char *username,
+    const char *password, struct user *u)
+{
+	enum gh_err e = user_find(db, username, u);
+	bool ok;
+
+	if (e == GH_ENOTFOUND) {
+		password_verify_dummy(cfg, password);
+		return GH_EDENIED;
+	}
+	if (e != GH_OK)
+		return e;
+	/* A user without a hash (SSO only) costs the dummy's verification. */
+	ok = password_verify(password, u->password_hash);
+	if (!ok || strcmp(u->status, "active") != 0)
+		return GH_EDENIED;
+	return GH_OK;
+}
+
+enum gh_err
+auth_password(struct db *db, struct db *users, const struct config *cfg, const char *username,
+    const char *password, struct user *u)
+{
+	enum gh_err e = users != NULL ? auth_verify_external(db, users, cfg, username, password, u)
+	                              : auth_verify_local(db, cfg, username, password, u);
+
+	if (e == GH_OK)
+		auth_rehash(db, cfg, u, password);
+	return e;
+}
