@@ -27,11 +27,24 @@ if [ ${#harnesses[@]} -eq 0 ]; then
 	done
 fi
 
-# The library's parsers, compiled once with clang for the fuzzers.
-lib_srcs=(err buf log crypto config access url request response template)
+# The library's parsers, compiled once with clang for the fuzzers; with
+# them the database layer, whose drivers' URL parsers config.c runs on a
+# database URL (each driver whose library pkg-config finds, as configure).
+lib_srcs=(err buf log crypto config access url request response template db db_sqlite)
 cflags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 	-D_GNU_SOURCE -I"$top/common" -DSYSCONFDIR='"/etc"' -DDATADIR='"/usr/share"'
 	-DLOCALSTATEDIR='"/var"')
+libs=(-lfcgi -lcrypto -ljansson -lsqlite3 -pthread)
+for driver in "mysqlclient db_mysql HAVE_MYSQL" "libpq db_pgsql HAVE_PGSQL"; do
+	read -r pkg src define <<<"$driver"
+	if pkg-config --exists "$pkg"; then
+		lib_srcs+=("$src")
+		read -ra flags <<<"$(pkg-config --cflags "$pkg")"
+		cflags+=("${flags[@]}" -D"$define")
+		read -ra flags <<<"$(pkg-config --libs "$pkg")"
+		libs+=("${flags[@]}")
+	fi
+done
 objs=()
 for s in "${lib_srcs[@]}"; do
 	o=$out/$s.o
@@ -45,8 +58,7 @@ passed=0 failed=0
 for h in "${harnesses[@]}"; do
 	bin=$out/fuzz_$h
 	if ! clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-I"$top/common" "$here/fuzz_$h.c" "${objs[@]}" -o "$bin" \
-		-lfcgi -lcrypto -ljansson -pthread; then
+		-I"$top/common" "$here/fuzz_$h.c" "${objs[@]}" -o "$bin" "${libs[@]}"; then
 		echo "not ok - fuzz_$h (does not build)"
 		failed=$((failed + 1))
 		continue
