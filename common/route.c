@@ -75,6 +75,26 @@ route_session_token(struct server_ctx *ctx, const struct request *req)
 	return kvlist_get(&req->cookies, name);
 }
 
+/* route_fields validates the form fields of r into call->values; false
+ * with call->error at the first refused one. */
+static bool
+route_fields(const struct route *r, const struct request *req, struct route_call *call)
+{
+	for (size_t i = 0; i < r->nfields; i++) {
+		const struct route_field *f = &r->fields[i];
+		const char *v = kvlist_get(&req->form, f->name);
+
+		if (v == NULL)
+			v = "";
+		if ((f->required && *v == '\0') || strlen(v) > f->max) {
+			call->error = f->error;
+			return false;
+		}
+		call->values[i] = v;
+	}
+	return true;
+}
+
 void
 route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
     const struct request *req, struct response *res)
@@ -83,7 +103,7 @@ route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
 	const char *https_only = NULL, *binding;
 	unsigned method = route_method(req->method), path_methods = 0;
 	struct session_info s;
-	struct route_call call = {route_session_token(ctx, req), NULL, ""};
+	struct route_call call = {.session_token = route_session_token(ctx, req), .csrf = ""};
 	char fresh[CRYPTO_TOKEN_LEN + 1], csrf[CSRF_TOKEN_LEN + 1];
 	bool made;
 	enum gh_err e;
@@ -147,7 +167,13 @@ route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
 		return;
 	}
 
-	r->handler(ctx, req, res, &call);
+	if (method == ROUTE_POST && !route_fields(r, req, &call)) {
+		if (r->invalid != NULL)
+			r->invalid(ctx, req, res, &call);
+		else
+			server_error(ctx, req, res, 400, call.error);
+	} else
+		r->handler(ctx, req, res, &call);
 	if (made)
 		server_set_cookie(ctx, req, res, "_csrf", fresh, 0);
 	crypto_wipe(fresh, sizeof(fresh));
@@ -173,6 +199,12 @@ route_table_problem(const struct route *routes, size_t n)
 			return "a POST bound to the session needs a session (ROUTE_SESSION)";
 		if ((r->caller == ROUTE_ROLE) != (r->role != NULL))
 			return "a role is named by ROUTE_ROLE routes, and only by them";
+		if (r->nfields > ROUTE_MAX_FIELDS || (r->nfields > 0 && r->methods != ROUTE_POST))
+			return "form fields are for POST-only routes, ROUTE_MAX_FIELDS at most";
+		for (size_t j = 0; j < r->nfields; j++)
+			if (r->fields[j].name == NULL || r->fields[j].max == 0 ||
+			    r->fields[j].error == NULL)
+				return "a form field needs a name, a maximum length and an error";
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(routes[j].path, r->path) == 0 && (routes[j].methods & r->methods))
 				return "two routes answer the same method on one path";

@@ -19,9 +19,14 @@
  *   6. for a POST, the Origin / Sec-Fetch-Site check and the CSRF token of
  *      the form field "csrf", bound to the session id (ROUTE_CSRF_SESSION)
  *      or to the pre-login cookie (ROUTE_CSRF_PRELOGIN): 403, logged;
- *   7. the handler, with the session (if any) and the CSRF token for the
- *      forms it renders (bound as its route says, the pre-login cookie made
- *      and set when the client has none).
+ *   7. for a POST, its form fields as the route declares them (present when
+ *      required, at most so many bytes): the first that is not goes with
+ *      its message to the route's invalid handler (the form again), or a
+ *      400 page without one;
+ *   8. the handler, with the session (if any), the validated values of its
+ *      fields, and the CSRF token for the forms it renders (bound as its
+ *      route says, the pre-login cookie made and set when the client has
+ *      none).
  *
  * The security headers of every answer (errors and redirects included) are
  * added by server.c around the whole pipeline.
@@ -58,6 +63,17 @@ enum route_binding {
 	ROUTE_CSRF_SESSION,  /* the session id (needs a caller with a session) */
 };
 
+#define ROUTE_MAX_FIELDS 8
+
+/* A form field of a POST route.  The handler reads the validated value,
+ * never the raw form. */
+struct route_field {
+	const char *name;
+	size_t max;        /* bytes at most (the body's limit bounds it anyway) */
+	bool required;     /* absent or "" is refused */
+	const char *error; /* what the form says when the value is refused */
+};
+
 /* What a handler gets besides the context, request and response. */
 struct route_call {
 	const char *session_token; /* the session cookie as sent (NULL: none, or
@@ -65,6 +81,11 @@ struct route_call {
 	const struct session_info *session; /* its valid session (not looked up
 	                                     * for ROUTE_ANYONE), or NULL */
 	const char *csrf; /* the token for the forms of this route ("" without) */
+	/* The route's fields, in its order: each value validated ("" when an
+	 * optional one is absent).  In the invalid handler, error says why the
+	 * first refused one was (NULL in the handler). */
+	const char *values[ROUTE_MAX_FIELDS];
+	const char *error;
 };
 
 typedef void (*route_handler)(struct server_ctx *ctx, const struct request *req,
@@ -79,6 +100,9 @@ struct route {
 	enum route_binding csrf;
 	const char *csrf_purpose;  /* the token's purpose, and the log's name */
 	route_handler handler;
+	const struct route_field *fields; /* a POST's form fields (nfields) */
+	size_t nfields;
+	route_handler invalid;     /* a refused field (NULL: a 400 page) */
 };
 
 /* route_dispatch runs the pipeline above over routes[0..n). */

@@ -25,6 +25,9 @@
 #define LOGIN_FAILED "Invalid username or password."
 #define LOGIN_CSRF_PURPOSE "login"
 
+/* The login form's fields, in the route's order. */
+enum { LOGIN_USERNAME, LOGIN_PASSWORD, LOGIN_NEXT, LOGIN_REMEMBER };
+
 /* The next target kept through the form: the given one if safe, else the default. */
 static const char *
 login_next(const struct config *cfg, const char *next)
@@ -62,24 +65,23 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
     const struct route_call *call)
 {
 	const struct config *cfg = ctx->cfg;
-	const char *username = kvlist_get(&req->form, "username");
-	const char *password = kvlist_get(&req->form, "password");
-	const char *next = kvlist_get(&req->form, "next");
-	const char *remember = kvlist_get(&req->form, "remember");
+	const char *username = call->values[LOGIN_USERNAME];
+	const char *password = call->values[LOGIN_PASSWORD];
+	const char *next = call->values[LOGIN_NEXT];
+	const char *remember = call->values[LOGIN_REMEMBER];
 	char token[CRYPTO_TOKEN_LEN + 1], tag[AUTH_TAG_LEN + 1];
 	struct user u;
 	enum gh_err e;
 
 	memset(&u, 0, sizeof(u));
-	e = auth_password(ctx->db, ctx->users, cfg, username ? username : "",
-	    password ? password : "", &u);
+	e = auth_password(ctx->db, ctx->users, cfg, username, password, &u);
 	if (e == GH_EDENIED) {
 		/* A name no user has is logged as a tag, never as typed. */
 		if (u.username != NULL) {
 			log_msg(LOG_NOTICE, "login failure for %s from %s", u.username,
 			    req->remote_addr);
 		} else {
-			auth_name_tag(cfg, username ? username : "", tag);
+			auth_name_tag(cfg, username, tag);
 			log_msg(LOG_NOTICE, "login failure for unknown name #%s from %s", tag,
 			    req->remote_addr);
 		}
@@ -94,7 +96,7 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	/* No fixation: whatever session the client had is revoked. */
 	if (call->session_token != NULL)
 		session_revoke(ctx->db, call->session_token);
-	bool remember_me = remember != NULL && *remember != '\0';
+	bool remember_me = *remember != '\0';
 	struct session_new sn = {
 		.user_id = u.id,
 		.auth_method = "form",
@@ -115,6 +117,15 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	crypto_wipe(token, sizeof(token));
 out:
 	user_cleanup(&u);
+}
+
+/* A field refused by the pipeline: the form again, with its message. */
+static void
+login_invalid(struct server_ctx *ctx, const struct request *req, struct response *res,
+    const struct route_call *call)
+{
+	(void)req;
+	login_form(ctx, res, call, 400, NULL, call->error);
 }
 
 /* Made before the first request, so that the first unknown user does not
@@ -155,11 +166,20 @@ int
 main(int argc, char **argv)
 {
 	static const char https_only[] = "HTTPS is required to log in.";
+	static const struct route_field fields[] = {
+		[LOGIN_USERNAME] = {"username", 254, false, LOGIN_FAILED},
+		[LOGIN_PASSWORD] = {"password", 4096, false, LOGIN_FAILED},
+		[LOGIN_NEXT] = {"next", URL_NEXT_MAX, false, "The page to go to is too long."},
+		[LOGIN_REMEMBER] = {"remember", 8, false, "Invalid form."},
+	};
 	static const struct route routes[] = {
-		{"/login", ROUTE_GET, ROUTE_ANYONE, NULL, https_only, ROUTE_CSRF_PRELOGIN,
-		    LOGIN_CSRF_PURPOSE, login_get},
-		{"/login", ROUTE_POST, ROUTE_ANYONE, NULL, https_only, ROUTE_CSRF_PRELOGIN,
-		    LOGIN_CSRF_PURPOSE, login_post},
+		{.path = "/login", .methods = ROUTE_GET, .caller = ROUTE_ANYONE,
+		    .https_only = https_only, .csrf = ROUTE_CSRF_PRELOGIN,
+		    .csrf_purpose = LOGIN_CSRF_PURPOSE, .handler = login_get},
+		{.path = "/login", .methods = ROUTE_POST, .caller = ROUTE_ANYONE,
+		    .https_only = https_only, .csrf = ROUTE_CSRF_PRELOGIN,
+		    .csrf_purpose = LOGIN_CSRF_PURPOSE, .handler = login_post, .fields = fields,
+		    .nfields = sizeof(fields) / sizeof(fields[0]), .invalid = login_invalid},
 	};
 	static const struct server_program prog = {
 		.name = "gatehouse-login",

@@ -58,10 +58,12 @@ int
 main(int argc, char **argv)
 {
 	static const struct route routes[] = {
-		{"/logout", ROUTE_GET, ROUTE_ANY_SESSION, NULL, NULL, ROUTE_CSRF_SESSION,
-		    LOGOUT_CSRF_PURPOSE, logout_get},
-		{"/logout", ROUTE_POST, ROUTE_SESSION, NULL, NULL, ROUTE_CSRF_SESSION,
-		    LOGOUT_CSRF_PURPOSE, logout_post},
+		{.path = "/logout", .methods = ROUTE_GET, .caller = ROUTE_ANY_SESSION,
+		    .csrf = ROUTE_CSRF_SESSION, .csrf_purpose = LOGOUT_CSRF_PURPOSE,
+		    .handler = logout_get},
+		{.path = "/logout", .methods = ROUTE_POST, .caller = ROUTE_SESSION,
+		    .csrf = ROUTE_CSRF_SESSION, .csrf_purpose = LOGOUT_CSRF_PURPOSE,
+		    .handler = logout_post},
 	};
 	static const struct server_program prog = {
 		.name = "gatehouse-logout",

@@ -7,6 +7,9 @@ program itself (--routes), against the protection it declares.
   session), and no session cookie is set;
 - a POST with another user's valid CSRF token but a foreign Origin is
   refused;
+- a POST's form fields are checked as its route declares them: an
+  overlong one gives the form again (400) with the field's message, and
+  no session;
 - every answer of a page responder carries the security headers: pages,
   the 404 and 405 the pipeline makes (with Allow from the table) and the
   redirects (the logout's without a session lacked them once);
@@ -86,6 +89,22 @@ def routes_foreign_origin_refused(site):
                             headers={"Sec-Fetch-Site": "cross-site"})
     check(r.status == 403, "POST /auth/logout with Sec-Fetch-Site: cross-site: expected 403", r)
     site.assert_session_valid(jar, "the session after a refused cross-site logout")
+
+
+@test("routes_form_fields_validated")
+def routes_form_fields_validated(site):
+    name, password = site.new_user("fields")
+    for what, extra_name, extra in (("a username of 300 bytes", "u" * 300, {}),
+                                    ("a next of 3000 bytes", name, {"next": "/" + "n" * 3000}),
+                                    ("a password of 5000 bytes", name, {"password": "p" * 5000})):
+        jar = CookieJar()
+        r = site.post_login(jar, extra_name, password, extra=extra)
+        check(r.status == 400, f"a login with {what}: expected 400", r)
+        check('name="username"' in r.text and "csrf" in r.text,
+              f"a login with {what}: expected the login form again", r)
+        check(r.cookie(COOKIE) is None, f"a login with {what} set a session cookie", r)
+    r = site.post_login(CookieJar(), name, password)
+    check(r.status == 303, "the same login with fields in bounds: expected 303", r)
 
 
 @test("routes_every_answer_has_security_headers")

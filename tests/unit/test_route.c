@@ -97,6 +97,29 @@ TEST(malformed_routes_refused)
 	CHECK(refused(twice, 3, "same method on one path"));
 }
 
+TEST(bad_form_fields_refused)
+{
+	static const struct route_field ok[] = {{"name", 64, true, "Enter a name."}};
+	static const struct route_field no_error[] = {{"name", 64, true, NULL}};
+	static const struct route_field no_max[] = {{"name", 0, false, "Too long."}};
+	const struct route get_with_fields[] = {{.path = "/a", .methods = ROUTE_GET,
+	    .caller = ROUTE_ANYONE, .handler = handler, .fields = ok, .nfields = 1}};
+	const struct route post_ok[] = {{.path = "/a", .methods = ROUTE_POST,
+	    .caller = ROUTE_ANYONE, .csrf = ROUTE_CSRF_PRELOGIN, .csrf_purpose = "a",
+	    .handler = handler, .fields = ok, .nfields = 1}};
+	struct route post_bad[] = {post_ok[0]};
+
+	CHECK(route_table_problem(post_ok, 1) == NULL);
+	CHECK(refused(get_with_fields, 1, "POST-only routes"));
+	post_bad[0].fields = no_error;
+	CHECK(refused(post_bad, 1, "a name, a maximum length and an error"));
+	post_bad[0].fields = no_max;
+	CHECK(refused(post_bad, 1, "a name, a maximum length and an error"));
+	post_bad[0].fields = ok;
+	post_bad[0].nfields = ROUTE_MAX_FIELDS + 1;
+	CHECK(refused(post_bad, 1, "ROUTE_MAX_FIELDS at most"));
+}
+
 int
 main(void)
 {
@@ -104,5 +127,6 @@ main(void)
 	RUN(post_without_csrf_refused);
 	RUN(session_binding_needs_a_session);
 	RUN(malformed_routes_refused);
+	RUN(bad_form_fields_refused);
 	return test_summary();
 }
