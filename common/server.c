@@ -60,9 +60,16 @@ server_page(struct server_ctx *ctx, struct response *res, int status, const char
 	struct template_var all[SERVER_MAX_VARS];
 	size_t n = 0;
 
+	/* More variables than fit is a bug to see, never a value dropped. */
+	if (nvars > SERVER_MAX_VARS - 2) {
+		log_msg(LOG_ERR, "template %s: %zu variables, more than %d", name, nvars,
+		    SERVER_MAX_VARS - 2);
+		response_text(res, 500, "Internal server error\n");
+		return;
+	}
 	all[n++] = (struct template_var){"site_name", ctx->cfg->site_name};
 	all[n++] = (struct template_var){"prefix", ctx->cfg->prefix};
-	for (size_t i = 0; i < nvars && n < SERVER_MAX_VARS; i++)
+	for (size_t i = 0; i < nvars; i++)
 		all[n++] = vars[i];
 
 	buf_reset(&res->body);
