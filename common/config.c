@@ -1275,3 +1275,13 @@ config_default_path(void)
 		return p;
 	return SYSCONFDIR "/gatehouse/gatehouse.conf";
 }
+
+bool
+config_key_at(size_t i, const char **section, const char **name)
+{
+	if (i >= NKEYS)
+		return false;
+	*section = keys[i].section;
+	*name = keys[i].name;
+	return true;
+}

@@ -102,4 +102,9 @@ void config_cleanup(struct config *cfg);
 /* config_default_path returns the path config_load would use for NULL. */
 const char *config_default_path(void);
 
+/* config_key_at gives the section and name of the i-th key the
+ * configuration knows (from 0); false past the last.  For the test that
+ * every key is in gatehouse.conf(5). */
+bool config_key_at(size_t i, const char **section, const char **name);
+
 #endif

@@ -861,6 +861,45 @@ clear_gatehouse_env(void)
 	} while (found);
 }
 
+/* Every key the configuration knows has its entry in gatehouse.conf(5):
+ * ".TP" (or ".TQ") then ".BR name \" (" within the page's ".SS [section]". */
+TEST(every_key_documented_in_its_section)
+{
+	char path[4096], want[160];
+	const char *section, *name;
+	FILE *f;
+	static char page[256 * 1024];
+	size_t n;
+
+	snprintf(path, sizeof(path), "%s/doc/gatehouse.conf.5", test_srcdir());
+	CHECK((f = fopen(path, "r")) != NULL);
+	if (f == NULL)
+		return;
+	n = fread(page, 1, sizeof(page) - 1, f);
+	fclose(f);
+	page[n] = '\0';
+	CHECK(n > 0 && n < sizeof(page) - 1);
+	for (size_t i = 0; config_key_at(i, &section, &name); i++) {
+		const char *start, *end, *hit;
+
+		snprintf(want, sizeof(want), "\n.SS [%s]\n", section);
+		start = strstr(page, want);
+		end = start != NULL ? strstr(start + 1, "\n.S") : NULL;
+		/* A paragraph of its own (.TP), or one shared with the key
+		 * before it (.TQ). */
+		snprintf(want, sizeof(want), "\n.TP\n.BR %s \" (", name);
+		hit = start != NULL ? strstr(start, want) : NULL;
+		if (hit == NULL || (end != NULL && hit > end)) {
+			want[3] = 'Q'; /* \n.TQ */
+			hit = start != NULL ? strstr(start, want) : NULL;
+		}
+		if (start == NULL || hit == NULL || (end != NULL && hit > end)) {
+			fprintf(stderr, "[%s] %s: not in gatehouse.conf(5)\n", section, name);
+			CHECK(false);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -873,6 +912,7 @@ main(void)
 	RUN(password_in_database_url_refused);
 	RUN(password_in_database_url_query_refused);
 	RUN(database_on_another_host_needs_tls);
+	RUN(every_key_documented_in_its_section);
 	RUN(bad_int_refused);
 	RUN(weak_hash_costs_refused_with_file_line_and_key);
 	RUN(weak_hash_costs_accepted_at_floor_or_when_allowed);
