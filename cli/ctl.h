@@ -1,0 +1,76 @@
+/*
+ * ctl.h: what the files of gatehousectl share: the exit statuses (part of
+ * the interface: scripts rely on them), the state of a run, the helpers of
+ * ctl.c and the commands, one file per group (ctl_db.c, ctl_user.c,
+ * ctl_role.c, ctl_session.c), listed in the table of gatehousectl.c.
+ */
+#ifndef GH_CTL_H
+#define GH_CTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "db.h"
+#include "err.h"
+#include "password.h"
+#include "user.h"
+
+enum ctl_status {
+	CTL_OK = 0,
+	CTL_FAIL = 1,
+	CTL_USAGE = 2,
+	CTL_NOTFOUND = 3,
+	CTL_EXISTS = 4,
+	CTL_POLICY = 5,
+};
+
+#define CTL_PASSWORD_MAX 4096
+
+struct ctl {
+	struct config cfg;
+	struct db *db;
+};
+
+/* The exit status for error e, and a message "gatehousectl: what: error". */
+enum ctl_status ctl_status_of(enum gh_err e);
+enum ctl_status ctl_fail(enum gh_err e, const char *what);
+/* The path of a sqlite: URL, or NULL for other databases. */
+const char *ctl_sqlite_path(const char *url);
+/* Creates the folders above path (mode 0750), like mkdir -p of its dirname. */
+int ctl_mkdirs_for(const char *path);
+/* Opens [database] url into c->db (a message when it cannot). */
+enum ctl_status ctl_open_db(struct ctl *c);
+/* Reads one line, without echo when echo_off, after prompt (may be NULL). */
+bool ctl_read_line(FILE *in, bool echo_off, const char *prompt, char *out, size_t outlen);
+/* A new password, how: "stdin", "random" or "prompt" (twice on the
+ * terminal), checked against the policy (CTL_POLICY when refused). */
+enum ctl_status ctl_new_password(struct ctl *c, const char *how, char out[CTL_PASSWORD_MAX]);
+/* The same, hashed; the password is copied to plain (may be NULL). */
+enum ctl_status ctl_hash_new_password(struct ctl *c, const char *how, char hash[PASSWORD_HASH_MAX],
+    char plain[CTL_PASSWORD_MAX]);
+/* Looks up user name (a message when there is none: CTL_NOTFOUND). */
+enum ctl_status ctl_find_user(struct ctl *c, const char *name, struct user *u);
+/* Checks that every role of the comma-separated list exists. */
+enum ctl_status ctl_roles_exist(struct ctl *c, const char *roles);
+
+/* The commands: argv[0] is the command's last word. */
+enum ctl_status cmd_init(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_migrate(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_user_add(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_user_list(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_user_show(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_user_passwd(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_user_disable(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_user_enable(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_user_sync(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_user_roles(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_role_add(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_role_list(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_session_list(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_session_revoke(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_purge(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_backup(struct ctl *c, int argc, char **argv);
+enum ctl_status cmd_check(struct ctl *c, int argc, char **argv);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * ctl_db.c: gatehousectl init, migrate, purge, backup and check: the database
+ * as a whole.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "extuser.h"
+#include "migrate.h"
+#include "session.h"
+
+enum ctl_status
+cmd_init(struct ctl *c, int argc, char **argv)
+{
+	const char *path = ctl_sqlite_path(c->cfg.db_url);
+	int applied = 0;
+	enum ctl_status st;
+
+	if (argc != 1)
+		return CTL_USAGE;
+	if (path != NULL && ctl_mkdirs_for(path) != 0) {
+		fprintf(stderr, "gatehousectl: cannot create the folder of %s: %s\n", path,
+		    strerror(errno));
+		return CTL_FAIL;
+	}
+	if ((st = ctl_open_db(c)) != CTL_OK)
+		return st;
+	enum gh_err e = migrate_up(c->db, c->cfg.sql_dir, stdout, &applied);
+	if (e != GH_OK)
+		return ctl_fail(e, "migrate up");
+	printf("database ready (%d migrations applied)\n", applied);
+	return CTL_OK;
+}
+
+enum ctl_status
+cmd_migrate(struct ctl *c, int argc, char **argv)
+{
+	enum ctl_status st;
+	enum gh_err e;
+	int n = 1, pending = 0;
+
+	if (argc < 2 || argc > 3)
+		return CTL_USAGE;
+	if ((st = ctl_open_db(c)) != CTL_OK)
+		return st;
+	if (strcmp(argv[1], "up") == 0 && argc == 2)
+		e = migrate_up(c->db, c->cfg.sql_dir, stdout, NULL);
+	else if (strcmp(argv[1], "down") == 0) {
+		if (argc == 3 && (n = atoi(argv[2])) < 1)
+			return CTL_USAGE;
+		e = migrate_down(c->db, c->cfg.sql_dir, n, stdout);
+	} else if (strcmp(argv[1], "status") == 0 && argc == 2) {
+		e = migrate_status(c->db, c->cfg.sql_dir, stdout, &pending);
+		if (e == GH_OK && pending > 0)
+			return CTL_FAIL;
+	} else
+		return CTL_USAGE;
+	return e == GH_OK ? CTL_OK : ctl_fail(e, "migrate");
+}
+
+enum ctl_status
+cmd_purge(struct ctl *c, int argc, char **argv)
+{
+	int64_t keep = 0, deleted = 0;
+	enum ctl_status st;
+	enum gh_err e;
+
+	if (argc == 3 && strcmp(argv[1], "--keep") == 0)
+		keep = atoll(argv[2]);
+	else if (argc != 1)
+		return CTL_USAGE;
+	if (keep < 0)
+		return CTL_USAGE;
+	if ((st = ctl_open_db(c)) != CTL_OK)
+		return st;
+	e = session_purge(c->db, keep, &deleted);
+	if (e != GH_OK)
+		return ctl_fail(e, "purge");
+	printf("%lld sessions purged\n", (long long)deleted);
+	return CTL_OK;
+}
+
+/* With [users] source = external: connect and run the lookup once. */
+static enum ctl_status
+ctl_check_user_store(struct ctl *c)
+{
+	struct db *users;
+	enum gh_err e;
+
+	if (strcmp(c->cfg.users_source, "external") != 0)
+		return CTL_OK;
+	e = db_open(c->cfg.users_url, c->cfg.users_password, c->cfg.db_busy_timeout_ms, &users);
+	if (e != GH_OK) {
+		printf("%s: [users] url: cannot connect to %s: %s\n", c->cfg.path, c->cfg.users_url,
+		    gh_strerror(e));
+		return CTL_FAIL;
+	}
+	e = extuser_probe(users, &c->cfg, stdout);
+	db_close(users);
+	return e == GH_OK ? CTL_OK : CTL_FAIL;
+}
+
+enum ctl_status
+cmd_backup(struct ctl *c, int argc, char **argv)
+{
+	enum ctl_status st;
+	enum gh_err e;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	if (ctl_sqlite_path(c->cfg.db_url) == NULL) {
+		fprintf(stderr, "gatehousectl: backup copies SQLite databases; for MariaDB/MySQL use "
+		                "mysqldump --single-transaction, for PostgreSQL pg_dump -Fc\n");
+		return CTL_USAGE;
+	}
+	if ((st = ctl_open_db(c)) != CTL_OK)
+		return st;
+	e = db_backup(c->db, argv[1]);
+	if (e == GH_EEXISTS)
+		fprintf(stderr, "gatehousectl: %s exists already\n", argv[1]);
+	else if (e == GH_OK)
+		printf("backup written to %s\n", argv[1]);
+	return e == GH_OK ? CTL_OK : e == GH_EEXISTS ? CTL_EXISTS : ctl_fail(e, "backup");
+}
+
+enum ctl_status
+cmd_check(struct ctl *c, int argc, char **argv)
+{
+	enum ctl_status st;
+	int pending = 0;
+
+	if (argc != 1)
+		return CTL_USAGE;
+	printf("config %s: ok\n", c->cfg.path);
+	if (c->cfg.allow_weak_hashing && config_hashing_is_weak(&c->cfg))
+		printf("warning: [login] allow_weak_hashing: hash costs below the minimum, for "
+		       "tests only\n");
+	if (c->cfg.secret == NULL || strlen(c->cfg.secret) < 32) {
+		printf("%s: [general] secret_file: not set (the responders need 32+ bytes)\n",
+		    c->cfg.path);
+		return CTL_FAIL;
+	}
+	if ((st = ctl_open_db(c)) != CTL_OK)
+		return st;
+	printf("database %s: reachable\n", c->cfg.db_url);
+	enum gh_err e = migrate_status(c->db, c->cfg.sql_dir, NULL, &pending);
+	if (e != GH_OK)
+		return ctl_fail(e, "migration status");
+	if (pending > 0) {
+		printf("migrations: %d pending (run: gatehousectl migrate up)\n", pending);
+		return CTL_FAIL;
+	}
+	printf("migrations: up to date\n");
+	return ctl_check_user_store(c);
+}

@@ -1,0 +1,233 @@
+/*
+ * ctl_user.c: gatehousectl user ...: adding, showing and changing users
+ * (the changes that end sessions go through account.h), and the sync of
+ * an external user store.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "account.h"
+#include "crypto.h"
+#include "ctl.h"
+#include "extuser.h"
+#include "session.h"
+
+enum ctl_status
+cmd_user_add(struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"email", required_argument, NULL, 'e'},
+		{"role", required_argument, NULL, 'r'},
+		{"password-stdin", no_argument, NULL, 's'},
+		{"random-password", no_argument, NULL, 'R'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *email = NULL, *how = "prompt";
+	char roles[1024] = "", hash[PASSWORD_HASH_MAX];
+	int64_t id;
+	enum ctl_status st;
+	enum gh_err e;
+	int ch;
+
+	optind = 0; /* GNU getopt: start over, argv[0] is the command word */
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'e': email = optarg; break;
+		case 's': how = "stdin"; break;
+		case 'R': how = "random"; break;
+		case 'r': {
+			size_t l = strlen(roles);
+			int n = snprintf(roles + l, sizeof(roles) - l, "%s%s", l ? "," : "", optarg);
+			if (n < 0 || (size_t)n >= sizeof(roles) - l)
+				return CTL_USAGE;
+			break;
+		}
+		default: return CTL_USAGE;
+		}
+	}
+	if (optind != argc - 1)
+		return CTL_USAGE;
+	const char *name = argv[optind];
+	if (!user_valid_username(name)) {
+		fprintf(stderr, "gatehousectl: invalid user name (1-64 of letters, digits, . _ @ + -)\n");
+		return CTL_USAGE;
+	}
+	if ((st = ctl_open_db(c)) != CTL_OK)
+		return st;
+	if ((st = ctl_roles_exist(c, roles)) != CTL_OK)
+		return st;
+	/* Refuse a taken name before asking for a password. */
+	struct user u = {0};
+	if (user_find(c->db, name, &u) == GH_OK) {
+		user_cleanup(&u);
+		fprintf(stderr, "gatehousectl: user %s already exists\n", name);
+		return CTL_EXISTS;
+	}
+	/* A generated password is shown only once the user exists. */
+	char plain[CTL_PASSWORD_MAX];
+	bool show = strcmp(how, "random") == 0;
+	if ((st = ctl_hash_new_password(c, how, hash, show ? plain : NULL)) != CTL_OK)
+		return st;
+	e = user_add(c->db, name, email, hash, &id);
+	crypto_wipe(hash, sizeof(hash));
+	if (e == GH_OK && show)
+		printf("%s\n", plain);
+	if (show)
+		crypto_wipe(plain, sizeof(plain));
+	if (e == GH_EEXISTS)
+		fprintf(stderr, "gatehousectl: user name or e-mail already taken\n");
+	if (e != GH_OK)
+		return e == GH_EEXISTS ? CTL_EXISTS : ctl_fail(e, "user add");
+	if (roles[0] != '\0' && (e = user_set_roles(c->db, id, roles)) != GH_OK)
+		return ctl_fail(e, "user add: setting the roles");
+	fprintf(stderr, "user %s added (id %lld)\n", name, (long long)id);
+	return CTL_OK;
+}
+
+enum ctl_status
+cmd_user_list(struct ctl *c, int argc, char **argv)
+{
+	enum ctl_status st;
+	enum gh_err e;
+
+	if (argc != 1)
+		return CTL_USAGE;
+	if ((st = ctl_open_db(c)) != CTL_OK)
+		return st;
+	e = user_list(c->db, stdout);
+	return e == GH_OK ? CTL_OK : ctl_fail(e, "user list");
+}
+
+enum ctl_status
+cmd_user_show(struct ctl *c, int argc, char **argv)
+{
+	struct user u = {0};
+	enum ctl_status st;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
+		return st;
+	printf("id: %lld\nusername: %s\nemail: %s\nstatus: %s\nroles: %s\ncreated_at: %lld\n"
+	       "last_login_at: %lld\n",
+	    (long long)u.id, u.username, u.email ? u.email : "", u.status, u.roles,
+	    (long long)u.created_at, (long long)u.last_login_at);
+	user_cleanup(&u);
+	return CTL_OK;
+}
+
+enum ctl_status
+cmd_user_passwd(struct ctl *c, int argc, char **argv)
+{
+	const char *how = "prompt";
+	char hash[PASSWORD_HASH_MAX];
+	struct user u = {0};
+	enum ctl_status st;
+	enum gh_err e;
+
+	if (argc == 3 && strcmp(argv[2], "--password-stdin") == 0)
+		how = "stdin";
+	else if (argc != 2)
+		return CTL_USAGE;
+	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
+		return st;
+	st = ctl_hash_new_password(c, how, hash, NULL);
+	if (st == CTL_OK) {
+		e = account_set_password(c->db, u.id, hash);
+		st = e == GH_OK ? CTL_OK : ctl_fail(e, "user passwd");
+	}
+	crypto_wipe(hash, sizeof(hash));
+	user_cleanup(&u);
+	return st;
+}
+
+static enum ctl_status
+ctl_user_set_status(struct ctl *c, int argc, char **argv, bool active)
+{
+	struct user u = {0};
+	enum ctl_status st;
+	enum gh_err e;
+
+	if (argc != 2)
+		return CTL_USAGE;
+	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
+		return st;
+	/* A disabled user's sessions end now, not at their timeout. */
+	e = active ? account_enable(c->db, u.id) : account_disable(c->db, u.id);
+	user_cleanup(&u);
+	return e == GH_OK ? CTL_OK : ctl_fail(e, "user status");
+}
+
+enum ctl_status
+cmd_user_disable(struct ctl *c, int argc, char **argv)
+{
+	return ctl_user_set_status(c, argc, argv, false);
+}
+
+enum ctl_status
+cmd_user_enable(struct ctl *c, int argc, char **argv)
+{
+	return ctl_user_set_status(c, argc, argv, true);
+}
+
+/* user sync: disables the shadow rows of users gone from the external store
+ * or inactive there (extuser_sync).  An unreachable store changes nothing. */
+enum ctl_status
+cmd_user_sync(struct ctl *c, int argc, char **argv)
+{
+	struct extuser_sync_stats stats;
+	struct db *users = NULL;
+	enum ctl_status st;
+	bool dry_run = false;
+	enum gh_err e;
+
+	if (argc == 2 && strcmp(argv[1], "--dry-run") == 0)
+		dry_run = true;
+	else if (argc != 1)
+		return CTL_USAGE;
+	if (strcmp(c->cfg.users_source, "external") != 0) {
+		fprintf(stderr, "gatehousectl: user sync: %s: [users] source is not external\n",
+		    c->cfg.path);
+		return CTL_USAGE;
+	}
+	if ((st = ctl_open_db(c)) != CTL_OK)
+		return st;
+	e = db_open(c->cfg.users_url, c->cfg.users_password, c->cfg.db_busy_timeout_ms, &users);
+	if (e != GH_OK) {
+		fprintf(stderr,
+		    "gatehousectl: user sync: %s: [users] url: cannot connect to %s: %s; "
+		    "nobody disabled\n",
+		    c->cfg.path, c->cfg.users_url, gh_strerror(e));
+		return CTL_FAIL;
+	}
+	e = extuser_sync(c->db, users, &c->cfg, dry_run, stdout, &stats);
+	db_close(users);
+	printf("%lld external users checked, %lld %s\n", (long long)stats.checked,
+	    (long long)stats.disabled, dry_run ? "to disable" : "disabled");
+	if (e != GH_OK) {
+		fprintf(stderr, "gatehousectl: user sync stopped: %s; nobody else disabled\n",
+		    gh_strerror(e));
+		return CTL_FAIL;
+	}
+	return CTL_OK;
+}
+
+enum ctl_status
+cmd_user_roles(struct ctl *c, int argc, char **argv)
+{
+	struct user u = {0};
+	enum ctl_status st;
+	enum gh_err e;
+
+	if (argc != 3)
+		return CTL_USAGE;
+	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
+		return st;
+	/* A privilege change ends the user's sessions (they log in again). */
+	e = account_set_roles(c->db, u.id, argv[2]);
+	user_cleanup(&u);
+	if (e == GH_ENOTFOUND)
+		fprintf(stderr, "gatehousectl: unknown role in %s\n", argv[2]);
+	return e == GH_OK ? CTL_OK : e == GH_ENOTFOUND ? CTL_NOTFOUND : ctl_fail(e, "user roles");
+}
