@@ -43,9 +43,10 @@
 -- anything is created.
 --
 -- The responders then get their own account in their environment, e.g. in
--- the systemd unit of gatehouse-check:
---   Environment=GATEHOUSE_DATABASE_URL=mysql://gatehouse_check@localhost/gatehouse?socket=/run/mysqld/mysqld.sock
---   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-check
+-- a drop-in for the systemd template unit of the three, gatehouse@.service
+-- (%i: check, login or logout):
+--   Environment=GATEHOUSE_DATABASE_URL=mysql://gatehouse_%i@localhost/gatehouse?socket=/run/mysqld/mysqld.sock
+--   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-%i
 
 SET @gh_host = IFNULL(NULLIF(@gh_host, ''), 'localhost');
 

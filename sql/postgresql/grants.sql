@@ -41,10 +41,11 @@
 -- a second Gatehouse database run it there too (same passwords).  Allow
 -- the roles in pg_hba.conf (scram-sha-256) for the hosts they come from.
 --
--- The responders then get their own role in their environment, e.g. in the
--- systemd unit of gatehouse-check:
---   Environment=GATEHOUSE_DATABASE_URL=postgresql://gatehouse_check@/gatehouse?host=/run/postgresql
---   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-check
+-- The responders then get their own role in their environment, e.g. in a
+-- drop-in for the systemd template unit of the three, gatehouse@.service
+-- (%i: check, login or logout):
+--   Environment=GATEHOUSE_DATABASE_URL=postgresql://gatehouse_%i@/gatehouse?host=/run/postgresql
+--   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-%i
 
 \set ON_ERROR_STOP on
 \set QUIET on
