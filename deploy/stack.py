@@ -627,11 +627,9 @@ class DbServer:
             grants = (SRC_DIR / "sql" / "mysql" / "grants.sql").read_text()
             # Accounts for the socket (localhost) and for TCP (127.0.0.1);
             # on standard input (not SOURCE), so that an error stops it.
-            text = "".join(
-                f"SET @gh_host = '{host}', @pw_check = '{passwords['check']}', "
-                f"@pw_login = '{passwords['login']}', @pw_logout = '{passwords['logout']}';\n"
-                f"{grants}\n"
-                for host in ("localhost", "127.0.0.1"))
+            accounts = "".join(f", @pw_{name} = '{passwords[name]}'" for name in RESPONDERS)
+            text = "".join(f"SET @gh_host = '{host}'{accounts};\n{grants}\n"
+                           for host in ("localhost", "127.0.0.1"))
             self.sql(text, database=database)
         else:
             grants = SRC_DIR / "sql" / "postgresql" / "grants.sql"

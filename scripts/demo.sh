@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Quick start: installs what is missing, builds, and serves the demo site
 # behind Gatehouse on http://127.0.0.1:8080/ until Ctrl-C or SIGTERM.
+# It installs only what the build and the one web server it starts need
+# (scripts/deps.sh demo SERVER): no database server, browser or test tool.
 #
 #   scripts/demo.sh [--apache | --nginx] [--port 8080]
 #
@@ -13,8 +15,16 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
+# The web server, as deploy/stack.py demo reads the options.
+server=lighttpd
+for arg in "$@"; do
+	case $arg in
+	--apache) server=apache ;;
+	--nginx) server=nginx ;;
+	esac
+done
 if [ -f scripts/deps.sh ]; then
-	bash scripts/deps.sh </dev/null
+	bash scripts/deps.sh demo "$server" </dev/null
 fi
 bash scripts/build.sh </dev/null
 

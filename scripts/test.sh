@@ -3,7 +3,7 @@
 #
 #   sudo scripts/test.sh [CONFIGURE-ARGS...]    e.g. --enable-sanitizers
 #
-# 1. scripts/deps.sh   (installs missing Debian/npm packages)
+# 1. scripts/deps.sh test  (installs missing Debian/npm packages: all of them)
 # 2. scripts/build.sh  (autogen, configure and make in build/)
 # 3. tiers:
 #    unit             make -C build check; counts summed from build/tests/unit/*.log
@@ -234,8 +234,8 @@ run_asan_build() {
 
 TIER_START=$SECONDS
 echo "== deps"
-if ! bash scripts/deps.sh </dev/null 2>&1 | tee "$ART/deps.log"; then
-	record deps 0 1 "scripts/deps.sh failed"
+if ! bash scripts/deps.sh test </dev/null 2>&1 | tee "$ART/deps.log"; then
+	record deps 0 1 "scripts/deps.sh test failed"
 fi
 
 TIER_START=$SECONDS

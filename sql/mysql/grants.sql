@@ -43,9 +43,10 @@
 -- anything is created.
 --
 -- The responders then get their own account in their environment, e.g. in
--- the systemd unit of gatehouse-check:
---   Environment=GATEHOUSE_DATABASE_URL=mysql://gatehouse_check@localhost/gatehouse?socket=/run/mysqld/mysqld.sock
---   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-check
+-- a drop-in for the systemd template unit of the three, gatehouse@.service
+-- (%i: check, login or logout):
+--   Environment=GATEHOUSE_DATABASE_URL=mysql://gatehouse_%i@localhost/gatehouse?socket=/run/mysqld/mysqld.sock
+--   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-%i
 
 SET @gh_host = IFNULL(NULLIF(@gh_host, ''), 'localhost');
 
@@ -64,29 +65,10 @@ SET @gh_sql = IF(DATABASE() IS NULL,
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 
--- The accounts, and their passwords (set again on every run).
-SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_check);
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('ALTER USER ', @gh_check, ' IDENTIFIED BY ', QUOTE(@pw_check));
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_login);
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('ALTER USER ', @gh_login, ' IDENTIFIED BY ', QUOTE(@pw_login));
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_logout);
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('ALTER USER ', @gh_logout, ' IDENTIFIED BY ', QUOTE(@pw_logout));
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-
 -- Earlier versions granted SELECT on whole tables: a column grant adds to
 -- such a grant and hides nothing, so it goes first.  Only where it exists
--- (REVOKE of a privilege not held is an error).
+-- (REVOKE of a privilege not held is an error), so before the accounts:
+-- a new account holds nothing to revoke.
 SET @gh_sql = IFNULL((SELECT CONCAT('REVOKE SELECT ON sessions FROM ', GROUP_CONCAT(GRANTEE))
     FROM information_schema.TABLE_PRIVILEGES
     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'sessions' AND PRIVILEGE_TYPE = 'SELECT'
@@ -112,8 +94,17 @@ SET @gh_sql = IFNULL((SELECT CONCAT('REVOKE SELECT ON user_roles FROM ', GROUP_C
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 
+-- One block per account: the account, its password (set again on every
+-- run), and everything it is granted.
+
 -- gatehouse_check: session_lookup() (common/session.c): the session, its
 -- user's name, e-mail and status, the user's role names.
+SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('ALTER USER ', @gh_check, ' IDENTIFIED BY ', QUOTE(@pw_check));
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, ',
     'idle_timeout, mfa, revoked_at), UPDATE (last_seen_at) ON sessions TO ', @gh_check);
 PREPARE gh_stmt FROM @gh_sql;
@@ -131,6 +122,12 @@ EXECUTE gh_stmt;
 -- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
 -- rehash), user_record_login() (common/user.c), session_revoke() and
 -- session_create() (common/session.c), extuser_shadow() (common/extuser.c).
+SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('ALTER USER ', @gh_login, ' IDENTIFIED BY ', QUOTE(@pw_login));
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, password_hash, status, created_at, ',
     'last_login_at, external_id), ',
     'INSERT (username, email, password_hash, status, created_at, ',
@@ -152,6 +149,12 @@ EXECUTE gh_stmt;
 
 -- gatehouse_logout: session_lookup() and session_revoke() (common/session.c):
 -- what the check reads.
+SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_logout);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('ALTER USER ', @gh_logout, ' IDENTIFIED BY ', QUOTE(@pw_logout));
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, ',
     'idle_timeout, mfa, revoked_at), UPDATE (revoked_at, last_seen_at) ON sessions TO ',
     @gh_logout);

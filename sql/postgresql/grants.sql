@@ -41,10 +41,11 @@
 -- a second Gatehouse database run it there too (same passwords).  Allow
 -- the roles in pg_hba.conf (scram-sha-256) for the hosts they come from.
 --
--- The responders then get their own role in their environment, e.g. in the
--- systemd unit of gatehouse-check:
---   Environment=GATEHOUSE_DATABASE_URL=postgresql://gatehouse_check@/gatehouse?host=/run/postgresql
---   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-check
+-- The responders then get their own role in their environment, e.g. in a
+-- drop-in for the systemd template unit of the three, gatehouse@.service
+-- (%i: check, login or logout):
+--   Environment=GATEHOUSE_DATABASE_URL=postgresql://gatehouse_%i@/gatehouse?host=/run/postgresql
+--   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-%i
 
 \set ON_ERROR_STOP on
 \set QUIET on
@@ -64,26 +65,21 @@ DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login and pw_logout (p
 
 BEGIN;
 
--- The roles (made when missing), and their passwords (set on every run).
-SELECT format('CREATE ROLE %I LOGIN', r)
-  FROM unnest(ARRAY['gatehouse_check', 'gatehouse_login', 'gatehouse_logout']) AS r
- WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
-ALTER ROLE gatehouse_check LOGIN PASSWORD :'pw_check';
-ALTER ROLE gatehouse_login LOGIN PASSWORD :'pw_login';
-ALTER ROLE gatehouse_logout LOGIN PASSWORD :'pw_logout';
-
-GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_check, gatehouse_login, gatehouse_logout;
-GRANT USAGE ON SCHEMA public TO gatehouse_check, gatehouse_login, gatehouse_logout;
-
+-- One block per role: the role (made when missing), its password (set on
+-- every run), the database and its schema, and everything it is granted.
 -- Earlier versions granted SELECT on whole tables: a column grant adds to
--- such a grant and hides nothing, so it goes first.  (Revoking a table's
--- SELECT also revokes the SELECT on its columns: they are granted again
--- below, in the same transaction.)
-REVOKE SELECT ON sessions, users, roles, user_roles
-  FROM gatehouse_check, gatehouse_login, gatehouse_logout;
+-- such a grant and hides nothing, so each block revokes it before its
+-- grants.  (Revoking a table's SELECT also revokes the SELECT on its
+-- columns: they are granted again below, in the same transaction.)
 
 -- gatehouse_check: session_lookup() (common/session.c): the session, its
 -- user's name, e-mail and status, the user's role names.
+SELECT 'CREATE ROLE gatehouse_check LOGIN'
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_check') \gexec
+ALTER ROLE gatehouse_check LOGIN PASSWORD :'pw_check';
+GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_check;
+GRANT USAGE ON SCHEMA public TO gatehouse_check;
+REVOKE SELECT ON sessions, users, roles, user_roles FROM gatehouse_check;
 GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, mfa, revoked_at),
       UPDATE (last_seen_at)
    ON sessions TO gatehouse_check;
@@ -94,6 +90,12 @@ GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_check;
 -- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
 -- rehash), user_record_login() (common/user.c), session_revoke() and
 -- session_create() (common/session.c), extuser_shadow() (common/extuser.c).
+SELECT 'CREATE ROLE gatehouse_login LOGIN'
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_login') \gexec
+ALTER ROLE gatehouse_login LOGIN PASSWORD :'pw_login';
+GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_login;
+GRANT USAGE ON SCHEMA public TO gatehouse_login;
+REVOKE SELECT ON sessions, users, roles, user_roles FROM gatehouse_login;
 GRANT SELECT (id, username, email, password_hash, status, created_at, last_login_at,
               external_id),
       INSERT (username, email, password_hash, status, created_at, updated_at, external_id),
@@ -111,6 +113,12 @@ GRANT SELECT (id, revoked_at),
 
 -- gatehouse_logout: session_lookup() and session_revoke() (common/session.c):
 -- what the check reads.
+SELECT 'CREATE ROLE gatehouse_logout LOGIN'
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_logout') \gexec
+ALTER ROLE gatehouse_logout LOGIN PASSWORD :'pw_logout';
+GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_logout;
+GRANT USAGE ON SCHEMA public TO gatehouse_logout;
+REVOKE SELECT ON sessions, users, roles, user_roles FROM gatehouse_logout;
 GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, mfa, revoked_at),
       UPDATE (revoked_at, last_seen_at)
    ON sessions TO gatehouse_logout;

@@ -12,9 +12,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from fixtures import stack as launcher
 from harness import check, skip, test
 
-RESPONDERS = ("login", "logout", "check")
+RESPONDERS = launcher.RESPONDERS  # deploy/stack.py's list
 START_WAIT = 5  # seconds; a refusal takes milliseconds
 
 
