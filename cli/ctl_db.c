@@ -129,6 +129,7 @@ cmd_backup(struct ctl *c, int argc, char **argv)
 enum ctl_status
 cmd_check(struct ctl *c, int argc, char **argv)
 {
+	const char *why;
 	enum ctl_status st;
 	int pending = 0;
 
@@ -138,9 +139,8 @@ cmd_check(struct ctl *c, int argc, char **argv)
 	if (c->cfg.allow_weak_hashing && config_hashing_is_weak(&c->cfg))
 		printf("warning: [login] allow_weak_hashing: hash costs below the minimum, for "
 		       "tests only\n");
-	if (c->cfg.secret == NULL || strlen(c->cfg.secret) < 32) {
-		printf("%s: [general] secret_file: not set (the responders need 32+ bytes)\n",
-		    c->cfg.path);
+	if ((why = config_secret_missing(&c->cfg)) != NULL) {
+		printf("%s: %s\n", c->cfg.path, why);
 		return CTL_FAIL;
 	}
 	if ((st = ctl_open_db(c)) != CTL_OK)

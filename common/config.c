@@ -51,6 +51,8 @@
 #define CONFIG_FILE_MAX (1024 * 1024) /* largest configuration file */
 #define CONFIG_LINE_MAX 4096 /* longest line, also of a *_file */
 #define CONFIG_SECRET_MIN 32 /* shortest [general] secret */
+#define GH_STR_(x) #x
+#define GH_STR(x) GH_STR_(x)
 #define CONFIG_ENV_MAX 96 /* longest environment variable name */
 #define CONFIG_WHY_MAX 1024 /* longest reason for an error */
 
@@ -292,7 +294,9 @@ config_check_nonempty(const char *v)
 static const char *
 config_check_secret(const char *v)
 {
-	return strlen(v) < CONFIG_SECRET_MIN ? "must be at least 32 bytes long" : NULL;
+	static const char why[] = "must be at least " GH_STR(CONFIG_SECRET_MIN) " bytes long";
+
+	return strlen(v) < CONFIG_SECRET_MIN ? why : NULL;
 }
 
 static const char *
@@ -1284,4 +1288,12 @@ config_key_at(size_t i, const char **section, const char **name)
 	*section = keys[i].section;
 	*name = keys[i].name;
 	return true;
+}
+
+const char *
+config_secret_missing(const struct config *cfg)
+{
+	return cfg->secret == NULL ? "[general] secret_file: not set (a secret of at least "
+	                             GH_STR(CONFIG_SECRET_MIN) " bytes is required)"
+	                           : NULL;
 }

@@ -102,6 +102,12 @@ void config_cleanup(struct config *cfg);
 /* config_default_path returns the path config_load would use for NULL. */
 const char *config_default_path(void);
 
+/* config_secret_missing returns why the programs that sign (the responders;
+ * gatehousectl check) cannot start without [general] secret, or NULL when
+ * it is set (a secret that is set is at least CONFIG_SECRET_MIN bytes: the
+ * loader refuses a shorter one). */
+const char *config_secret_missing(const struct config *cfg);
+
 /* config_key_at gives the section and name of the i-th key the
  * configuration knows (from 0); false past the last.  For the test that
  * every key is in gatehouse.conf(5). */

@@ -386,9 +386,8 @@ server_main(const struct server_program *prog, int argc, char **argv)
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		return 1;
 	}
-	if (cfg.secret == NULL || strlen(cfg.secret) < 32) {
-		fprintf(stderr, "%s: %s: [general] secret_file: not set (a secret of 32+ bytes is required)\n",
-		    prog->name, cfg.path);
+	if ((problem = config_secret_missing(&cfg)) != NULL) {
+		fprintf(stderr, "%s: %s: %s\n", prog->name, cfg.path, problem);
 		goto out;
 	}
 	if (threads == 0)
