@@ -1,9 +1,10 @@
 /*
  * config.c: reads gatehouse.conf into struct config (see config.h).
  *
- * Every known key is declared once, in the table keys[] below: its section,
- * name, type, place in struct config, default (as text, parsed by the same
- * code as a value from the file) and limits.  Loading goes in three steps.
+ * Every known key is declared once, in the table of config_keys.c: its
+ * section, name, type, place in struct config, default (as text, parsed by
+ * the same code as a value from the file), limits and check.  Loading goes
+ * in three steps.
  * First the file is read line by line and the text of each value is kept in
  * a slot with the line it came from; syntax errors, unknown sections and
  * keys and duplicate keys stop here.  Then each GATEHOUSE_<SECTION>_<KEY>
@@ -33,125 +34,16 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_keys.h"
 #include "crypto.h"
-#include "db.h"
 #include "log.h"
 #include "url.h"
 
-#ifndef SYSCONFDIR
-#define SYSCONFDIR "/usr/local/etc"
-#endif
-#ifndef DATADIR
-#define DATADIR "/usr/local/share"
-#endif
-#ifndef LOCALSTATEDIR
-#define LOCALSTATEDIR "/usr/local/var"
-#endif
-
 #define CONFIG_FILE_MAX (1024 * 1024) /* largest configuration file */
 #define CONFIG_LINE_MAX 4096 /* longest line, also of a *_file */
-#define CONFIG_SECRET_MIN 32 /* shortest [general] secret */
-#define GH_STR_(x) #x
-#define GH_STR(x) GH_STR_(x)
 #define CONFIG_ENV_MAX 96 /* longest environment variable name */
 #define CONFIG_WHY_MAX 1024 /* longest reason for an error */
 
-#define DAY (24 * 60 * 60)
-
-enum config_type {
-	CT_STRING, /* char *, any text without control characters */
-	CT_SECRET, /* char *, also settable as "KEY_file", wiped at cleanup */
-	CT_BOOL, /* bool: true/false, yes/no, on/off, 1/0 */
-	CT_INT, /* int or int64_t (by size): decimal, within min..max */
-	CT_LEVEL, /* int: a log level name, see log_level_parse */
-	CT_DURATION, /* int64_t seconds: N, Ns, Nm, Nh or Nd, within min..max */
-	CT_SIZE, /* size_t bytes: N, NK, NKiB, NM, NMiB, within min..max */
-	CT_RULES, /* struct access_rule *: repeatable, order kept */
-};
-
-/* A check on a string value beyond its type: NULL if fine, else a reason. */
-typedef const char *config_check_fn(const char *value);
-
-struct config_key {
-	const char *section;
-	const char *name;
-	enum config_type type;
-	size_t off; /* offset of the field in struct config */
-	size_t size; /* size of that field */
-	const char *def; /* default, parsed like a value; NULL: none */
-	long long min, max;
-	config_check_fn *check;
-};
-
-static config_check_fn config_check_prefix, config_check_nonempty, config_check_secret,
-    config_check_db_url, config_check_cookie_name, config_check_hosts, config_check_scheme,
-    config_check_login_url, config_check_users_source, config_check_lookup_query,
-    config_check_sync_query, config_check_update_query;
-
-#define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
-
-/* The known keys.  config_finish() holds the checks that involve two keys. */
-static const struct config_key keys[] = {
-    {"general", "prefix", CT_STRING, FIELD(prefix), "/auth", 0, 0, config_check_prefix},
-    {"general", "templates_dir", CT_STRING, FIELD(templates_dir), DATADIR "/gatehouse/templates", 0,
-        0, config_check_nonempty},
-    {"general", "sql_dir", CT_STRING, FIELD(sql_dir), DATADIR "/gatehouse/sql", 0, 0,
-        config_check_nonempty},
-    {"general", "secret", CT_SECRET, FIELD(secret), NULL, 0, 0, config_check_secret},
-    {"general", "threads", CT_INT, FIELD(threads), "4", 1, 64, NULL},
-    {"general", "log_level", CT_LEVEL, FIELD(log_level), "info", 0, 0, NULL},
-    {"general", "log_syslog", CT_BOOL, FIELD(log_syslog), "false", 0, 0, NULL},
-    {"general", "site_name", CT_STRING, FIELD(site_name), "Gatehouse", 0, 0, NULL},
-
-    {"database", "url", CT_STRING, FIELD(db_url),
-        "sqlite://" LOCALSTATEDIR "/lib/gatehouse/gatehouse.db", 0, 0, config_check_db_url},
-    {"database", "password", CT_SECRET, FIELD(db_password), NULL, 0, 0, NULL},
-    {"database", "busy_timeout_ms", CT_INT, FIELD(db_busy_timeout_ms), "5000", 0, 600000, NULL},
-
-    {"session", "cookie_name", CT_STRING, FIELD(cookie_name), "gatehouse", 0, 0,
-        config_check_cookie_name},
-    {"session", "insecure_cookies", CT_BOOL, FIELD(insecure_cookies), "false", 0, 0, NULL},
-    {"session", "idle_timeout", CT_DURATION, FIELD(idle_timeout), "30m", 1, 365 * DAY, NULL},
-    {"session", "absolute_timeout", CT_DURATION, FIELD(absolute_timeout), "12h", 1, 365 * DAY,
-        NULL},
-    {"session", "remember_timeout", CT_DURATION, FIELD(remember_timeout), "30d", 1, 365 * DAY,
-        NULL},
-    {"session", "touch_interval", CT_DURATION, FIELD(touch_interval), "60", 0, DAY, NULL},
-
-    {"login", "default_next", CT_STRING, FIELD(default_next), "/", 0, 0, NULL},
-    {"login", "allowed_hosts", CT_STRING, FIELD(allowed_hosts), "", 0, 0, config_check_hosts},
-    {"login", "max_body", CT_SIZE, FIELD(max_body), "8192", 1024, 1024 * 1024, NULL},
-    {"login", "password_scheme", CT_STRING, FIELD(password_scheme), "argon2id", 0, 0,
-        config_check_scheme},
-    {"login", "bcrypt_cost", CT_INT, FIELD(bcrypt_cost), "12", 4, 31, NULL},
-    {"login", "argon2_memory_kib", CT_INT, FIELD(argon2_memory_kib), "19456", 1024, 4194304, NULL},
-    {"login", "argon2_time", CT_INT, FIELD(argon2_time), "2", 1, 100, NULL},
-    {"login", "argon2_parallelism", CT_INT, FIELD(argon2_parallelism), "1", 1, 16, NULL},
-    {"login", "allow_weak_hashing", CT_BOOL, FIELD(allow_weak_hashing), "false", 0, 0, NULL},
-    {"login", "min_password_length", CT_INT, FIELD(min_password_length), "12", 8, 1024, NULL},
-    {"login", "max_password_length", CT_INT, FIELD(max_password_length), "128", 64, 4096, NULL},
-
-    {"users", "source", CT_STRING, FIELD(users_source), "local", 0, 0, config_check_users_source},
-    {"users", "url", CT_STRING, FIELD(users_url), NULL, 0, 0, config_check_db_url},
-    {"users", "password", CT_SECRET, FIELD(users_password), NULL, 0, 0, NULL},
-    {"users", "lookup_query", CT_STRING, FIELD(users_lookup_query),
-        "SELECT user_id, username, email, password_hash, is_active FROM users "
-        "WHERE (username = ? OR email = ?) LIMIT 1",
-        0, 0, config_check_lookup_query},
-    {"users", "sync_query", CT_STRING, FIELD(users_sync_query), NULL, 0, 0,
-        config_check_sync_query},
-    {"users", "update_last_login", CT_STRING, FIELD(users_update_last_login), NULL, 0, 0,
-        config_check_update_query},
-    {"users", "password_scheme", CT_STRING, FIELD(users_password_scheme), "bcrypt", 0, 0,
-        config_check_scheme},
-    {"users", "bcrypt_cost", CT_INT, FIELD(users_bcrypt_cost), "10", 4, 31, NULL},
-
-    /* login_url: no default here, config_finish() derives it from prefix. */
-    {"check", "login_url", CT_STRING, FIELD(login_url), NULL, 0, 0, config_check_login_url},
-    {"check", "rule", CT_RULES, FIELD(rules), NULL, 0, 0, NULL},
-};
-
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
 
 /* Where a value came from. */
 struct config_origin {
@@ -177,7 +69,7 @@ struct config_loader {
 	const char *name; /* the file's name, for messages */
 	char *err;
 	size_t errlen;
-	struct config_slot slots[NKEYS];
+	struct config_slot slots[CONFIG_KEYS_MAX];
 	struct config_rule_text *rules;
 	size_t nrules, caprules;
 };
@@ -198,14 +90,6 @@ static bool
 config_is_digit(char c)
 {
 	return c >= '0' && c <= '9';
-}
-
-static bool
-config_has_suffix(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
 /* Frees s after wiping it: any value may be a secret. */
@@ -262,205 +146,6 @@ config_nomem(struct config_loader *l)
 	if (l->err != NULL && l->errlen > 0)
 		(void)snprintf(l->err, l->errlen, "%s: out of memory", l->name);
 	return GH_ENOMEM;
-}
-
-/* -- Checks on string values beyond their type ---------------------------- */
-
-static const char *
-config_check_prefix(const char *v)
-{
-	const char *p;
-
-	if (v[0] == '\0')
-		return NULL;
-	if (v[0] != '/' || v[strlen(v) - 1] == '/' || strstr(v, "//") != NULL)
-		return "must be empty or a path like /auth, without a trailing '/'";
-	for (p = v; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || config_is_digit(*p) ||
-		        strchr("/-._~", *p) != NULL))
-			return "may hold only letters, digits and / - . _ ~";
-	if (strstr(v, "/./") != NULL || strstr(v, "/../") != NULL || config_has_suffix(v, "/.") ||
-	    config_has_suffix(v, "/.."))
-		return "must not hold . or .. segments";
-	return NULL;
-}
-
-static const char *
-config_check_nonempty(const char *v)
-{
-	return v[0] == '\0' ? "must not be empty" : NULL;
-}
-
-static const char *
-config_check_secret(const char *v)
-{
-	static const char why[] = "must be at least " GH_STR(CONFIG_SECRET_MIN) " bytes long";
-
-	return strlen(v) < CONFIG_SECRET_MIN ? why : NULL;
-}
-
-static const char *
-config_check_users_source(const char *v)
-{
-	return strcmp(v, "local") == 0 || strcmp(v, "external") == 0 ? NULL
-	                                                             : "must be local or external";
-}
-
-/* The external lookup: a SELECT with at least one "?" (the login name). */
-static const char *
-config_check_lookup_query(const char *v)
-{
-	if (strncasecmp(v, "SELECT ", 7) != 0)
-		return "must be a SELECT statement";
-	if (strchr(v, '?') == NULL)
-		return "must have a ? placeholder for the login name";
-	if (strchr(v, ';') != NULL)
-		return "must be one statement (no ;)";
-	return NULL;
-}
-
-/* The optional sync lookup: a SELECT with at least one "?" (the external id). */
-static const char *
-config_check_sync_query(const char *v)
-{
-	if (strncasecmp(v, "SELECT ", 7) != 0)
-		return "must be a SELECT statement";
-	if (strchr(v, '?') == NULL)
-		return "must have a ? placeholder for the external user id";
-	if (strchr(v, ';') != NULL)
-		return "must be one statement (no ;)";
-	return NULL;
-}
-
-/* The optional write-back: an UPDATE with exactly one "?" (the user's id). */
-static const char *
-config_check_update_query(const char *v)
-{
-	const char *q = strchr(v, '?');
-
-	if (strncasecmp(v, "UPDATE ", 7) != 0)
-		return "must be an UPDATE statement";
-	if (q == NULL || strchr(q + 1, '?') != NULL)
-		return "must have exactly one ? placeholder for the external user id";
-	if (strchr(v, ';') != NULL)
-		return "must be one statement (no ;)";
-	return NULL;
-}
-
-/* config_url_key_is tells whether the URL query key k[0..n), percent-decoded
- * as libpq decodes it, is name (ASCII case ignored). */
-static bool
-config_url_key_is(const char *k, size_t n, const char *name)
-{
-	char key[64];
-	long len;
-
-	/* A key decodes to at most n bytes, and to none when it is malformed
-	 * (which libpq refuses anyway). */
-	if (n >= sizeof(key) || (len = url_decode(k, n, key, false)) < 0)
-		return false;
-	return (size_t)len == strlen(name) && strcasecmp(key, name) == 0;
-}
-
-/* A password in a database URL would show in ps, in logs and in the web
- * server's environment.  Refused: one in the userinfo ("user:pw@host") and
- * the query parameters libpq takes one from ("?password=", and
- * "sslpassword" for the client key).  libpq's passfile and service name
- * files, as password_file does, and are accepted.  Then the driver's own
- * reading of the URL (db_url_problem), with the rule that a database on
- * another host is reached over TLS. */
-static const char *
-config_check_db_url(const char *v)
-{
-	static const char *const schemes[] = {
-	    "sqlite://", "mysql://", "postgresql://", "postgres://"};
-	static const char *const secret_keys[] = {"password", "sslpassword"};
-	const char *auth, *at, *p, *q, *eq;
-	size_t i, j, n;
-
-	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
-		auth = v + strlen(schemes[i]);
-		if (strncmp(v, schemes[i], strlen(schemes[i])) != 0 || *auth == '\0')
-			continue;
-		/* user:password@host.  libpq takes the first '@' before the
-		 * path, even past a '?'; MariaDB's parser the last one before
-		 * a '/' or '?': a ':' before any '@' up to the path is refused. */
-		at = NULL;
-		for (p = auth; *p != '\0' && *p != '/'; p++)
-			if (*p == '@')
-				at = p;
-		if (at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL)
-			return "must not hold a password: use password_file";
-		/* ?key=value&key=value..., the keys percent-decoded. */
-		for (p = strchr(v, '?'); p != NULL; p = *q == '&' ? q : NULL) {
-			p++; /* past the '?' or '&' */
-			q = p + strcspn(p, "&");
-			eq = memchr(p, '=', (size_t)(q - p));
-			n = (size_t)((eq != NULL ? eq : q) - p);
-			for (j = 0; j < sizeof(secret_keys) / sizeof(secret_keys[0]); j++)
-				if (config_url_key_is(p, n, secret_keys[j]))
-					return "must not hold a password: use password_file";
-		}
-		/* Its form as the driver reads it, and TLS to another host. */
-		return db_url_problem(v);
-	}
-	return "must start with sqlite://, mysql:// or postgresql://";
-}
-
-static const char *
-config_check_cookie_name(const char *v)
-{
-	const char *p;
-	size_t n = strlen(v);
-
-	if (n < 1 || n > 64)
-		return "must be 1 to 64 characters long";
-	for (p = v; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || config_is_digit(*p) ||
-		        strchr("!#$%&'*+-.^_`|~", *p) != NULL))
-			return "may hold only letters, digits and !#$%&'*+-.^_`|~";
-	if (strncasecmp(v, "__Host-", 7) == 0 || strncasecmp(v, "__Secure-", 9) == 0)
-		return "must not start with __Host- or __Secure- (added over HTTPS)";
-	return NULL;
-}
-
-static const char *
-config_check_hosts(const char *v)
-{
-	const char *p;
-
-	for (p = v; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || config_is_digit(*p) ||
-		        strchr(" .-:[]", *p) != NULL))
-			return "must be exact host names separated by spaces (no wildcards)";
-	return NULL;
-}
-
-static const char *
-config_check_scheme(const char *v)
-{
-	if (strcmp(v, "argon2id") == 0 || strcmp(v, "bcrypt") == 0)
-		return NULL;
-	return "must be argon2id or bcrypt";
-}
-
-static const char *
-config_check_login_url(const char *v)
-{
-	const char *host = NULL;
-
-	if (strncmp(v, "https://", 8) == 0)
-		host = v + 8;
-	else if (strncmp(v, "http://", 7) == 0)
-		host = v + 7;
-	if (host != NULL) {
-		if (*host == '\0' || *host == '/' || strpbrk(v, " \\") != NULL)
-			return "must be a path like /auth/login or an http(s) URL";
-		return NULL;
-	}
-	if (!url_next_is_safe(v, NULL))
-		return "must be a path like /auth/login or an http(s) URL";
-	return NULL;
 }
 
 /* -- Parsing one value ------------------------------------------------------ */
@@ -744,15 +429,15 @@ config_section_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, name) == 0)
-			return keys[i].section;
+	for (i = 0; i < config_nkeys; i++)
+		if (strcmp(config_keys[i].section, name) == 0)
+			return config_keys[i].section;
 	return NULL;
 }
 
 /*
  * Finds key name in section; *file_key tells whether name was "KEY_file"
- * for a secret KEY.  Returns the index in keys[] or -1.
+ * for a secret KEY.  Returns the index in config_keys[] or -1.
  */
 static long
 config_key_find(const char *section, const char *name, bool *file_key)
@@ -760,14 +445,14 @@ config_key_find(const char *section, const char *name, bool *file_key)
 	size_t i, n = strlen(name);
 
 	*file_key = false;
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].name, name) == 0)
+	for (i = 0; i < config_nkeys; i++)
+		if (strcmp(config_keys[i].section, section) == 0 && strcmp(config_keys[i].name, name) == 0)
 			return (long)i;
 	if (n <= 5 || strcmp(name + n - 5, "_file") != 0)
 		return -1;
-	for (i = 0; i < NKEYS; i++)
-		if (keys[i].type == CT_SECRET && strcmp(keys[i].section, section) == 0 &&
-		    strlen(keys[i].name) == n - 5 && strncmp(keys[i].name, name, n - 5) == 0) {
+	for (i = 0; i < config_nkeys; i++)
+		if (config_keys[i].type == CT_SECRET && strcmp(config_keys[i].section, section) == 0 &&
+		    strlen(config_keys[i].name) == n - 5 && strncmp(config_keys[i].name, name, n - 5) == 0) {
 			*file_key = true;
 			return (long)i;
 		}
@@ -849,15 +534,15 @@ config_parse_assignment(struct config_loader *l, const char *section, char *s, i
 		unknown.name = key;
 		return config_fail(l, &unknown, false, &where, "unknown key");
 	}
-	if (keys[i].type == CT_RULES)
+	if (config_keys[i].type == CT_RULES)
 		return config_rule_add(l, value, &where);
 	slot = &l->slots[i];
 	if (slot->raw != NULL && slot->is_file == file_key)
-		return config_fail(l, &keys[i], file_key, &where, "set twice (first on line %d)",
+		return config_fail(l, &config_keys[i], file_key, &where, "set twice (first on line %d)",
 		    slot->where.line);
 	if (slot->raw != NULL)
-		return config_fail(l, &keys[i], file_key, &where,
-		    "%s%s is already set on line %d; set one of them only", keys[i].name,
+		return config_fail(l, &config_keys[i], file_key, &where,
+		    "%s%s is already set on line %d; set one of them only", config_keys[i].name,
 		    slot->is_file ? "_file" : "", slot->where.line);
 	if ((slot->raw = strdup(value)) == NULL)
 		return config_nomem(l);
@@ -961,25 +646,25 @@ config_apply_env(struct config_loader *l)
 	const char *v, *fv;
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++) {
-		if (!config_env_name(&keys[i], "", where.env))
+	for (i = 0; i < config_nkeys; i++) {
+		if (!config_env_name(&config_keys[i], "", where.env))
 			return config_fail(
-			    l, &keys[i], false, NULL, "internal error: name too long");
+			    l, &config_keys[i], false, NULL, "internal error: name too long");
 		v = getenv(where.env);
 		fv = NULL;
-		if (keys[i].type == CT_SECRET) {
-			if (!config_env_name(&keys[i], "_FILE", fwhere.env))
+		if (config_keys[i].type == CT_SECRET) {
+			if (!config_env_name(&config_keys[i], "_FILE", fwhere.env))
 				return config_fail(
-				    l, &keys[i], true, NULL, "internal error: name too long");
+				    l, &config_keys[i], true, NULL, "internal error: name too long");
 			fv = getenv(fwhere.env);
 		}
-		if (keys[i].type == CT_RULES) {
+		if (config_keys[i].type == CT_RULES) {
 			if (v != NULL && config_env_rules(l, v, &where) != GH_OK)
 				return GH_ENOMEM;
 			continue;
 		}
 		if (v != NULL && fv != NULL)
-			return config_fail(l, &keys[i], true, &fwhere,
+			return config_fail(l, &config_keys[i], true, &fwhere,
 			    "%s is also set; set one of them only", where.env);
 		if (v == NULL && fv == NULL)
 			continue;
@@ -995,7 +680,7 @@ config_apply_env(struct config_loader *l)
 
 /* -- Step 3: values into struct config ------------------------------------ */
 
-/* Where the value of keys[i] came from, for a message; NULL: the default. */
+/* Where the value of config_keys[i] came from, for a message; NULL: the default. */
 static const struct config_origin *
 config_where(struct config_loader *l, size_t i)
 {
@@ -1069,7 +754,7 @@ config_check_hash_costs(struct config_loader *l)
 		if (v >= costs[c].floor)
 			continue;
 		i = config_key_index("login", costs[c].name);
-		return config_fail(l, &keys[i], false, config_where(l, i),
+		return config_fail(l, &config_keys[i], false, config_where(l, i),
 		    "%d is below the minimum %d (OWASP); only tests may set less, with "
 		    "[login] allow_weak_hashing = true",
 		    v, costs[c].floor);
@@ -1101,7 +786,7 @@ config_finish(struct config_loader *l)
 		i = config_key_index("login", "max_password_length");
 		if (config_where(l, i) == NULL)
 			i = config_key_index("login", "min_password_length");
-		return config_fail(l, &keys[i], false, config_where(l, i),
+		return config_fail(l, &config_keys[i], false, config_where(l, i),
 		    "max_password_length (%d) is less than min_password_length (%d)",
 		    cfg->max_password_length, cfg->min_password_length);
 	}
@@ -1110,20 +795,20 @@ config_finish(struct config_loader *l)
 		i = config_key_index("session", "touch_interval");
 		if (config_where(l, i) == NULL)
 			i = config_key_index("session", "idle_timeout");
-		return config_fail(l, &keys[i], false, config_where(l, i),
+		return config_fail(l, &config_keys[i], false, config_where(l, i),
 		    "touch_interval (%lld s) must be shorter than idle_timeout (%lld s)",
 		    (long long)cfg->touch_interval, (long long)cfg->idle_timeout);
 	}
 
 	if (strcmp(cfg->users_source, "external") == 0 && cfg->users_url == NULL) {
 		i = config_key_index("users", "source");
-		return config_fail(l, &keys[i], false, config_where(l, i),
+		return config_fail(l, &config_keys[i], false, config_where(l, i),
 		    "external needs [users] url (the database holding the users table)");
 	}
 
 	if (!url_next_is_safe(cfg->default_next, cfg->allowed_hosts)) {
 		i = config_key_index("login", "default_next");
-		return config_fail(l, &keys[i], false, config_where(l, i),
+		return config_fail(l, &config_keys[i], false, config_where(l, i),
 		    "not a safe redirect target (a path like /, or an http(s) URL on one of "
 		    "allowed_hosts)");
 	}
@@ -1137,16 +822,16 @@ config_apply(struct config_loader *l)
 	enum gh_err e;
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++) {
+	for (i = 0; i < config_nkeys; i++) {
 		slot = &l->slots[i];
-		if (keys[i].type == CT_RULES)
-			e = config_set_rules(l, &keys[i]);
+		if (config_keys[i].type == CT_RULES)
+			e = config_set_rules(l, &config_keys[i]);
 		else if (slot->raw != NULL && slot->is_file)
-			e = config_set_from_file(l, &keys[i], slot->raw, &slot->where);
+			e = config_set_from_file(l, &config_keys[i], slot->raw, &slot->where);
 		else if (slot->raw != NULL)
-			e = config_set(l, &keys[i], slot->raw, &slot->where, false);
-		else if (keys[i].def != NULL)
-			e = config_set(l, &keys[i], keys[i].def, NULL, false);
+			e = config_set(l, &config_keys[i], slot->raw, &slot->where, false);
+		else if (config_keys[i].def != NULL)
+			e = config_set(l, &config_keys[i], config_keys[i].def, NULL, false);
 		else
 			e = GH_OK;
 		if (e != GH_OK)
@@ -1193,7 +878,7 @@ config_load_text(
 	         (e = config_apply_env(l)) == GH_OK)
 		e = config_apply(l);
 
-	for (i = 0; i < NKEYS; i++)
+	for (i = 0; i < config_nkeys; i++)
 		config_free_wiped(l->slots[i].raw);
 	config_rules_clear(l);
 	free(l);
@@ -1246,10 +931,10 @@ config_cleanup(struct config *cfg)
 
 	if (cfg == NULL)
 		return;
-	for (i = 0; i < NKEYS; i++) {
-		char **field = (char **)((char *)cfg + keys[i].off);
+	for (i = 0; i < config_nkeys; i++) {
+		char **field = (char **)((char *)cfg + config_keys[i].off);
 
-		switch (keys[i].type) {
+		switch (config_keys[i].type) {
 		case CT_SECRET:
 			config_free_wiped(*field);
 			*field = NULL;
@@ -1278,22 +963,4 @@ config_default_path(void)
 	if (p != NULL && p[0] != '\0')
 		return p;
 	return SYSCONFDIR "/gatehouse/gatehouse.conf";
-}
-
-bool
-config_key_at(size_t i, const char **section, const char **name)
-{
-	if (i >= NKEYS)
-		return false;
-	*section = keys[i].section;
-	*name = keys[i].name;
-	return true;
-}
-
-const char *
-config_secret_missing(const struct config *cfg)
-{
-	return cfg->secret == NULL ? "[general] secret_file: not set (a secret of at least "
-	                             GH_STR(CONFIG_SECRET_MIN) " bytes is required)"
-	                           : NULL;
 }

@@ -1,0 +1,321 @@
+/*
+ * config_keys.c: every key of gatehouse.conf, declared once: its section,
+ * name, type, place in struct config, default (as text, parsed by the same
+ * code as a value from the file), limits and the check of its value beyond
+ * its type (see config_keys.h; the loader is config.c).
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "config_keys.h"
+#include "db.h"
+#include "url.h"
+
+#define CONFIG_SECRET_MIN 32 /* shortest [general] secret */
+#define GH_STR_(x) #x
+#define GH_STR(x) GH_STR_(x)
+
+static config_check_fn config_check_prefix, config_check_nonempty, config_check_secret,
+    config_check_db_url, config_check_cookie_name, config_check_hosts, config_check_scheme,
+    config_check_login_url, config_check_users_source, config_check_lookup_query,
+    config_check_sync_query, config_check_update_query;
+
+#define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+
+const struct config_key config_keys[] = {
+    {"general", "prefix", CT_STRING, FIELD(prefix), "/auth", 0, 0, config_check_prefix},
+    {"general", "templates_dir", CT_STRING, FIELD(templates_dir), DATADIR "/gatehouse/templates", 0,
+        0, config_check_nonempty},
+    {"general", "sql_dir", CT_STRING, FIELD(sql_dir), DATADIR "/gatehouse/sql", 0, 0,
+        config_check_nonempty},
+    {"general", "secret", CT_SECRET, FIELD(secret), NULL, 0, 0, config_check_secret},
+    {"general", "threads", CT_INT, FIELD(threads), "4", 1, 64, NULL},
+    {"general", "log_level", CT_LEVEL, FIELD(log_level), "info", 0, 0, NULL},
+    {"general", "log_syslog", CT_BOOL, FIELD(log_syslog), "false", 0, 0, NULL},
+    {"general", "site_name", CT_STRING, FIELD(site_name), "Gatehouse", 0, 0, NULL},
+
+    {"database", "url", CT_STRING, FIELD(db_url),
+        "sqlite://" LOCALSTATEDIR "/lib/gatehouse/gatehouse.db", 0, 0, config_check_db_url},
+    {"database", "password", CT_SECRET, FIELD(db_password), NULL, 0, 0, NULL},
+    {"database", "busy_timeout_ms", CT_INT, FIELD(db_busy_timeout_ms), "5000", 0, 600000, NULL},
+
+    {"session", "cookie_name", CT_STRING, FIELD(cookie_name), "gatehouse", 0, 0,
+        config_check_cookie_name},
+    {"session", "insecure_cookies", CT_BOOL, FIELD(insecure_cookies), "false", 0, 0, NULL},
+    {"session", "idle_timeout", CT_DURATION, FIELD(idle_timeout), "30m", 1, 365 * DAY, NULL},
+    {"session", "absolute_timeout", CT_DURATION, FIELD(absolute_timeout), "12h", 1, 365 * DAY,
+        NULL},
+    {"session", "remember_timeout", CT_DURATION, FIELD(remember_timeout), "30d", 1, 365 * DAY,
+        NULL},
+    {"session", "touch_interval", CT_DURATION, FIELD(touch_interval), "60", 0, DAY, NULL},
+
+    {"login", "default_next", CT_STRING, FIELD(default_next), "/", 0, 0, NULL},
+    {"login", "allowed_hosts", CT_STRING, FIELD(allowed_hosts), "", 0, 0, config_check_hosts},
+    {"login", "max_body", CT_SIZE, FIELD(max_body), "8192", 1024, 1024 * 1024, NULL},
+    {"login", "password_scheme", CT_STRING, FIELD(password_scheme), "argon2id", 0, 0,
+        config_check_scheme},
+    {"login", "bcrypt_cost", CT_INT, FIELD(bcrypt_cost), "12", 4, 31, NULL},
+    {"login", "argon2_memory_kib", CT_INT, FIELD(argon2_memory_kib), "19456", 1024, 4194304, NULL},
+    {"login", "argon2_time", CT_INT, FIELD(argon2_time), "2", 1, 100, NULL},
+    {"login", "argon2_parallelism", CT_INT, FIELD(argon2_parallelism), "1", 1, 16, NULL},
+    {"login", "allow_weak_hashing", CT_BOOL, FIELD(allow_weak_hashing), "false", 0, 0, NULL},
+    {"login", "min_password_length", CT_INT, FIELD(min_password_length), "12", 8, 1024, NULL},
+    {"login", "max_password_length", CT_INT, FIELD(max_password_length), "128", 64, 4096, NULL},
+
+    {"users", "source", CT_STRING, FIELD(users_source), "local", 0, 0, config_check_users_source},
+    {"users", "url", CT_STRING, FIELD(users_url), NULL, 0, 0, config_check_db_url},
+    {"users", "password", CT_SECRET, FIELD(users_password), NULL, 0, 0, NULL},
+    {"users", "lookup_query", CT_STRING, FIELD(users_lookup_query),
+        "SELECT user_id, username, email, password_hash, is_active FROM users "
+        "WHERE (username = ? OR email = ?) LIMIT 1",
+        0, 0, config_check_lookup_query},
+    {"users", "sync_query", CT_STRING, FIELD(users_sync_query), NULL, 0, 0,
+        config_check_sync_query},
+    {"users", "update_last_login", CT_STRING, FIELD(users_update_last_login), NULL, 0, 0,
+        config_check_update_query},
+    {"users", "password_scheme", CT_STRING, FIELD(users_password_scheme), "bcrypt", 0, 0,
+        config_check_scheme},
+    {"users", "bcrypt_cost", CT_INT, FIELD(users_bcrypt_cost), "10", 4, 31, NULL},
+
+    /* login_url: no default here, config_finish() derives it from prefix. */
+    {"check", "login_url", CT_STRING, FIELD(login_url), NULL, 0, 0, config_check_login_url},
+    {"check", "rule", CT_RULES, FIELD(rules), NULL, 0, 0, NULL},
+};
+
+const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
+_Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX,
+    "CONFIG_KEYS_MAX is too small for the key table");
+
+static bool
+config_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool
+config_has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* -- Checks on string values beyond their type ---------------------------- */
+
+static const char *
+config_check_prefix(const char *v)
+{
+	const char *p;
+
+	if (v[0] == '\0')
+		return NULL;
+	if (v[0] != '/' || v[strlen(v) - 1] == '/' || strstr(v, "//") != NULL)
+		return "must be empty or a path like /auth, without a trailing '/'";
+	for (p = v; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || config_is_digit(*p) ||
+		        strchr("/-._~", *p) != NULL))
+			return "may hold only letters, digits and / - . _ ~";
+	if (strstr(v, "/./") != NULL || strstr(v, "/../") != NULL || config_has_suffix(v, "/.") ||
+	    config_has_suffix(v, "/.."))
+		return "must not hold . or .. segments";
+	return NULL;
+}
+
+static const char *
+config_check_nonempty(const char *v)
+{
+	return v[0] == '\0' ? "must not be empty" : NULL;
+}
+
+static const char *
+config_check_secret(const char *v)
+{
+	static const char why[] = "must be at least " GH_STR(CONFIG_SECRET_MIN) " bytes long";
+
+	return strlen(v) < CONFIG_SECRET_MIN ? why : NULL;
+}
+
+static const char *
+config_check_users_source(const char *v)
+{
+	return strcmp(v, "local") == 0 || strcmp(v, "external") == 0 ? NULL
+	                                                             : "must be local or external";
+}
+
+/* The external lookup: a SELECT with at least one "?" (the login name). */
+static const char *
+config_check_lookup_query(const char *v)
+{
+	if (strncasecmp(v, "SELECT ", 7) != 0)
+		return "must be a SELECT statement";
+	if (strchr(v, '?') == NULL)
+		return "must have a ? placeholder for the login name";
+	if (strchr(v, ';') != NULL)
+		return "must be one statement (no ;)";
+	return NULL;
+}
+
+/* The optional sync lookup: a SELECT with at least one "?" (the external id). */
+static const char *
+config_check_sync_query(const char *v)
+{
+	if (strncasecmp(v, "SELECT ", 7) != 0)
+		return "must be a SELECT statement";
+	if (strchr(v, '?') == NULL)
+		return "must have a ? placeholder for the external user id";
+	if (strchr(v, ';') != NULL)
+		return "must be one statement (no ;)";
+	return NULL;
+}
+
+/* The optional write-back: an UPDATE with exactly one "?" (the user's id). */
+static const char *
+config_check_update_query(const char *v)
+{
+	const char *q = strchr(v, '?');
+
+	if (strncasecmp(v, "UPDATE ", 7) != 0)
+		return "must be an UPDATE statement";
+	if (q == NULL || strchr(q + 1, '?') != NULL)
+		return "must have exactly one ? placeholder for the external user id";
+	if (strchr(v, ';') != NULL)
+		return "must be one statement (no ;)";
+	return NULL;
+}
+
+/* config_url_key_is tells whether the URL query key k[0..n), percent-decoded
+ * as libpq decodes it, is name (ASCII case ignored). */
+static bool
+config_url_key_is(const char *k, size_t n, const char *name)
+{
+	char key[64];
+	long len;
+
+	/* A key decodes to at most n bytes, and to none when it is malformed
+	 * (which libpq refuses anyway). */
+	if (n >= sizeof(key) || (len = url_decode(k, n, key, false)) < 0)
+		return false;
+	return (size_t)len == strlen(name) && strcasecmp(key, name) == 0;
+}
+
+/* A password in a database URL would show in ps, in logs and in the web
+ * server's environment.  Refused: one in the userinfo ("user:pw@host") and
+ * the query parameters libpq takes one from ("?password=", and
+ * "sslpassword" for the client key).  libpq's passfile and service name
+ * files, as password_file does, and are accepted.  Then the driver's own
+ * reading of the URL (db_url_problem), with the rule that a database on
+ * another host is reached over TLS. */
+static const char *
+config_check_db_url(const char *v)
+{
+	static const char *const schemes[] = {
+	    "sqlite://", "mysql://", "postgresql://", "postgres://"};
+	static const char *const secret_keys[] = {"password", "sslpassword"};
+	const char *auth, *at, *p, *q, *eq;
+	size_t i, j, n;
+
+	for (i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++) {
+		auth = v + strlen(schemes[i]);
+		if (strncmp(v, schemes[i], strlen(schemes[i])) != 0 || *auth == '\0')
+			continue;
+		/* user:password@host.  libpq takes the first '@' before the
+		 * path, even past a '?'; MariaDB's parser the last one before
+		 * a '/' or '?': a ':' before any '@' up to the path is refused. */
+		at = NULL;
+		for (p = auth; *p != '\0' && *p != '/'; p++)
+			if (*p == '@')
+				at = p;
+		if (at != NULL && memchr(auth, ':', (size_t)(at - auth)) != NULL)
+			return "must not hold a password: use password_file";
+		/* ?key=value&key=value..., the keys percent-decoded. */
+		for (p = strchr(v, '?'); p != NULL; p = *q == '&' ? q : NULL) {
+			p++; /* past the '?' or '&' */
+			q = p + strcspn(p, "&");
+			eq = memchr(p, '=', (size_t)(q - p));
+			n = (size_t)((eq != NULL ? eq : q) - p);
+			for (j = 0; j < sizeof(secret_keys) / sizeof(secret_keys[0]); j++)
+				if (config_url_key_is(p, n, secret_keys[j]))
+					return "must not hold a password: use password_file";
+		}
+		/* Its form as the driver reads it, and TLS to another host. */
+		return db_url_problem(v);
+	}
+	return "must start with sqlite://, mysql:// or postgresql://";
+}
+
+static const char *
+config_check_cookie_name(const char *v)
+{
+	const char *p;
+	size_t n = strlen(v);
+
+	if (n < 1 || n > 64)
+		return "must be 1 to 64 characters long";
+	for (p = v; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || config_is_digit(*p) ||
+		        strchr("!#$%&'*+-.^_`|~", *p) != NULL))
+			return "may hold only letters, digits and !#$%&'*+-.^_`|~";
+	if (strncasecmp(v, "__Host-", 7) == 0 || strncasecmp(v, "__Secure-", 9) == 0)
+		return "must not start with __Host- or __Secure- (added over HTTPS)";
+	return NULL;
+}
+
+static const char *
+config_check_hosts(const char *v)
+{
+	const char *p;
+
+	for (p = v; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || config_is_digit(*p) ||
+		        strchr(" .-:[]", *p) != NULL))
+			return "must be exact host names separated by spaces (no wildcards)";
+	return NULL;
+}
+
+static const char *
+config_check_scheme(const char *v)
+{
+	if (strcmp(v, "argon2id") == 0 || strcmp(v, "bcrypt") == 0)
+		return NULL;
+	return "must be argon2id or bcrypt";
+}
+
+static const char *
+config_check_login_url(const char *v)
+{
+	const char *host = NULL;
+
+	if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	if (host != NULL) {
+		if (*host == '\0' || *host == '/' || strpbrk(v, " \\") != NULL)
+			return "must be a path like /auth/login or an http(s) URL";
+		return NULL;
+	}
+	if (!url_next_is_safe(v, NULL))
+		return "must be a path like /auth/login or an http(s) URL";
+	return NULL;
+}
+
+bool
+config_key_at(size_t i, const char **section, const char **name)
+{
+	if (i >= config_nkeys)
+		return false;
+	*section = config_keys[i].section;
+	*name = config_keys[i].name;
+	return true;
+}
+
+const char *
+config_secret_missing(const struct config *cfg)
+{
+	return cfg->secret == NULL ? "[general] secret_file: not set (a secret of at least "
+	                             GH_STR(CONFIG_SECRET_MIN) " bytes is required)"
+	                           : NULL;
+}

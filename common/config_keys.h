@@ -1,0 +1,55 @@
+/*
+ * config_keys.h: the keys gatehouse.conf knows, shared by the loader
+ * (config.c) and the table (config_keys.c); private to the two.
+ */
+#ifndef GH_CONFIG_KEYS_H
+#define GH_CONFIG_KEYS_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/usr/local/etc"
+#endif
+#ifndef DATADIR
+#define DATADIR "/usr/local/share"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/usr/local/var"
+#endif
+
+#define DAY (24 * 60 * 60) /* seconds */
+#define CONFIG_KEYS_MAX 64 /* room in the loader; config_keys.c asserts it */
+
+enum config_type {
+	CT_STRING, /* char *, any text without control characters */
+	CT_SECRET, /* char *, also settable as "KEY_file", wiped at cleanup */
+	CT_BOOL, /* bool: true/false, yes/no, on/off, 1/0 */
+	CT_INT, /* int or int64_t (by size): decimal, within min..max */
+	CT_LEVEL, /* int: a log level name, see log_level_parse */
+	CT_DURATION, /* int64_t seconds: N, Ns, Nm, Nh or Nd, within min..max */
+	CT_SIZE, /* size_t bytes: N, NK, NKiB, NM, NMiB, within min..max */
+	CT_RULES, /* struct access_rule *: repeatable, order kept */
+};
+
+/* A check on a string value beyond its type: NULL if fine, else a reason. */
+typedef const char *config_check_fn(const char *value);
+
+struct config_key {
+	const char *section;
+	const char *name;
+	enum config_type type;
+	size_t off; /* offset of the field in struct config */
+	size_t size; /* size of that field */
+	const char *def; /* default, parsed like a value; NULL: none */
+	long long min, max;
+	config_check_fn *check;
+};
+
+/* The known keys, config_nkeys of them, in the order of gatehouse.conf(5).
+ * config_finish() in config.c holds the checks that involve two keys. */
+extern const struct config_key config_keys[];
+extern const size_t config_nkeys;
+
+#endif
