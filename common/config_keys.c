@@ -90,12 +90,6 @@ _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX,
     "CONFIG_KEYS_MAX is too small for the key table");
 
 static bool
-config_is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static bool
 config_has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

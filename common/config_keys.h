@@ -5,6 +5,7 @@
 #ifndef GH_CONFIG_KEYS_H
 #define GH_CONFIG_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -46,6 +47,33 @@ struct config_key {
 	long long min, max;
 	config_check_fn *check;
 };
+
+static inline bool
+config_is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A suffix of a number and what it multiplies by ("m": 60 for durations). */
+struct config_unit {
+	const char *suffix;
+	long long mult;
+};
+
+/* config_value.c.  config_parse_number parses a decimal integer (negative
+ * only when allow_neg) with an optional suffix from units (NULL-terminated,
+ * compared ignoring case; none means 1; units NULL allows none); false for
+ * anything else or an overflow.  config_units gives the suffixes of a type
+ * (NULL: none), config_type_name and config_unit_name its words for
+ * messages.  config_read_file reads at most max bytes of path into a fresh
+ * NUL-terminated buffer: 0, ERANGE when larger, or the errno. */
+bool config_parse_number(const char *s, const struct config_unit *units, bool allow_neg,
+    long long *out);
+bool config_parse_bool(const char *v, bool *out);
+const struct config_unit *config_units(enum config_type t);
+const char *config_type_name(enum config_type t);
+const char *config_unit_name(enum config_type t);
+int config_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* The known keys, config_nkeys of them, in the order of gatehouse.conf(5).
  * config_finish() in config.c holds the checks that involve two keys. */
