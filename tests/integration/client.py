@@ -123,38 +123,92 @@ def urlencode(fields):
 
 class Client:
     """Requests against one site (host 127.0.0.1, one port), with an
-    optional cookie jar that is sent and then updated from the answer."""
+    optional cookie jar that is sent and then updated from the answer.  The
+    one HTTP client of the integration suite, the soak and the benchmark.
 
-    def __init__(self, port, https=False, ssl_context=None, timeout=10):
+    keep_alive keeps one connection for every request (the soak's load),
+    reopened when the server closed it; a request is then retried once, and
+    counted in retries, only when a reused connection failed before any
+    answer (the server closed it while it sat idle).  Without it, each
+    request has a connection of its own."""
+
+    def __init__(self, port, https=False, ssl_context=None, timeout=10, keep_alive=False,
+                 user_agent="gatehouse-integration-tests"):
         self.port = port
         self.https = https
         self.ssl_context = ssl_context
         self.timeout = timeout
+        self.keep_alive = keep_alive
+        self.user_agent = user_agent
+        self.conn = None  # the kept connection (keep_alive)
+        self.used = False  # it carried a request already
+        self.retries = 0
 
     @property
     def origin(self):
         return f"{'https' if self.https else 'http'}://127.0.0.1:{self.port}"
 
-    def request(self, method, path, body=None, headers=None, jar=None):
-        """Sends one request; path goes on the request line as given."""
+    def close(self):
+        """Closes the kept connection (harmless without one)."""
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+
+    def _connect(self):
         if self.https:
-            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=self.timeout,
+            return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=self.timeout,
                                                context=self.ssl_context)
-        else:
-            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
-        hdrs = {"User-Agent": "gatehouse-integration-tests"}
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+
+    @staticmethod
+    def _exchange(conn, method, path, body, hdrs):
+        """One request on conn; the answer and whether the server closes."""
+        start = time.monotonic()
+        conn.request(method, path, body=body, headers=hdrs)
+        r = conn.getresponse()
+        data = r.read()
+        return Response(r.status, r.getheaders(), data, time.monotonic() - start), r.will_close
+
+    def _kept(self, method, path, body, hdrs):
+        """One request on the kept connection, reopened when the server
+        closed it while idle (then retried once)."""
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = self._connect()
+                self.used = False
+            reused = self.used
+            self.used = True
+            try:
+                resp, closes = self._exchange(self.conn, method, path, body, hdrs)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                self.close()
+                if attempt == 2 or not reused:
+                    raise
+                self.retries += 1
+                continue
+            except BaseException:
+                self.close()
+                raise
+            if closes:
+                self.close()
+            return resp
+
+    def request(self, method, path, body=None, headers=None, jar=None):
+        """Sends one request; path goes on the request line as given.  A
+        client without keep_alive may be shared by threads; one with it
+        belongs to one thread."""
+        hdrs = {"User-Agent": self.user_agent}
         if jar is not None and jar.header():
             hdrs["Cookie"] = jar.header()
         hdrs.update(headers or {})
-        try:
-            start = time.monotonic()
-            conn.request(method, path, body=body, headers=hdrs)
-            r = conn.getresponse()
-            data = r.read()
-            elapsed = time.monotonic() - start
-            resp = Response(r.status, r.getheaders(), data, elapsed)
-        finally:
-            conn.close()
+        if self.keep_alive:
+            resp = self._kept(method, path, body, hdrs)
+        else:
+            conn = self._connect()
+            try:
+                resp, _ = self._exchange(conn, method, path, body, hdrs)
+            finally:
+                conn.close()
         if jar is not None:
             jar.update(resp)
         return resp

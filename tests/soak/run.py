@@ -75,7 +75,7 @@ sys.path.insert(0, str(HERE.parents[1] / "deploy"))
 sys.path.insert(0, str(HERE.parent / "integration"))
 
 import stack  # noqa: E402  (deploy/stack.py)
-from client import CookieJar, Response, form_field, urlencode  # noqa: E402
+from client import Client, CookieJar, Response, form_field  # noqa: E402
 
 DEFAULT_SECONDS = 60
 DEFAULT_THREADS = 3
@@ -138,60 +138,9 @@ class SoakError(Exception):
     """A request's answer was not usable to go on (e.g. no CSRF field)."""
 
 
-class Conn:
-    """One keep-alive HTTP connection to the site, reopened when the server
-    closed it; a request is retried once only when a reused connection
-    failed before any answer (the server closed it while idle)."""
-
-    def __init__(self, port):
-        self.port = port
-        self.conn = None
-        self.used = False
-        self.retries = 0
-
-    def close(self):
-        if self.conn is not None:
-            self.conn.close()
-        self.conn = None
-
-    def request(self, method, path, body=None, headers=None, jar=None):
-        hdrs = {"User-Agent": "gatehouse-soak"}
-        if jar is not None and jar.header():
-            hdrs["Cookie"] = jar.header()
-        hdrs.update(headers or {})
-        for attempt in (1, 2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection("127.0.0.1", self.port,
-                                                       timeout=REQUEST_TIMEOUT)
-                self.used = False
-            reused = self.used
-            try:
-                start = time.monotonic()
-                self.conn.request(method, path, body=body, headers=hdrs)
-                self.used = True
-                r = self.conn.getresponse()
-                data = r.read()
-                resp = Response(r.status, r.getheaders(), data, time.monotonic() - start)
-                if r.will_close:
-                    self.close()
-                break
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
-                self.close()
-                if attempt == 2 or not reused:
-                    raise
-                self.retries += 1
-            except BaseException:
-                self.close()
-                raise
-        if jar is not None:
-            jar.update(resp)
-        return resp
-
-    def post_form(self, path, fields, jar=None, headers=None):
-        hdrs = {"Content-Type": "application/x-www-form-urlencoded",
-                "Origin": f"http://127.0.0.1:{self.port}"}
-        hdrs.update(headers or {})
-        return self.request("POST", path, body=urlencode(fields), headers=hdrs, jar=jar)
+def soak_client(port):
+    """One keep-alive connection to the site (client.Client)."""
+    return Client(port, timeout=REQUEST_TIMEOUT, keep_alive=True, user_agent="gatehouse-soak")
 
 
 def session_id(token):
@@ -417,7 +366,7 @@ class Load:
 
     def worker(self, index):
         rnd = random.Random(self.seed * 1000 + index)
-        c = Conn(self.site.port)
+        c = soak_client(self.site.port)
         held = []
         try:
             for _ in range(MAX_ACTIONS):
@@ -739,7 +688,7 @@ def soak(args, report, root):
 
         # -- Still serving --------------------------------------------------------
         try:
-            c = Conn(site.port)
+            c = soak_client(site.port)
             final = Load(site, users, victim, 0, 0, args.seed)
             jar = CookieJar()
             token = final.login(c, users[0], jar)
