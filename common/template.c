@@ -587,16 +587,73 @@ done:
 	return e;
 }
 
-static const char *
-tmpl_var(const struct template_var *vars, size_t nvars, const char *name, size_t len)
+/* What a render sees: the page's variables, the layout's content, and the
+ * rows of the lists it is in (innermost first). */
+struct tmpl_scope {
+	const struct template_list *rows;
+	size_t row;
+	const struct tmpl_scope *up;
+};
+
+struct tmpl_ctx {
+	const struct template_set *set;
+	const struct template_var *vars;
+	size_t nvars;
+	const struct template_list *lists;
+	size_t nlists;
+	const struct buf *content;
+};
+
+static const struct template_list *
+tmpl_list(const struct tmpl_ctx *c, const char *name, size_t len)
 {
 	size_t i;
 
-	for (i = 0; i < nvars; i++)
-		if (vars[i].name != NULL && strncmp(vars[i].name, name, len) == 0 &&
-		    vars[i].name[len] == '\0')
-			return vars[i].value;
+	for (i = 0; i < c->nlists; i++)
+		if (strncmp(c->lists[i].name, name, len) == 0 && c->lists[i].name[len] == '\0')
+			return &c->lists[i];
 	return NULL;
+}
+
+static const struct template_var *
+tmpl_var(const struct tmpl_ctx *c, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < c->nvars; i++)
+		if (c->vars[i].name != NULL && strncmp(c->vars[i].name, name, len) == 0 &&
+		    c->vars[i].name[len] == '\0')
+			return &c->vars[i];
+	return NULL;
+}
+
+/* tmpl_cell finds name among the columns of the lists the render is in:
+ * true with *value (may be NULL) when one has it. */
+static bool
+tmpl_cell(const struct tmpl_scope *sc, const char *name, size_t len, const char **value)
+{
+	size_t i;
+
+	for (; sc != NULL; sc = sc->up)
+		for (i = 0; i < sc->rows->ncols; i++)
+			if (strncmp(sc->rows->cols[i], name, len) == 0 &&
+			    sc->rows->cols[i][len] == '\0') {
+				*value = sc->rows->cells[sc->row * sc->rows->ncols + i];
+				return true;
+			}
+	return false;
+}
+
+static const char *
+tmpl_value(const struct tmpl_ctx *c, const struct tmpl_scope *sc, const char *name, size_t len)
+{
+	const struct template_var *v;
+	const char *cell;
+
+	if (tmpl_cell(sc, name, len, &cell))
+		return cell;
+	v = tmpl_var(c, name, len);
+	return v != NULL ? v->value : NULL;
 }
 
 static bool
@@ -605,17 +662,49 @@ tmpl_truthy(const char *v)
 	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
 }
 
+static enum gh_err tmpl_render(const struct tmpl_ctx *c, const struct tmpl *t, size_t from,
+    size_t to, const struct tmpl_scope *sc, unsigned pdepth, struct buf *out);
+
+/* tmpl_section renders the section or inverted section at nodes[i]. */
 static enum gh_err
-tmpl_render(const struct template_set *set, const struct tmpl *t,
-    const struct template_var *vars, size_t nvars, const struct buf *content,
-    unsigned pdepth, struct buf *out)
+tmpl_section(const struct tmpl_ctx *c, const struct tmpl *t, size_t i,
+    const struct tmpl_scope *sc, unsigned pdepth, struct buf *out)
+{
+	const struct tnode *nd = &t->nodes[i];
+	const struct template_list *list = NULL;
+	const char *value;
+	struct tmpl_scope row;
+	enum gh_err e;
+
+	if (!tmpl_cell(sc, nd->s, nd->len, &value) &&
+	    (list = tmpl_list(c, nd->s, nd->len)) == NULL)
+		value = tmpl_value(c, NULL, nd->s, nd->len);
+	if (list == NULL) {
+		if (tmpl_truthy(value) != (nd->type == TNODE_SECTION))
+			return GH_OK;
+		return tmpl_render(c, t, i + 1, nd->end - 1, sc, pdepth, out);
+	}
+	if (nd->type == TNODE_INVERTED)
+		return list->nrows == 0 ? tmpl_render(c, t, i + 1, nd->end - 1, sc, pdepth, out)
+		                        : GH_OK;
+	row = (struct tmpl_scope){list, 0, sc};
+	for (; row.row < list->nrows; row.row++)
+		if ((e = tmpl_render(c, t, i + 1, nd->end - 1, &row, pdepth, out)) != GH_OK)
+			return e;
+	return GH_OK;
+}
+
+/* tmpl_render renders t's nodes [from, to). */
+static enum gh_err
+tmpl_render(const struct tmpl_ctx *c, const struct tmpl *t, size_t from, size_t to,
+    const struct tmpl_scope *sc, unsigned pdepth, struct buf *out)
 {
 	const struct tnode *nd;
 	const struct tmpl *p;
-	size_t i = 0;
+	size_t i = from;
 	enum gh_err e;
 
-	while (i < t->n) {
+	while (i < to) {
 		nd = &t->nodes[i];
 		switch (nd->type) {
 		case TNODE_TEXT:
@@ -623,16 +712,14 @@ tmpl_render(const struct template_set *set, const struct tmpl *t,
 			i++;
 			break;
 		case TNODE_VAR:
-			buf_put_html(out, tmpl_var(vars, nvars, nd->s, nd->len));
+			buf_put_html(out, tmpl_value(c, sc, nd->s, nd->len));
 			i++;
 			break;
 		case TNODE_SECTION:
 		case TNODE_INVERTED:
-			if (tmpl_truthy(tmpl_var(vars, nvars, nd->s, nd->len)) ==
-			    (nd->type == TNODE_SECTION))
-				i++;
-			else
-				i = nd->end;
+			if ((e = tmpl_section(c, t, i, sc, pdepth, out)) != GH_OK)
+				return e;
+			i = nd->end;
 			break;
 		case TNODE_END:
 			i++;
@@ -643,18 +730,18 @@ tmpl_render(const struct template_set *set, const struct tmpl *t,
 				    t->file, nd->line, TEMPLATE_MAX_PARTIALS);
 				return GH_EINVAL;
 			}
-			if ((p = template_find(set, nd->s, nd->len)) == NULL) {
+			if ((p = template_find(c->set, nd->s, nd->len)) == NULL) {
 				log_msg(LOG_ERR, "template: %s:%u: unknown partial \"%.*s\"",
 				    t->file, nd->line, (int)nd->len, nd->s);
 				return GH_ENOTFOUND;
 			}
-			if ((e = tmpl_render(set, p, vars, nvars, NULL, pdepth + 1, out)) != GH_OK)
+			if ((e = tmpl_render(c, p, 0, p->n, sc, pdepth + 1, out)) != GH_OK)
 				return e;
 			i++;
 			break;
 		case TNODE_CONTENT:
-			if (content != NULL)
-				buf_append(out, content->data, content->len);
+			if (c->content != NULL)
+				buf_append(out, c->content->data, c->content->len);
 			i++;
 			break;
 		}
@@ -692,9 +779,11 @@ template_render(const struct template_set *set, const char *name,
 	size_t start = out->len;
 	enum gh_err e;
 
+	struct tmpl_ctx c = {set, vars, nvars, NULL, 0, NULL};
+
 	if ((t = template_lookup(set, name)) == NULL)
 		return GH_ENOTFOUND;
-	if ((e = tmpl_render(set, t, vars, nvars, NULL, 0, out)) != GH_OK)
+	if ((e = tmpl_render(&c, t, 0, t->n, NULL, 0, out)) != GH_OK)
 		template_undo(out, start);
 	return e;
 }
@@ -702,6 +791,14 @@ template_render(const struct template_set *set, const char *name,
 enum gh_err
 template_page(const struct template_set *set, const char *name,
     const struct template_var *vars, size_t nvars, struct buf *out)
+{
+	return template_page_lists(set, name, vars, nvars, NULL, 0, out);
+}
+
+enum gh_err
+template_page_lists(const struct template_set *set, const char *name,
+    const struct template_var *vars, size_t nvars, const struct template_list *lists,
+    size_t nlists, struct buf *out)
 {
 	const struct tmpl *t, *layout;
 	struct buf content;
@@ -711,11 +808,15 @@ template_page(const struct template_set *set, const char *name,
 	if ((layout = template_lookup(set, TEMPLATE_LAYOUT)) == NULL ||
 	    (t = template_lookup(set, name)) == NULL)
 		return GH_ENOTFOUND;
+	struct tmpl_ctx c = {set, vars, nvars, lists, nlists, NULL};
+
 	buf_init(&content);
 	content.max = out->max;
-	if ((e = tmpl_render(set, t, vars, nvars, NULL, 0, &content)) == GH_OK &&
-	    (e = tmpl_render(set, layout, vars, nvars, &content, 0, out)) != GH_OK)
-		template_undo(out, start);
+	if ((e = tmpl_render(&c, t, 0, t->n, NULL, 0, &content)) == GH_OK) {
+		c.content = &content;
+		if ((e = tmpl_render(&c, layout, 0, layout->n, NULL, 0, out)) != GH_OK)
+			template_undo(out, start);
+	}
 	buf_cleanup(&content);
 	return e;
 }

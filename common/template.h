@@ -4,8 +4,10 @@
  * Templates are the *.html files of one folder, loaded once at start.  The
  * syntax is a small subset of Mustache:
  *   {{name}}          the variable, HTML-escaped (missing: empty)
- *   {{#name}}...{{/name}}  the block when name is set and not "" or "0"
- *   {{^name}}...{{/name}}  the block when name is unset, "" or "0"
+ *   {{#name}}...{{/name}}  the block when name is set and not "" or "0";
+ *                     for a list (struct template_rows), once per row
+ *   {{^name}}...{{/name}}  the block when name is unset, "" or "0", or a
+ *                     list without rows
  *   {{>partial}}      another template of the set, rendered in place
  *   {{! comment }}    nothing
  * There is no unescaped output for variables.  template_page() renders a
@@ -29,6 +31,19 @@ struct template_var {
 	const char *value;
 };
 
+/* A list for a section: nrows rows of ncols cells (row-major; a cell may be
+ * NULL).  Inside {{#name}}...{{/name}}, {{col}} is the current row's cell of
+ * column col; names that are no column are looked up outside, so a row can
+ * use the page's variables ({{csrf}} in a form per row).  A list wins over
+ * a variable of the same name.  Lists do not nest: a cell is text. */
+struct template_list {
+	const char *name;
+	const char *const *cols;
+	size_t ncols;
+	const char *const *cells;
+	size_t nrows;
+};
+
 /* template_set_load loads every *.html of dir (at most 64, 256 KiB each).
  * On error writes "FILE:LINE: reason" to err and returns GH_ECONFIG. */
 enum gh_err template_set_load(const char *dir, struct template_set **out, char *err,
@@ -45,5 +60,9 @@ enum gh_err template_render(const struct template_set *set, const char *name,
 /* template_page renders name inside layout.html (see above). */
 enum gh_err template_page(const struct template_set *set, const char *name,
     const struct template_var *vars, size_t nvars, struct buf *out);
+/* template_page_lists is template_page with lists (nlists of them). */
+enum gh_err template_page_lists(const struct template_set *set, const char *name,
+    const struct template_var *vars, size_t nvars, const struct template_list *lists,
+    size_t nlists, struct buf *out);
 
 #endif

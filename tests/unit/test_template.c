@@ -52,6 +52,30 @@ load_error(const char *name, const char *text)
 	return e == GH_OK ? NULL : errmsg;
 }
 
+/* render_lists renders text with lists, inside a layout that is only its
+ * content; NULL on any error. */
+static const char *
+render_lists(const char *text, const struct template_var *vars, size_t nvars,
+    const struct template_list *lists, size_t nlists, const char *partial)
+{
+	static char out[4096];
+	struct template_set *set = template_set_new();
+	struct buf b;
+	const char *res = NULL;
+
+	buf_init(&b);
+	if (add(set, "layout", "{{{content}}}") == GH_OK && add(set, "t", text) == GH_OK &&
+	    (partial == NULL || add(set, "row", partial) == GH_OK) &&
+	    template_page_lists(set, "t", vars, nvars, lists, nlists, &b) == GH_OK && !b.err &&
+	    b.len < sizeof(out)) {
+		memcpy(out, b.data, b.len + 1);
+		res = out;
+	}
+	buf_cleanup(&b);
+	template_set_free(set);
+	return res;
+}
+
 #define NV(v) (sizeof(v) / sizeof((v)[0]))
 
 TEST(variable_is_html_escaped)
@@ -495,6 +519,56 @@ TEST(source_tree_templates_load)
 	template_set_free(set);
 }
 
+static const char *const user_cols[] = {"name", "status"};
+static const char *const user_cells[] = {"ann", "active", "<bob>", NULL, "cid", "inactive"};
+
+TEST(list_repeats_its_section_per_row_escaped)
+{
+	const struct template_list users = {"users", user_cols, 2, user_cells, 3};
+
+	CHECK_STR(render_lists("{{#users}}[{{name}}:{{status}}]{{/users}}", NULL, 0, &users, 1,
+	              NULL),
+	    "[ann:active][&lt;bob&gt;:][cid:inactive]");
+}
+
+TEST(list_rows_see_the_page_variables_columns_first)
+{
+	const struct template_list users = {"users", user_cols, 2, user_cells, 1};
+	const struct template_var v[] = {{"csrf", "tok"}, {"name", "outer"}};
+
+	CHECK_STR(render_lists("{{#users}}{{name}}/{{csrf}}{{/users}} {{name}}", v, NV(v), &users,
+	              1, NULL),
+	    "ann/tok outer");
+}
+
+TEST(empty_list_renders_its_inverted_section)
+{
+	const struct template_list none = {"users", user_cols, 2, user_cells, 0};
+	const struct template_list some = {"users", user_cols, 2, user_cells, 1};
+	const char *text = "{{#users}}row{{/users}}{{^users}}no users{{/users}}";
+
+	CHECK_STR(render_lists(text, NULL, 0, &none, 1, NULL), "no users");
+	CHECK_STR(render_lists(text, NULL, 0, &some, 1, NULL), "row");
+}
+
+TEST(list_wins_over_a_variable_of_its_name)
+{
+	const struct template_list users = {"users", user_cols, 2, user_cells, 2};
+	const struct template_var v[] = {{"users", "0"}};
+
+	CHECK_STR(render_lists("{{#users}}{{name}},{{/users}}", v, NV(v), &users, 1, NULL),
+	    "ann,&lt;bob&gt;,");
+}
+
+TEST(partial_in_a_row_sees_its_columns)
+{
+	const struct template_list users = {"users", user_cols, 2, user_cells, 2};
+
+	CHECK_STR(render_lists("{{#users}}{{>row}}{{/users}}", NULL, 0, &users, 1,
+	              "<td>{{name}}</td>"),
+	    "<td>ann</td><td>&lt;bob&gt;</td>");
+}
+
 int
 main(void)
 {
@@ -532,5 +606,10 @@ main(void)
 	RUN(load_refuses_an_unknown_partial_with_its_line);
 	RUN(load_of_a_missing_folder_fails);
 	RUN(source_tree_templates_load);
+	RUN(list_repeats_its_section_per_row_escaped);
+	RUN(list_rows_see_the_page_variables_columns_first);
+	RUN(empty_list_renders_its_inverted_section);
+	RUN(list_wins_over_a_variable_of_its_name);
+	RUN(partial_in_a_row_sees_its_columns);
 	return test_summary();
 }
