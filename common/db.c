@@ -1,5 +1,6 @@
 /*
- * db.c: the generic database layer (see db.h) over a struct db_driver.
+ * db.c: the generic database layer (see db.h) over a struct db_driver
+ * (db_driver.h).
  *
  * db_open picks the driver from the URL scheme.  Each connection keeps a
  * cache of its prepared statements keyed by SQL text: an open-addressing hash
@@ -39,7 +40,7 @@
 #include <time.h>
 
 #include "crypto.h"
-#include "db.h"
+#include "db_driver.h"
 #include "log.h"
 
 #define DB_CACHE_INITIAL 32 /* slots; a power of two */

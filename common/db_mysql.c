@@ -1,6 +1,7 @@
 /*
- * db_mysql.c: the MariaDB/MySQL driver of the database layer (see db.h),
- * over MariaDB Connector/C (Debian's default-libmysqlclient-dev).
+ * db_mysql.c: the MariaDB/MySQL driver of the database layer (db.h,
+ * db_driver.h), over MariaDB Connector/C (Debian's
+ * default-libmysqlclient-dev).
  *
  * URLs: "mysql://user@host[:port]/db" over TCP, and
  * "mysql://user@localhost/db?socket=/run/mysqld/mysqld.sock" over a Unix
@@ -59,7 +60,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
-#include "db.h"
+#include "db_driver.h"
 #include "log.h"
 
 #define MY_COL_INITIAL 64 /* bytes of a column buffer before it grows */

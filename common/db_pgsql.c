@@ -1,6 +1,6 @@
 /*
- * db_pgsql.c: the PostgreSQL driver of the database layer (see db.h), over
- * libpq.
+ * db_pgsql.c: the PostgreSQL driver of the database layer (db.h,
+ * db_driver.h), over libpq.
  *
  * URLs: anything libpq takes as a URI, "postgresql://user@host:port/db",
  * "postgresql://user@/db?host=/run/postgresql" for a Unix socket folder,
@@ -50,7 +50,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
-#include "db.h"
+#include "db_driver.h"
 #include "log.h"
 
 #define PG_MAX_PARAMS 65535

@@ -1,5 +1,5 @@
 /*
- * db_sqlite.c: the SQLite driver of the database layer (see db.h).
+ * db_sqlite.c: the SQLite driver of the database layer (db.h, db_driver.h).
  *
  * URLs: "sqlite:///abs/path.db" (an absolute path) or "sqlite:rel/path.db"
  * (relative to the working directory).  The file is created when missing;
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "db_driver.h"
 #include "log.h"
 
 static enum gh_err
