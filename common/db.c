@@ -377,10 +377,22 @@ db_lost(const struct db *db)
 	return db->lost;
 }
 
-const char *
+enum db_dialect
 db_dialect(const struct db *db)
 {
 	return db->drv->dialect;
+}
+
+const char *
+db_dialect_name(enum db_dialect d)
+{
+	static const char *const names[DB_NDIALECTS] = {
+	    [DB_SQLITE] = "sqlite",
+	    [DB_MYSQL] = "mysql",
+	    [DB_POSTGRESQL] = "postgresql",
+	};
+
+	return (unsigned int)d < DB_NDIALECTS ? names[d] : "unknown";
 }
 
 enum gh_err
@@ -584,15 +596,8 @@ db_begin(struct db *db)
 {
 	enum gh_err e;
 
-	/* SQLite: take the write lock now, so that a transaction never fails
-	 * half-way when another connection wrote first (SQLITE_BUSY on upgrade
-	 * is not covered by the busy timeout).  MariaDB and PostgreSQL lock
-	 * rows as they are written, waiting up to the busy timeout. */
-	if (strcmp(db->drv->dialect, "sqlite") == 0)
-		e = db_simple(db, "BEGIN IMMEDIATE");
-	else
-		e = db_simple(db, "BEGIN");
-	if (e == GH_OK)
+	/* The driver's BEGIN: SQLite's takes the write lock at once. */
+	if ((e = db_simple(db, db->drv->begin)) == GH_OK)
 		db->in_tx = true;
 	return e;
 }

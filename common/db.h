@@ -74,8 +74,22 @@ enum gh_err db_open(const char *url, const char *password, int64_t busy_timeout_
  */
 const char *db_url_problem(const char *url);
 void db_close(struct db *db);
-/* db_dialect returns "sqlite", "mysql" or "postgresql". */
-const char *db_dialect(const struct db *db);
+/*
+ * The SQL dialects, one per driver.  Most SQL is one text for all of them;
+ * where a statement differs, its module keeps one set of texts per dialect,
+ * an array indexed by enum db_dialect, and picks the set once per call.
+ */
+enum db_dialect {
+	DB_SQLITE,
+	DB_MYSQL, /* MariaDB or MySQL */
+	DB_POSTGRESQL,
+};
+#define DB_NDIALECTS (DB_POSTGRESQL + 1) /* the size of an array indexed by dialect */
+/* db_dialect returns the dialect of db's driver. */
+enum db_dialect db_dialect(const struct db *db);
+/* db_dialect_name returns "sqlite", "mysql" or "postgresql" (the folder of
+ * sql/ that holds the dialect's migrations), "unknown" for another value. */
+const char *db_dialect_name(enum db_dialect d);
 /* db_exec runs a script of statements without parameters (migrations).
  * Like db_prepare, it reconnects a lost connection first. */
 enum gh_err db_exec(struct db *db, const char *sql);

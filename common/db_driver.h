@@ -41,7 +41,8 @@
 struct db_driver {
 	const char *scheme; /* URL scheme, e.g. "sqlite" */
 	const char *alias; /* another scheme it takes, or NULL ("postgres") */
-	const char *dialect;
+	enum db_dialect dialect;
+	const char *begin; /* the statement that opens a transaction (db_begin) */
 	enum gh_err (*open)(const char *url, const char *password, int64_t busy_ms, void **conn);
 	void (*close)(void *conn);
 	enum gh_err (*exec)(void *conn, const char *sql);

@@ -911,7 +911,8 @@ my_socket_fd(void *conn)
 
 const struct db_driver db_mysql_driver = {
     .scheme = "mysql",
-    .dialect = "mysql",
+    .dialect = DB_MYSQL,
+    .begin = "BEGIN", /* rows are locked as they are written, up to the busy timeout */
     .open = my_open,
     .close = my_close,
     .exec = my_exec,

@@ -791,7 +791,8 @@ pg_socket(void *conn)
 const struct db_driver db_pgsql_driver = {
     .scheme = "postgresql",
     .alias = "postgres",
-    .dialect = "postgresql",
+    .dialect = DB_POSTGRESQL,
+    .begin = "BEGIN", /* rows are locked as they are written, up to the busy timeout */
     .open = pg_open,
     .close = pg_close,
     .exec = pg_exec,

@@ -294,7 +294,11 @@ sqlite_errmsg(void *conn)
 
 const struct db_driver db_sqlite_driver = {
     .scheme = "sqlite",
-    .dialect = "sqlite",
+    .dialect = DB_SQLITE,
+    /* Take the write lock now, so that a transaction never fails half-way
+     * when another connection wrote first (SQLITE_BUSY on upgrade is not
+     * covered by the busy timeout). */
+    .begin = "BEGIN IMMEDIATE",
     .open = sqlite_open,
     .close = sqlite_close,
     .exec = sqlite_exec,

@@ -19,7 +19,7 @@
  * so that their down file cleans up a half-applied up (DROP ... IF EXISTS).
  * Only the bookkeeping row and the data statements of a migration are
  * rolled back there.  The dialect's own SQL is limited to finding and
- * creating schema_migrations.
+ * creating schema_migrations: one struct migrate_sql per dialect.
  */
 #include <sys/stat.h>
 
@@ -58,7 +58,53 @@ struct applied {
 	char name[MIGRATE_MAX_NAME];
 };
 
+/* What differs by dialect. */
+struct migrate_sql {
+	/* Whether schema_migrations exists in the current database or schema
+	 * (a server may hold other Gatehouse databases): its count. */
+	const char *table_exists;
+	const char *create_table;
+	bool ddl_commits; /* CREATE, ALTER and DROP commit at once (see above) */
+};
+
+static const struct migrate_sql migrate_sqls[DB_NDIALECTS] = {
+    [DB_SQLITE] =
+        {
+            .table_exists = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                            "name = 'schema_migrations'",
+            .create_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            "version INTEGER PRIMARY KEY, "
+                            "name TEXT NOT NULL, "
+                            "checksum TEXT NOT NULL, "
+                            "applied_at INTEGER NOT NULL)",
+        },
+    [DB_MYSQL] =
+        {
+            .table_exists = "SELECT count(*) FROM information_schema.tables WHERE "
+                            "table_schema = DATABASE() AND table_name = 'schema_migrations'",
+            .create_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            "version BIGINT NOT NULL PRIMARY KEY, "
+                            "name VARCHAR(255) NOT NULL, "
+                            "checksum CHAR(64) NOT NULL, "
+                            "applied_at BIGINT NOT NULL"
+                            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            .ddl_commits = true,
+        },
+    [DB_POSTGRESQL] =
+        {
+            .table_exists = "SELECT count(*) FROM information_schema.tables WHERE "
+                            "table_schema = current_schema() AND "
+                            "table_name = 'schema_migrations'",
+            .create_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            "version BIGINT PRIMARY KEY, "
+                            "name VARCHAR(255) NOT NULL, "
+                            "checksum CHAR(64) NOT NULL, "
+                            "applied_at BIGINT NOT NULL)",
+        },
+};
+
 struct migrate_set {
+	const struct migrate_sql *sql; /* the database's dialect's */
 	char dir[4096];
 	struct migration *m; /* sorted by version */
 	size_t n;
@@ -244,58 +290,21 @@ out:
 	return e;
 }
 
+/* migrate_table_exists tells whether schema_migrations exists. */
 static enum gh_err
-migrate_table_exists(struct db *db, bool *exists)
+migrate_table_exists(struct db *db, const struct migrate_sql *sql, bool *exists)
 {
 	struct db_stmt *st;
 	enum gh_err e;
 	bool row;
-	const char *dialect = db_dialect(db), *sql;
-
-	/* Only the current database or schema counts: a server may hold
-	 * other Gatehouse databases. */
-	if (strcmp(dialect, "sqlite") == 0)
-		sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
-		      "'schema_migrations'";
-	else if (strcmp(dialect, "mysql") == 0)
-		sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-		      "DATABASE() AND table_name = 'schema_migrations'";
-	else
-		sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-		      "current_schema() AND table_name = 'schema_migrations'";
 
 	*exists = false;
-	if ((e = db_prepare(db, sql, &st)) != GH_OK)
+	if ((e = db_prepare(db, sql->table_exists, &st)) != GH_OK)
 		return e;
 	if ((e = db_step(st, &row)) == GH_OK && row)
 		*exists = db_column_int64(st, 0) > 0;
 	db_done(st);
 	return e;
-}
-
-static enum gh_err
-migrate_create_table(struct db *db)
-{
-	const char *dialect = db_dialect(db);
-
-	if (strcmp(dialect, "sqlite") == 0)
-		return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-		                   "version INTEGER PRIMARY KEY, "
-		                   "name TEXT NOT NULL, "
-		                   "checksum TEXT NOT NULL, "
-		                   "applied_at INTEGER NOT NULL)");
-	if (strcmp(dialect, "mysql") == 0)
-		return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-		                   "version BIGINT NOT NULL PRIMARY KEY, "
-		                   "name VARCHAR(255) NOT NULL, "
-		                   "checksum CHAR(64) NOT NULL, "
-		                   "applied_at BIGINT NOT NULL"
-		                   ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
-	return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	                   "version BIGINT PRIMARY KEY, "
-	                   "name VARCHAR(255) NOT NULL, "
-	                   "checksum CHAR(64) NOT NULL, "
-	                   "applied_at BIGINT NOT NULL)");
 }
 
 /* migrate_load reads the files and the applied rows into s and checks them.
@@ -317,7 +326,8 @@ migrate_load(struct db *db, const char *sql_dir, bool create, struct migrate_set
 		log_msg(LOG_ERR, "migrate: no sql_dir configured");
 		return GH_ECONFIG;
 	}
-	r = snprintf(s->dir, sizeof(s->dir), "%s/%s", sql_dir, db_dialect(db));
+	s->sql = &migrate_sqls[db_dialect(db)];
+	r = snprintf(s->dir, sizeof(s->dir), "%s/%s", sql_dir, db_dialect_name(db_dialect(db)));
 	if (r < 0 || (size_t)r >= sizeof(s->dir)) {
 		log_msg(LOG_ERR, "migrate: sql_dir too long");
 		return GH_ETOOBIG;
@@ -325,10 +335,10 @@ migrate_load(struct db *db, const char *sql_dir, bool create, struct migrate_set
 	if ((e = migrate_scan(s)) != GH_OK)
 		return e;
 	if (create) {
-		if ((e = migrate_create_table(db)) != GH_OK)
+		if ((e = db_exec(db, s->sql->create_table)) != GH_OK)
 			return e;
 	} else {
-		if ((e = migrate_table_exists(db, &exists)) != GH_OK || !exists)
+		if ((e = migrate_table_exists(db, s->sql, &exists)) != GH_OK || !exists)
 			return e;
 	}
 
@@ -436,7 +446,7 @@ migrate_run(struct db *db, const struct migrate_set *s, const struct migration *
 		goto rollback;
 	goto out;
 rollback:
-	if (strcmp(db_dialect(db), "mysql") == 0)
+	if (s->sql->ddl_commits)
 		log_msg(LOG_ERR,
 		    "migrate: %s %s failed; MySQL cannot roll back the DDL that ran before "
 		    "the failure: check the schema (a down file cleans up a half-applied up)",

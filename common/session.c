@@ -8,8 +8,10 @@
  * done here on the row, so that every reason gives the same answer; and the
  * session is written to only when last_seen_at is older than touch_interval.
  * Nothing is allocated on that path after the first request of a thread.
- * Its text differs by dialect only in how the roles are aggregated (see
- * user.h); every other query is one text for every database.
+ * Two queries differ by dialect, that one (how the roles are aggregated,
+ * see user.h) and the purge's (how a batch is limited): they are kept as
+ * one struct session_sql per dialect; every other query is one text for
+ * every database.
  *
  * A session's idle timeout is fixed when it is made: [session] idle_timeout,
  * or remember_timeout for a "remember me" session, which would otherwise end
@@ -30,11 +32,33 @@
 	"FROM sessions s JOIN users u ON u.id = s.user_id "                                        \
 	"WHERE s.id = ? AND s.revoked_at IS NULL"
 
-/* Indexed by dialect: SQLite, MySQL, PostgreSQL. */
-static const char *const session_lookup_sql[] = {
-    SESSION_LOOKUP_SQL(USER_ROLES_SQL_SQLITE),
-    SESSION_LOOKUP_SQL(USER_ROLES_SQL_MYSQL),
-    SESSION_LOOKUP_SQL(USER_ROLES_SQL_PGSQL),
+/*
+ * What purge deletes: expired by either timeout, or revoked, before ?.  In
+ * batches, each its own transaction: one DELETE of a million rows would
+ * hold the write lock for a minute, and every check due to touch
+ * last_seen_at would wait for it.  MariaDB cannot LIMIT a subquery under
+ * IN, but it can LIMIT a DELETE; SQLite and PostgreSQL the other way round.
+ */
+#define SESSION_PURGE_WHERE                                                                   \
+	"expires_at < ? OR last_seen_at + idle_timeout < ? "                                  \
+	"OR (revoked_at IS NOT NULL AND revoked_at < ?)"
+#define SESSION_PURGE_BATCH "2000"
+#define SESSION_PURGE_SQL_LIMIT                                                               \
+	"DELETE FROM sessions WHERE " SESSION_PURGE_WHERE " LIMIT " SESSION_PURGE_BATCH
+#define SESSION_PURGE_SQL_IN                                                                  \
+	"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " SESSION_PURGE_WHERE \
+	" LIMIT " SESSION_PURGE_BATCH ")"
+
+/* The queries whose text differs by dialect. */
+struct session_sql {
+	const char *lookup;
+	const char *purge;
+};
+
+static const struct session_sql session_sqls[DB_NDIALECTS] = {
+    [DB_SQLITE] = {SESSION_LOOKUP_SQL(USER_ROLES_SQL_SQLITE), SESSION_PURGE_SQL_IN},
+    [DB_MYSQL] = {SESSION_LOOKUP_SQL(USER_ROLES_SQL_MYSQL), SESSION_PURGE_SQL_LIMIT},
+    [DB_POSTGRESQL] = {SESSION_LOOKUP_SQL(USER_ROLES_SQL_PGSQL), SESSION_PURGE_SQL_IN},
 };
 
 bool
@@ -117,7 +141,7 @@ session_lookup(struct db *db, const struct config *cfg, const char *token, struc
 {
 	struct db_stmt *st;
 	char id[CRYPTO_SHA256_HEX_LEN + 1];
-	const char *status, *dialect;
+	const char *status;
 	int64_t now = (int64_t)time(NULL), last_seen, idle;
 	enum gh_err e;
 	bool row, ok;
@@ -126,12 +150,7 @@ session_lookup(struct db *db, const struct config *cfg, const char *token, struc
 	if (!session_token_valid(token))
 		return GH_ENOTFOUND;
 	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
-	dialect = db_dialect(db);
-	if ((e = db_prepare(db,
-	         session_lookup_sql[dialect[0] == 'm'   ? 1
-	                            : dialect[0] == 'p' ? 2
-	                                                : 0],
-	         &st)) != GH_OK)
+	if ((e = db_prepare(db, session_sqls[db_dialect(db)].lookup, &st)) != GH_OK)
 		return e;
 	if ((e = db_bind_text(st, 1, id)) != GH_OK || (e = db_step(st, &row)) != GH_OK) {
 		db_done(st);
@@ -227,28 +246,10 @@ session_revoke_user(struct db *db, int64_t user_id)
 	    user_id);
 }
 
-/* What purge deletes: expired by either timeout, or revoked, before ?. */
-#define SESSION_PURGE_WHERE                                                                   \
-	"expires_at < ? OR last_seen_at + idle_timeout < ? "                                  \
-	"OR (revoked_at IS NOT NULL AND revoked_at < ?)"
-#define SESSION_PURGE_BATCH "2000"
-
 enum gh_err
 session_purge(struct db *db, int64_t keep, int64_t *deleted)
 {
-	/*
-	 * In batches, each its own transaction: one DELETE of a million rows
-	 * would hold the write lock for a minute, and every check due to touch
-	 * last_seen_at would wait for it.  MariaDB cannot LIMIT a subquery
-	 * under IN, but it can LIMIT a DELETE; SQLite and PostgreSQL the other
-	 * way round.
-	 */
-	static const char mysql_sql[] =
-	    "DELETE FROM sessions WHERE " SESSION_PURGE_WHERE " LIMIT " SESSION_PURGE_BATCH;
-	static const char other_sql[] =
-	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " SESSION_PURGE_WHERE
-	    " LIMIT " SESSION_PURGE_BATCH ")";
-	const char *sql = strcmp(db_dialect(db), "mysql") == 0 ? mysql_sql : other_sql;
+	const char *sql = session_sqls[db_dialect(db)].purge;
 	struct db_stmt *st;
 	int64_t before = (int64_t)time(NULL) - (keep > 0 ? keep : 0), n;
 	enum gh_err e;

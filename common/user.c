@@ -8,9 +8,9 @@
  * returned as one comma-separated, sorted list.  Uniqueness is left to the
  * database: a taken username, e-mail or role name comes back as GH_EEXISTS.
  * user_set_roles runs its own transaction: do not call it inside another.
- * The queries are one text for every database, except the role list, whose
- * aggregate differs: those queries are kept once per dialect in arrays
- * indexed by user_dialect().
+ * The queries are one text for every database, except those with the role
+ * list, whose aggregate differs: they are kept as one struct user_sql per
+ * dialect, picked by user_sql().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,20 +24,26 @@
 #define USER_COLUMNS(roles)                                                                        \
 	"u.id, u.username, u.email, u.password_hash, u.status, u.created_at, "                     \
 	"u.last_login_at, " roles
-/* Each query with the roles, in the order of user_dialect(). */
-#define USER_BY_DIALECT(before, after)                                                             \
+
+/* The queries with the roles, for one dialect's roles expression (user.h). */
+struct user_sql {
+	const char *find;
+	const char *find_id;
+	const char *list;
+};
+#define USER_SQL(roles)                                                                            \
 	{                                                                                          \
-		before USER_COLUMNS(USER_ROLES_SQL_SQLITE) after,                                  \
-		    before USER_COLUMNS(USER_ROLES_SQL_MYSQL) after,                               \
-		    before USER_COLUMNS(USER_ROLES_SQL_PGSQL) after                                \
+		.find = "SELECT " USER_COLUMNS(roles) " FROM users u WHERE u.username = ? "        \
+		        "OR u.email = ? ORDER BY u.username = ? DESC LIMIT 1",                     \
+		.find_id = "SELECT " USER_COLUMNS(roles) " FROM users u WHERE u.id = ?",           \
+		.list = "SELECT " USER_COLUMNS(roles) " FROM users u ORDER BY u.id",               \
 	}
 
-static const char *const user_find_sql[] = USER_BY_DIALECT("SELECT ",
-    " FROM users u WHERE u.username = ? OR u.email = ? ORDER BY u.username = ? DESC LIMIT 1");
-static const char *const user_find_id_sql[] =
-    USER_BY_DIALECT("SELECT ", " FROM users u WHERE u.id = ?");
-static const char *const user_list_sql[] =
-    USER_BY_DIALECT("SELECT ", " FROM users u ORDER BY u.id");
+static const struct user_sql user_sqls[DB_NDIALECTS] = {
+    [DB_SQLITE] = USER_SQL(USER_ROLES_SQL_SQLITE),
+    [DB_MYSQL] = USER_SQL(USER_ROLES_SQL_MYSQL),
+    [DB_POSTGRESQL] = USER_SQL(USER_ROLES_SQL_PGSQL),
+};
 
 #define USER_NAME_MAX 64
 #define USER_EMAIL_MAX 254
@@ -57,13 +63,11 @@ user_cleanup(struct user *u)
 	memset(u, 0, sizeof(*u));
 }
 
-/* user_dialect indexes the queries above: 0 SQLite, 1 MySQL, 2 PostgreSQL. */
-static size_t
-user_dialect(struct db *db)
+/* user_sql returns the queries for db's dialect. */
+static const struct user_sql *
+user_sql(struct db *db)
 {
-	const char *d = db_dialect(db);
-
-	return d[0] == 'm' ? 1 : d[0] == 'p' ? 2 : 0;
+	return &user_sqls[db_dialect(db)];
 }
 
 static char *
@@ -118,7 +122,7 @@ user_find(struct db *db, const char *login, struct user *out)
 	memset(out, 0, sizeof(*out));
 	if (login == NULL || login[0] == '\0')
 		return GH_ENOTFOUND;
-	if ((e = db_prepare(db, user_find_sql[user_dialect(db)], &st)) != GH_OK)
+	if ((e = db_prepare(db, user_sql(db)->find, &st)) != GH_OK)
 		return e;
 	if ((e = db_bind_text(st, 1, login)) != GH_OK ||
 	    (e = db_bind_text(st, 2, login)) != GH_OK ||
@@ -136,7 +140,7 @@ user_find_id(struct db *db, int64_t id, struct user *out)
 	enum gh_err e;
 
 	memset(out, 0, sizeof(*out));
-	if ((e = db_prepare(db, user_find_id_sql[user_dialect(db)], &st)) != GH_OK)
+	if ((e = db_prepare(db, user_sql(db)->find_id, &st)) != GH_OK)
 		return e;
 	if ((e = db_bind_int64(st, 1, id)) != GH_OK) {
 		db_done(st);
@@ -390,7 +394,7 @@ user_list(struct db *db, FILE *out)
 	enum gh_err e;
 	bool row;
 
-	if ((e = db_prepare(db, user_list_sql[user_dialect(db)], &st)) != GH_OK)
+	if ((e = db_prepare(db, user_sql(db)->list, &st)) != GH_OK)
 		return e;
 	while ((e = db_step(st, &row)) == GH_OK && row) {
 		email = db_column_text(st, 2);

@@ -108,7 +108,11 @@ TEST(open_relative_url_creates_file)
 	CHECK(chdir(cwd) == 0);
 	snprintf(path, sizeof(path), "%s/rel.db", tmpdir);
 	CHECK(stat(path, &sb) == 0);
-	CHECK_STR(db ? db_dialect(db) : NULL, "sqlite");
+	CHECK(db != NULL && db_dialect(db) == DB_SQLITE);
+	CHECK_STR(db_dialect_name(DB_SQLITE), "sqlite");
+	CHECK_STR(db_dialect_name(DB_MYSQL), "mysql");
+	CHECK_STR(db_dialect_name(DB_POSTGRESQL), "postgresql");
+	CHECK_STR(db_dialect_name((enum db_dialect)DB_NDIALECTS), "unknown");
 	close_db(db, "rel.db");
 }
 

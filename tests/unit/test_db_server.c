@@ -204,7 +204,8 @@ TEST(open_over_unix_socket)
 	CHECK(db_open(cur->socket_url, cur->password, BUSY_MS, &db) == GH_OK);
 	if (db == NULL)
 		return;
-	CHECK_STR(db_dialect(db), cur->dialect);
+	CHECK_STR(db_dialect_name(db_dialect(db)), cur->dialect);
+	CHECK(db_dialect(db) == (is_mysql() ? DB_MYSQL : DB_POSTGRESQL));
 	CHECK(query_int(db, "SELECT 41 + 1") == 42);
 	db_close(db);
 	if (!is_mysql()) {
