@@ -513,6 +513,48 @@ db_bind_null(struct db_stmt *st, int idx)
 }
 
 enum gh_err
+db_bind_values(struct db_stmt *st, const struct db_value *v, size_t n)
+{
+	enum gh_err e = GH_OK;
+	int want;
+	size_t i;
+
+	if (st->stmt == NULL)
+		return GH_EDB;
+	if ((want = st->db->drv->param_count(st->stmt)) < 0 || (size_t)want != n) {
+		log_msg(LOG_ERR, "database: \"%s\": %d parameter(s), %zu value(s) given", st->sql,
+		    want, n);
+		return GH_EINVAL;
+	}
+	for (i = 0; i < n && e == GH_OK; i++) {
+		switch (v[i].type) {
+		case DB_VALUE_NULL: e = db_bind_null(st, (int)i + 1); break;
+		case DB_VALUE_TEXT: e = db_bind_text(st, (int)i + 1, v[i].u.text); break;
+		case DB_VALUE_INT64: e = db_bind_int64(st, (int)i + 1, v[i].u.int64); break;
+		default:
+			log_msg(LOG_ERR, "database: \"%s\": value %zu has no type", st->sql, i + 1);
+			e = GH_EINVAL;
+		}
+	}
+	return e;
+}
+
+enum gh_err
+db_run_values(struct db *db, const char *sql, const struct db_value *v, size_t n)
+{
+	struct db_stmt *st;
+	enum gh_err e;
+	bool row;
+
+	if ((e = db_prepare(db, sql, &st)) != GH_OK)
+		return e;
+	if ((e = db_bind_values(st, v, n)) == GH_OK)
+		e = db_step(st, &row);
+	db_done(st);
+	return e;
+}
+
+enum gh_err
 db_step(struct db_stmt *st, bool *row)
 {
 	*row = false;
@@ -576,28 +618,13 @@ db_last_insert_id(struct db *db)
 	return db->drv->last_insert_id(db->conn);
 }
 
-/* db_simple runs a cached statement without parameters or rows. */
-static enum gh_err
-db_simple(struct db *db, const char *sql)
-{
-	struct db_stmt *st;
-	enum gh_err e;
-	bool row;
-
-	if ((e = db_prepare(db, sql, &st)) != GH_OK)
-		return e;
-	e = db_step(st, &row);
-	db_done(st);
-	return e;
-}
-
 enum gh_err
 db_begin(struct db *db)
 {
 	enum gh_err e;
 
 	/* The driver's BEGIN: SQLite's takes the write lock at once. */
-	if ((e = db_simple(db, db->drv->begin)) == GH_OK)
+	if ((e = db_run_values(db, db->drv->begin, NULL, 0)) == GH_OK)
 		db->in_tx = true;
 	return e;
 }
@@ -610,7 +637,7 @@ db_commit(struct db *db)
 	/* A transaction on a lost connection was lost with it. */
 	if (db->lost)
 		return GH_EDB;
-	if ((e = db_simple(db, "COMMIT")) == GH_OK)
+	if ((e = db_run_values(db, "COMMIT", NULL, 0)) == GH_OK)
 		db->in_tx = false;
 	return e;
 }
@@ -621,7 +648,7 @@ db_rollback(struct db *db)
 	db->in_tx = false;
 	/* The server rolled back the lost connection's transaction itself. */
 	if (!db->lost)
-		(void)db_simple(db, "ROLLBACK");
+		(void)db_run_values(db, "ROLLBACK", NULL, 0);
 }
 
 enum gh_err

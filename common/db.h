@@ -36,6 +36,7 @@
 #define GH_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -99,10 +100,52 @@ enum gh_err db_exec(struct db *db, const char *sql);
  * still held across that reconnect answers GH_EDB, NULL and 0 until its
  * db_done, and is prepared again by its next db_prepare. */
 enum gh_err db_prepare(struct db *db, const char *sql, struct db_stmt **out);
-/* Parameters are numbered from 1; the text is copied. */
+/* Parameters are numbered from 1; the text is copied (NULL binds NULL). */
 enum gh_err db_bind_text(struct db_stmt *st, int idx, const char *s);
 enum gh_err db_bind_int64(struct db_stmt *st, int idx, int64_t v);
 enum gh_err db_bind_null(struct db_stmt *st, int idx);
+/*
+ * All of a statement's parameters at once:
+ *
+ *	e = db_bind(st, DB_TEXT(name), DB_INT64(now), DB_NULL);
+ *
+ * binds parameters 1, 2 and 3, as db_bind_text, db_bind_int64 and
+ * db_bind_null would.  The values are not C varargs but an array that the
+ * compiler builds and counts: a value of the wrong C type is a compiler
+ * diagnostic (DB_TEXT takes a const char *, DB_INT64 an integer) and a
+ * missing one cannot be read past.  Their number must be the statement's
+ * number of parameters, else nothing is bound and the answer is GH_EINVAL
+ * (logged, with the SQL text).  Each argument is evaluated once.  Give at
+ * least one value; db_bind_values and db_run_values take an array (NULL
+ * and 0 for none).
+ */
+enum db_value_type { DB_VALUE_NULL, DB_VALUE_TEXT, DB_VALUE_INT64 };
+struct db_value {
+	enum db_value_type type;
+	union {
+		const char *text; /* NULL binds NULL */
+		int64_t int64;
+	} u;
+};
+#define DB_TEXT(s) ((struct db_value){.type = DB_VALUE_TEXT, .u.text = (s)})
+#define DB_INT64(v) ((struct db_value){.type = DB_VALUE_INT64, .u.int64 = (v)})
+#define DB_NULL ((struct db_value){.type = DB_VALUE_NULL})
+/* DB_VALUES(...) is an array of the values and its length, two arguments. */
+#define DB_VALUES(...)                                                                             \
+	(const struct db_value[]){__VA_ARGS__},                                                    \
+	    sizeof((const struct db_value[]){__VA_ARGS__}) / sizeof(struct db_value)
+#define db_bind(st, ...) db_bind_values((st), DB_VALUES(__VA_ARGS__))
+/* db_bind_values binds v[0], ..., v[n - 1] to parameters 1 to n (db_bind). */
+enum gh_err db_bind_values(struct db_stmt *st, const struct db_value *v, size_t n);
+/*
+ * db_run runs a statement that returns no rows (INSERT, UPDATE, DELETE) in
+ * one call: db_prepare, db_bind with the values, one db_step and db_done.
+ * db_changes and db_last_insert_id tell the rest.
+ *
+ *	e = db_run(db, "UPDATE t SET n = ? WHERE id = ?", DB_INT64(n), DB_INT64(id));
+ */
+#define db_run(db, sql, ...) db_run_values((db), (sql), DB_VALUES(__VA_ARGS__))
+enum gh_err db_run_values(struct db *db, const char *sql, const struct db_value *v, size_t n);
 /* db_step runs the statement or moves to the next row: *row is true when a
  * row is available. */
 enum gh_err db_step(struct db_stmt *st, bool *row);

@@ -51,6 +51,7 @@ struct db_driver {
 	enum gh_err (*bind_text)(void *stmt, int idx, const char *s);
 	enum gh_err (*bind_int64)(void *stmt, int idx, int64_t v);
 	enum gh_err (*bind_null)(void *stmt, int idx);
+	int (*param_count)(void *stmt); /* the statement's parameters */
 	enum gh_err (*step)(void *stmt, bool *row);
 	const char *(*column_text)(void *stmt, int col);
 	int64_t (*column_int64)(void *stmt, int col);

@@ -842,6 +842,12 @@ my_column_is_null(void *stmt, int col)
 }
 
 static int
+my_param_count(void *stmt)
+{
+	return (int)((struct my_stmt *)stmt)->nparams;
+}
+
+static int
 my_column_count(void *stmt)
 {
 	return (int)((struct my_stmt *)stmt)->ncols;
@@ -921,6 +927,7 @@ const struct db_driver db_mysql_driver = {
     .bind_text = my_bind_text,
     .bind_int64 = my_bind_int64,
     .bind_null = my_bind_null,
+    .param_count = my_param_count,
     .step = my_step,
     .column_text = my_column_text,
     .column_int64 = my_column_int64,

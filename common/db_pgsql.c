@@ -681,6 +681,12 @@ pg_column_is_null(void *stmt, int col)
 }
 
 static int
+pg_param_count(void *stmt)
+{
+	return ((struct pg_stmt *)stmt)->nparams;
+}
+
+static int
 pg_column_count(void *stmt)
 {
 	struct pg_stmt *s = stmt;
@@ -801,6 +807,7 @@ const struct db_driver db_pgsql_driver = {
     .bind_text = pg_bind_text,
     .bind_int64 = pg_bind_int64,
     .bind_null = pg_bind_null,
+    .param_count = pg_param_count,
     .step = pg_step,
     .column_text = pg_column_text,
     .column_int64 = pg_column_int64,

@@ -261,6 +261,12 @@ out:
 }
 
 static int
+sqlite_param_count(void *st)
+{
+	return sqlite3_bind_parameter_count(st);
+}
+
+static int
 sqlite_column_count(void *st)
 {
 	return sqlite3_column_count(st);
@@ -307,6 +313,7 @@ const struct db_driver db_sqlite_driver = {
     .bind_text = sqlite_bind_text,
     .bind_int64 = sqlite_bind_int64,
     .bind_null = sqlite_bind_null,
+    .param_count = sqlite_param_count,
     .step = sqlite_step,
     .column_text = sqlite_column_text,
     .column_int64 = sqlite_column_int64,

@@ -403,10 +403,8 @@ migrate_check(const struct migrate_set *s)
 static enum gh_err
 migrate_run(struct db *db, const struct migrate_set *s, const struct migration *m, bool up)
 {
-	struct db_stmt *st = NULL;
 	char path[4096 + 256], *down = NULL;
 	enum gh_err e;
-	bool row;
 	int r;
 
 	if (!up) {
@@ -420,26 +418,15 @@ migrate_run(struct db *db, const struct migrate_set *s, const struct migration *
 		goto out;
 	if ((e = db_exec(db, up ? m->up : down)) != GH_OK)
 		goto rollback;
-	if (up) {
-		if ((e = db_prepare(db,
-		         "INSERT INTO schema_migrations (version, name, checksum, "
-		         "applied_at) VALUES (?, ?, ?, ?)",
-		         &st)) != GH_OK)
-			goto rollback;
-		if ((e = db_bind_int64(st, 1, m->version)) != GH_OK ||
-		    (e = db_bind_text(st, 2, m->name)) != GH_OK ||
-		    (e = db_bind_text(st, 3, m->checksum)) != GH_OK ||
-		    (e = db_bind_int64(st, 4, (int64_t)time(NULL))) != GH_OK)
-			goto rollback;
-	} else {
-		if ((e = db_prepare(db, "DELETE FROM schema_migrations WHERE version = ?", &st)) !=
-		    GH_OK)
-			goto rollback;
-		if ((e = db_bind_int64(st, 1, m->version)) != GH_OK)
-			goto rollback;
-	}
-	e = db_step(st, &row);
-	db_done(st);
+	if (up)
+		e = db_run(db,
+		    "INSERT INTO schema_migrations (version, name, checksum, "
+		    "applied_at) VALUES (?, ?, ?, ?)",
+		    DB_INT64(m->version), DB_TEXT(m->name), DB_TEXT(m->checksum),
+		    DB_INT64((int64_t)time(NULL)));
+	else
+		e = db_run(
+		    db, "DELETE FROM schema_migrations WHERE version = ?", DB_INT64(m->version));
 	if (e != GH_OK)
 		goto rollback;
 	if ((e = db_commit(db)) != GH_OK)

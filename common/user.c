@@ -124,9 +124,7 @@ user_find(struct db *db, const char *login, struct user *out)
 		return GH_ENOTFOUND;
 	if ((e = db_prepare(db, user_sql(db)->find, &st)) != GH_OK)
 		return e;
-	if ((e = db_bind_text(st, 1, login)) != GH_OK ||
-	    (e = db_bind_text(st, 2, login)) != GH_OK ||
-	    (e = db_bind_text(st, 3, login)) != GH_OK) {
+	if ((e = db_bind(st, DB_TEXT(login), DB_TEXT(login), DB_TEXT(login))) != GH_OK) {
 		db_done(st);
 		return e;
 	}
@@ -175,10 +173,8 @@ user_valid_email(const char *s)
 enum gh_err
 user_add(struct db *db, const char *username, const char *email, const char *hash, int64_t *id)
 {
-	struct db_stmt *st;
 	int64_t now = (int64_t)time(NULL);
 	enum gh_err e;
-	bool row;
 
 	if (id != NULL)
 		*id = 0;
@@ -186,51 +182,24 @@ user_add(struct db *db, const char *username, const char *email, const char *has
 		email = NULL;
 	if (!user_valid_username(username) || (email != NULL && !user_valid_email(email)))
 		return GH_EINVAL;
-	if ((e = db_prepare(db,
-	         "INSERT INTO users (username, email, password_hash, status, "
-	         "created_at, updated_at, last_password_change_at) "
-	         "VALUES (?, ?, ?, 'active', ?, ?, ?)",
-	         &st)) != GH_OK)
-		return e;
-	if ((e = db_bind_text(st, 1, username)) == GH_OK &&
-	    (e = db_bind_text(st, 2, email)) == GH_OK && (e = db_bind_text(st, 3, hash)) == GH_OK &&
-	    (e = db_bind_int64(st, 4, now)) == GH_OK && (e = db_bind_int64(st, 5, now)) == GH_OK) {
-		if (hash != NULL)
-			e = db_bind_int64(st, 6, now);
-		else
-			e = db_bind_null(st, 6);
-	}
-	if (e == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
+	e = db_run(db,
+	    "INSERT INTO users (username, email, password_hash, status, "
+	    "created_at, updated_at, last_password_change_at) "
+	    "VALUES (?, ?, ?, 'active', ?, ?, ?)",
+	    DB_TEXT(username), DB_TEXT(email), DB_TEXT(hash), DB_INT64(now), DB_INT64(now),
+	    hash != NULL ? DB_INT64(now) : DB_NULL);
 	if (e == GH_OK && id != NULL)
 		*id = db_last_insert_id(db);
 	return e;
 }
 
-/* user_update runs an UPDATE whose parameters are value (when has_value),
- * then nnow times the current time, then id; GH_ENOTFOUND when no row
- * matched. */
+/* user_update runs an UPDATE of one user with the n values v (DB_VALUES);
+ * GH_ENOTFOUND when no row matched. */
 static enum gh_err
-user_update(struct db *db, const char *sql, const char *value, bool has_value, int nnow, int64_t id)
+user_update(struct db *db, const char *sql, const struct db_value *v, size_t n)
 {
-	struct db_stmt *st;
-	int64_t now = (int64_t)time(NULL);
-	enum gh_err e = GH_OK;
-	int i = 1;
-	bool row;
+	enum gh_err e = db_run_values(db, sql, v, n);
 
-	if ((e = db_prepare(db, sql, &st)) != GH_OK)
-		return e;
-	if (has_value)
-		e = db_bind_text(st, i++, value);
-	while (e == GH_OK && nnow-- > 0)
-		e = db_bind_int64(st, i++, now);
-	if (e == GH_OK)
-		e = db_bind_int64(st, i, id);
-	if (e == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
 	if (e == GH_OK && db_changes(db) == 0)
 		e = GH_ENOTFOUND;
 	return e;
@@ -239,16 +208,19 @@ user_update(struct db *db, const char *sql, const char *value, bool has_value, i
 enum gh_err
 user_set_password(struct db *db, int64_t id, const char *hash)
 {
+	int64_t now = (int64_t)time(NULL);
+
 	return user_update(db,
 	    "UPDATE users SET password_hash = ?, updated_at = ?, "
 	    "last_password_change_at = ? WHERE id = ?",
-	    hash, true, 2, id);
+	    DB_VALUES(DB_TEXT(hash), DB_INT64(now), DB_INT64(now), DB_INT64(id)));
 }
 
 enum gh_err
 user_set_status(struct db *db, int64_t id, const char *status)
 {
 	static const char *const statuses[] = {"active", "inactive", "locked", "deleted"};
+	int64_t now = (int64_t)time(NULL);
 	size_t i;
 
 	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
@@ -256,7 +228,7 @@ user_set_status(struct db *db, int64_t id, const char *status)
 			return user_update(db,
 			    "UPDATE users SET status = ?, updated_at = ? "
 			    "WHERE id = ?",
-			    status, true, 1, id);
+			    DB_VALUES(DB_TEXT(status), DB_INT64(now), DB_INT64(id)));
 	return GH_EINVAL;
 }
 
@@ -275,8 +247,8 @@ user_disable(struct db *db, int64_t id)
 enum gh_err
 user_record_login(struct db *db, int64_t id)
 {
-	return user_update(
-	    db, "UPDATE users SET last_login_at = ? WHERE id = ?", NULL, false, 1, id);
+	return user_update(db, "UPDATE users SET last_login_at = ? WHERE id = ?",
+	    DB_VALUES(DB_INT64((int64_t)time(NULL)), DB_INT64(id)));
 }
 
 /* user_exists tells whether a user with id exists. */
@@ -331,11 +303,10 @@ enum gh_err
 user_set_roles(struct db *db, int64_t id, const char *roles)
 {
 	const char *names[64];
-	struct db_stmt *st;
 	char *list;
 	size_t i, n;
 	enum gh_err e;
-	bool row, exists;
+	bool exists;
 
 	if ((list = strdup(roles != NULL ? roles : "")) == NULL) {
 		log_msg(LOG_ERR, "user: out of memory");
@@ -351,24 +322,13 @@ user_set_roles(struct db *db, int64_t id, const char *roles)
 		e = GH_ENOTFOUND;
 		goto rollback;
 	}
-	if ((e = db_prepare(db, "DELETE FROM user_roles WHERE user_id = ?", &st)) != GH_OK)
-		goto rollback;
-	if ((e = db_bind_int64(st, 1, id)) == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
-	if (e != GH_OK)
+	if ((e = db_run(db, "DELETE FROM user_roles WHERE user_id = ?", DB_INT64(id))) != GH_OK)
 		goto rollback;
 	for (i = 0; i < n; i++) {
-		if ((e = db_prepare(db,
+		if ((e = db_run(db,
 		         "INSERT INTO user_roles (user_id, role_id) "
 		         "SELECT ?, id FROM roles WHERE name = ?",
-		         &st)) != GH_OK)
-			goto rollback;
-		if ((e = db_bind_int64(st, 1, id)) == GH_OK &&
-		    (e = db_bind_text(st, 2, names[i])) == GH_OK)
-			e = db_step(st, &row);
-		db_done(st);
-		if (e != GH_OK)
+		         DB_INT64(id), DB_TEXT(names[i]))) != GH_OK)
 			goto rollback;
 		if (db_changes(db) == 0) {
 			e = GH_ENOTFOUND; /* no such role */
@@ -446,20 +406,10 @@ role_valid_name(const char *name)
 enum gh_err
 role_add(struct db *db, const char *name, const char *description)
 {
-	struct db_stmt *st;
-	enum gh_err e;
-	bool row;
-
 	if (!role_valid_name(name))
 		return GH_EINVAL;
-	if ((e = db_prepare(db, "INSERT INTO roles (name, description) VALUES (?, ?)", &st)) !=
-	    GH_OK)
-		return e;
-	if ((e = db_bind_text(st, 1, name)) == GH_OK &&
-	    (e = db_bind_text(st, 2, description != NULL ? description : "")) == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
-	return e;
+	return db_run(db, "INSERT INTO roles (name, description) VALUES (?, ?)", DB_TEXT(name),
+	    DB_TEXT(description != NULL ? description : ""));
 }
 
 enum gh_err

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -260,6 +261,94 @@ TEST(bind_text_null_binds_null)
 	close_db(db, "n.db");
 }
 
+TEST(bind_sets_every_parameter_in_order)
+{
+	struct db *db = open_db("ba.db");
+	struct db_stmt *st;
+	bool row = false;
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_prepare(db, "SELECT ?, ?, ? IS NULL, ? IS NULL, ?", &st) == GH_OK);
+	CHECK(db_bind(st, DB_TEXT("alice"), DB_INT64(INT64_MIN), DB_NULL, DB_TEXT(NULL),
+	          DB_INT64(INT64_MAX)) == GH_OK);
+	CHECK(db_step(st, &row) == GH_OK && row);
+	CHECK_STR(db_column_text(st, 0), "alice");
+	CHECK(db_column_int64(st, 1) == INT64_MIN);
+	CHECK(db_column_int64(st, 2) == 1 && db_column_int64(st, 3) == 1);
+	CHECK(db_column_int64(st, 4) == INT64_MAX);
+	db_done(st);
+	/* No parameters: an empty array. */
+	CHECK(db_prepare(db, "SELECT 1", &st) == GH_OK);
+	CHECK(db_bind_values(st, NULL, 0) == GH_OK);
+	db_done(st);
+	close_db(db, "ba.db");
+}
+
+TEST(bind_wrong_count_is_einval_and_binds_nothing)
+{
+	struct db *db = open_db("bw.db");
+	struct db_stmt *st;
+	struct db_value bad = {.type = (enum db_value_type)99};
+	bool row = false;
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_prepare(db, "SELECT ?, ?", &st) == GH_OK);
+	CHECK(db_bind(st, DB_TEXT("a")) == GH_EINVAL);
+	CHECK(db_step(st, &row) == GH_OK && row);
+	CHECK(db_column_is_null(st, 0) && db_column_is_null(st, 1));
+	db_done(st);
+	CHECK(db_prepare(db, "SELECT ?, ?", &st) == GH_OK);
+	CHECK(db_bind(st, DB_TEXT("a"), DB_TEXT("b"), DB_TEXT("c")) == GH_EINVAL);
+	CHECK(db_step(st, &row) == GH_OK && row);
+	CHECK(db_column_is_null(st, 0) && db_column_is_null(st, 1));
+	db_done(st);
+	CHECK(db_prepare(db, "SELECT ?, ?", &st) == GH_OK);
+	CHECK(db_bind_values(st, NULL, 0) == GH_EINVAL);
+	/* A value whose type is none of the three. */
+	CHECK(db_bind(st, DB_TEXT("a"), bad) == GH_EINVAL);
+	db_done(st);
+	CHECK(db_prepare(db, "SELECT 1", &st) == GH_OK);
+	CHECK(db_bind(st, DB_INT64(1)) == GH_EINVAL);
+	db_done(st);
+	close_db(db, "bw.db");
+}
+
+TEST(run_prepares_binds_steps_and_resets)
+{
+	struct db *db = open_db("r.db");
+	struct db_stmt *st;
+	bool row = false;
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("a"), DB_INT64(1)) ==
+	      GH_OK);
+	CHECK(db_changes(db) == 1 && db_last_insert_id(db) == 1);
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("a"), DB_INT64(2)) ==
+	      GH_EEXISTS);
+	/* Reset after a failure: the same statement runs again. */
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("b"), DB_INT64(2)) ==
+	      GH_OK);
+	CHECK(db_last_insert_id(db) == 2);
+	/* A value missing: nothing runs. */
+	CHECK(db_run(db, "UPDATE t SET n = ? WHERE name = ?", DB_INT64(9)) == GH_EINVAL);
+	CHECK(db_run(db, "UPDATE t SET n = ? WHERE name = ?", DB_INT64(9), DB_TEXT("b")) == GH_OK);
+	CHECK(db_changes(db) == 1);
+	CHECK(db_prepare(db, "SELECT sum(n) FROM t", &st) == GH_OK);
+	CHECK(db_step(st, &row) == GH_OK && row && db_column_int64(st, 0) == 10);
+	db_done(st);
+	CHECK(db_run(db, "DELETE FROM no_such_table WHERE id = ?", DB_INT64(1)) == GH_EDB);
+	close_db(db, "r.db");
+}
+
 TEST(unique_violation_is_eexists)
 {
 	struct db *db = open_db("u.db");
@@ -420,6 +509,9 @@ main(void)
 	RUN(bind_text_is_copied);
 	RUN(done_clears_bindings);
 	RUN(bind_text_null_binds_null);
+	RUN(bind_sets_every_parameter_in_order);
+	RUN(bind_wrong_count_is_einval_and_binds_nothing);
+	RUN(run_prepares_binds_steps_and_resets);
 	RUN(unique_violation_is_eexists);
 	RUN(prepare_bad_sql_fails);
 	RUN(foreign_keys_enforced);

@@ -442,6 +442,32 @@ TEST(bad_sql_fails_and_connection_stays)
 	db_close(db);
 }
 
+TEST(bind_and_run_count_parameters_outside_literals)
+{
+	struct db *db = open_db();
+	struct db_stmt *st;
+	bool row = false;
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_prepare(db, "SELECT '?', ?", &st) == GH_OK);
+	CHECK(db_bind(st, DB_TEXT("a"), DB_TEXT("b")) == GH_EINVAL);
+	CHECK(db_bind(st, DB_TEXT("a")) == GH_OK);
+	CHECK(db_step(st, &row) == GH_OK && row);
+	CHECK_STR(db_column_text(st, 0), "?");
+	CHECK_STR(db_column_text(st, 1), "a");
+	db_done(st);
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("a"), DB_NULL) == GH_OK);
+	CHECK(db_changes(db) == 1 && db_last_insert_id(db) > 0);
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("b")) == GH_EINVAL);
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("a"), DB_INT64(1)) ==
+	      GH_EEXISTS);
+	CHECK(count_rows(db) == 1);
+	db_close(db);
+}
+
 TEST(foreign_keys_enforced)
 {
 	struct db *db = open_db();
@@ -794,6 +820,7 @@ main(void)
 		RUN(question_marks_in_literals_are_not_parameters);
 		RUN(unique_violation_is_eexists_and_statement_reusable);
 		RUN(bad_sql_fails_and_connection_stays);
+		RUN(bind_and_run_count_parameters_outside_literals);
 		RUN(foreign_keys_enforced);
 		RUN(rollback_undoes_commit_keeps);
 		RUN(second_connection_sees_commits_and_lock_wait_is_bounded);
