@@ -652,6 +652,19 @@ db_rollback(struct db *db)
 }
 
 enum gh_err
+db_transact(struct db *db, enum gh_err (*fn)(struct db *db, void *arg), void *arg)
+{
+	enum gh_err e;
+
+	if ((e = db_begin(db)) != GH_OK)
+		return e;
+	if ((e = fn(db, arg)) == GH_OK && (e = db_commit(db)) == GH_OK)
+		return GH_OK;
+	db_rollback(db);
+	return e;
+}
+
+enum gh_err
 db_backup(struct db *db, const char *path)
 {
 	if (db->drv->backup == NULL)

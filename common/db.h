@@ -8,6 +8,9 @@
  * db_prepare(), which caches them per connection by SQL text, so the hot
  * path prepares once per thread; db_done() resets a statement for reuse.  All
  * values are bound as parameters: there is no string-built SQL anywhere.
+ * db_bind binds all of a statement's values in one call, db_run prepares,
+ * binds and runs a statement in one, and db_transact runs a function in a
+ * transaction, committed or rolled back.
  *
  * Server databases go away (a restart, a network cut, a killed connection,
  * a hung server past its timeouts).  The call that finds out fails with
@@ -15,8 +18,9 @@
  * the next db_prepare or db_exec reconnects, at most once a second, failing
  * with GH_EDB while the server stays away (the responders answer 503).  A
  * transaction that was open on the lost connection is gone with it: until
- * the caller calls db_rollback, nothing reconnects, so the rest of that
- * transaction can never run on its own on a new connection.
+ * the caller calls db_rollback (db_transact does), nothing reconnects, so
+ * the rest of that transaction can never run on its own on a new
+ * connection.
  *
  * A worker that sat idle while the server went away must not fail its next
  * request for it.  So, outside a transaction, db_prepare and db_exec first
@@ -165,7 +169,19 @@ int64_t db_changes(struct db *db);
 /* db_last_insert_id returns the id the last INSERT into a table with an
  * auto-increment / identity id generated on this connection (0: none). */
 int64_t db_last_insert_id(struct db *db);
-/* Transactions: use these, not db_exec("BEGIN"), so that a connection lost
+/*
+ * db_transact runs fn(db, arg) in a transaction: db_begin, then fn, then
+ * db_commit when fn returned GH_OK; db_rollback when fn or the commit
+ * failed.  Returns the first failure of the three (fn's own error as it
+ * is), or GH_OK once committed.  fn runs its statements on db and neither
+ * begins, commits nor rolls back: transactions do not nest (MariaDB's
+ * BEGIN would commit the open one).  A connection lost inside fn is not
+ * reconnected until the rollback (above): fn's later statements fail with
+ * GH_EDB, and nothing of the transaction runs on a new connection.
+ */
+enum gh_err db_transact(struct db *db, enum gh_err (*fn)(struct db *db, void *arg), void *arg);
+/* The steps of db_transact, for a transaction that does not fit one
+ * function: use these, not db_exec("BEGIN"), so that a connection lost
  * inside one is not reconnected before db_rollback.  db_commit failing
  * leaves the transaction to the caller's db_rollback. */
 enum gh_err db_begin(struct db *db);

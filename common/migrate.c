@@ -398,11 +398,40 @@ migrate_check(const struct migrate_set *s)
 	return GH_OK;
 }
 
+/* One migration's script and bookkeeping, for migrate_apply. */
+struct migrate_step {
+	const struct migration *m;
+	const char *script; /* the up or the down file */
+	bool up;
+	bool ran; /* migrate_apply was called: the transaction was open */
+};
+
+/* migrate_apply runs a migration step (db_transact's fn). */
+static enum gh_err
+migrate_apply(struct db *db, void *arg)
+{
+	struct migrate_step *step = arg;
+	const struct migration *m = step->m;
+	enum gh_err e;
+
+	step->ran = true;
+	if ((e = db_exec(db, step->script)) != GH_OK)
+		return e;
+	if (step->up)
+		return db_run(db,
+		    "INSERT INTO schema_migrations (version, name, checksum, "
+		    "applied_at) VALUES (?, ?, ?, ?)",
+		    DB_INT64(m->version), DB_TEXT(m->name), DB_TEXT(m->checksum),
+		    DB_INT64((int64_t)time(NULL)));
+	return db_run(db, "DELETE FROM schema_migrations WHERE version = ?", DB_INT64(m->version));
+}
+
 /* migrate_run runs one migration's script and its bookkeeping in a
  * transaction. */
 static enum gh_err
 migrate_run(struct db *db, const struct migrate_set *s, const struct migration *m, bool up)
 {
+	struct migrate_step step = {.m = m, .script = m->up, .up = up};
 	char path[4096 + 256], *down = NULL;
 	enum gh_err e;
 	int r;
@@ -413,35 +442,20 @@ migrate_run(struct db *db, const struct migrate_set *s, const struct migration *
 			return GH_ETOOBIG;
 		if ((e = migrate_read_file(path, &down)) != GH_OK)
 			return e;
+		step.script = down;
 	}
-	if ((e = db_begin(db)) != GH_OK)
-		goto out;
-	if ((e = db_exec(db, up ? m->up : down)) != GH_OK)
-		goto rollback;
-	if (up)
-		e = db_run(db,
-		    "INSERT INTO schema_migrations (version, name, checksum, "
-		    "applied_at) VALUES (?, ?, ?, ?)",
-		    DB_INT64(m->version), DB_TEXT(m->name), DB_TEXT(m->checksum),
-		    DB_INT64((int64_t)time(NULL)));
-	else
-		e = db_run(
-		    db, "DELETE FROM schema_migrations WHERE version = ?", DB_INT64(m->version));
-	if (e != GH_OK)
-		goto rollback;
-	if ((e = db_commit(db)) != GH_OK)
-		goto rollback;
-	goto out;
-rollback:
-	if (s->sql->ddl_commits)
-		log_msg(LOG_ERR,
-		    "migrate: %s %s failed; MySQL cannot roll back the DDL that ran before "
-		    "the failure: check the schema (a down file cleans up a half-applied up)",
-		    m->stem, up ? "up" : "down");
-	else
-		log_msg(LOG_ERR, "migrate: %s %s failed; rolled back", m->stem, up ? "up" : "down");
-	db_rollback(db);
-out:
+	/* A failure once the transaction was open was rolled back. */
+	if ((e = db_transact(db, migrate_apply, &step)) != GH_OK && step.ran) {
+		if (s->sql->ddl_commits)
+			log_msg(LOG_ERR,
+			    "migrate: %s %s failed; MySQL cannot roll back the DDL that ran "
+			    "before the failure: check the schema (a down file cleans up a "
+			    "half-applied up)",
+			    m->stem, up ? "up" : "down");
+		else
+			log_msg(LOG_ERR, "migrate: %s %s failed; rolled back", m->stem,
+			    up ? "up" : "down");
+	}
 	free(down);
 	return e;
 }

@@ -299,49 +299,55 @@ user_roles_split(char *list, const char **names, size_t max, size_t *n)
 	return GH_OK;
 }
 
+/* What user_roles_replace replaces the user's roles with. */
+struct user_roles {
+	int64_t id;
+	const char *const *names;
+	size_t n;
+};
+
+/* user_roles_replace replaces the roles of the user r->id with r's names:
+ * user_set_roles's transaction (db_transact). */
+static enum gh_err
+user_roles_replace(struct db *db, void *arg)
+{
+	const struct user_roles *r = arg;
+	size_t i;
+	enum gh_err e;
+	bool exists;
+
+	if ((e = user_exists(db, r->id, &exists)) != GH_OK)
+		return e;
+	if (!exists)
+		return GH_ENOTFOUND;
+	if ((e = db_run(db, "DELETE FROM user_roles WHERE user_id = ?", DB_INT64(r->id))) != GH_OK)
+		return e;
+	for (i = 0; i < r->n; i++) {
+		if ((e = db_run(db,
+		         "INSERT INTO user_roles (user_id, role_id) "
+		         "SELECT ?, id FROM roles WHERE name = ?",
+		         DB_INT64(r->id), DB_TEXT(r->names[i]))) != GH_OK)
+			return e;
+		if (db_changes(db) == 0)
+			return GH_ENOTFOUND; /* no such role */
+	}
+	return GH_OK;
+}
+
 enum gh_err
 user_set_roles(struct db *db, int64_t id, const char *roles)
 {
 	const char *names[64];
+	struct user_roles r = {.id = id, .names = names};
 	char *list;
-	size_t i, n;
 	enum gh_err e;
-	bool exists;
 
 	if ((list = strdup(roles != NULL ? roles : "")) == NULL) {
 		log_msg(LOG_ERR, "user: out of memory");
 		return GH_ENOMEM;
 	}
-	if ((e = user_roles_split(list, names, sizeof(names) / sizeof(names[0]), &n)) != GH_OK)
-		goto out;
-	if ((e = db_begin(db)) != GH_OK)
-		goto out;
-	if ((e = user_exists(db, id, &exists)) != GH_OK)
-		goto rollback;
-	if (!exists) {
-		e = GH_ENOTFOUND;
-		goto rollback;
-	}
-	if ((e = db_run(db, "DELETE FROM user_roles WHERE user_id = ?", DB_INT64(id))) != GH_OK)
-		goto rollback;
-	for (i = 0; i < n; i++) {
-		if ((e = db_run(db,
-		         "INSERT INTO user_roles (user_id, role_id) "
-		         "SELECT ?, id FROM roles WHERE name = ?",
-		         DB_INT64(id), DB_TEXT(names[i]))) != GH_OK)
-			goto rollback;
-		if (db_changes(db) == 0) {
-			e = GH_ENOTFOUND; /* no such role */
-			goto rollback;
-		}
-	}
-	e = db_commit(db);
-	if (e != GH_OK)
-		goto rollback;
-	goto out;
-rollback:
-	db_rollback(db);
-out:
+	if ((e = user_roles_split(list, names, sizeof(names) / sizeof(names[0]), &r.n)) == GH_OK)
+		e = db_transact(db, user_roles_replace, &r);
 	free(list);
 	return e;
 }

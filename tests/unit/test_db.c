@@ -472,6 +472,111 @@ TEST(second_connection_sees_commits)
 	close_db(a, "two.db");
 }
 
+/* tx_run is db_transact's fn for the tests below: it runs a->sql, then
+ * answers a->answer. */
+struct tx_arg {
+	const char *sql;
+	enum gh_err answer;
+	int calls;
+};
+
+static enum gh_err
+tx_run(struct db *db, void *arg)
+{
+	struct tx_arg *a = arg;
+	enum gh_err e;
+
+	a->calls++;
+	if ((e = db_exec(db, a->sql)) != GH_OK)
+		return e;
+	return a->answer;
+}
+
+TEST(transact_commits_when_fn_succeeds)
+{
+	struct db *a = open_db("tc.db"), *b = open_db("tc.db");
+	struct tx_arg arg = {"INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('b')",
+	    GH_OK, 0};
+
+	if (a == NULL || b == NULL) {
+		CHECK(a != NULL && b != NULL);
+		db_close(a);
+		db_close(b);
+		return;
+	}
+	CHECK(db_transact(a, tx_run, &arg) == GH_OK);
+	CHECK(arg.calls == 1);
+	CHECK(count_rows(b) == 2); /* committed: another connection sees it */
+	CHECK(db_begin(b) == GH_OK); /* and a holds no lock */
+	db_rollback(b);
+	db_close(b);
+	close_db(a, "tc.db");
+}
+
+TEST(transact_rolls_back_when_fn_fails)
+{
+	struct db *db = open_db("tf.db");
+	struct tx_arg answer = {"INSERT INTO t (name) VALUES ('a')", GH_ENOTFOUND, 0};
+	struct tx_arg bad_sql = {
+	    "INSERT INTO t (name) VALUES ('b'); INSERT INTO nowhere VALUES (1)", GH_OK, 0};
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_transact(db, tx_run, &answer) == GH_ENOTFOUND); /* fn's own answer */
+	CHECK(count_rows(db) == 0);
+	CHECK(db_transact(db, tx_run, &bad_sql) == GH_EDB);
+	CHECK(count_rows(db) == 0);
+	/* No transaction was left open. */
+	CHECK(db_begin(db) == GH_OK);
+	db_rollback(db);
+	close_db(db, "tf.db");
+}
+
+TEST(transact_rolls_back_when_commit_fails)
+{
+	struct db *db = open_db("tk.db");
+	/* A deferred foreign key is checked by COMMIT, which fails and leaves
+	 * the transaction open: db_transact must roll it back. */
+	struct tx_arg arg = {"INSERT INTO t (name) VALUES ('a'); INSERT INTO late VALUES (999)",
+	    GH_OK, 0};
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_exec(db, "CREATE TABLE late (t_id INTEGER REFERENCES t(id) "
+	                  "DEFERRABLE INITIALLY DEFERRED)") == GH_OK);
+	CHECK(db_transact(db, tx_run, &arg) == GH_EDB);
+	CHECK(arg.calls == 1);
+	CHECK(count_rows(db) == 0);
+	CHECK(db_begin(db) == GH_OK);
+	db_rollback(db);
+	close_db(db, "tk.db");
+}
+
+TEST(transact_failed_begin_does_not_run_fn)
+{
+	struct db *a = open_db("tb.db"), *b = open_db("tb.db");
+	struct tx_arg arg = {"INSERT INTO t (name) VALUES ('a')", GH_OK, 0};
+
+	if (a == NULL || b == NULL) {
+		CHECK(a != NULL && b != NULL);
+		db_close(a);
+		db_close(b);
+		return;
+	}
+	CHECK(db_begin(a) == GH_OK); /* a holds the write lock */
+	CHECK(db_transact(b, tx_run, &arg) == GH_EDB);
+	CHECK(arg.calls == 0);
+	db_rollback(a);
+	CHECK(db_transact(b, tx_run, &arg) == GH_OK);
+	CHECK(arg.calls == 1 && count_rows(a) == 1);
+	db_close(b);
+	close_db(a, "tb.db");
+}
+
 TEST(backup_copies_a_consistent_snapshot_and_never_overwrites)
 {
 	struct db *a = open_db("live.db"), *copy = NULL;
@@ -517,6 +622,10 @@ main(void)
 	RUN(foreign_keys_enforced);
 	RUN(rollback_undoes_commit_keeps);
 	RUN(second_connection_sees_commits);
+	RUN(transact_commits_when_fn_succeeds);
+	RUN(transact_rolls_back_when_fn_fails);
+	RUN(transact_rolls_back_when_commit_fails);
+	RUN(transact_failed_begin_does_not_run_fn);
 	RUN(backup_copies_a_consistent_snapshot_and_never_overwrites);
 	rmdir(tmpdir);
 	return test_summary();

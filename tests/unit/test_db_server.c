@@ -638,6 +638,61 @@ TEST(transaction_lost_with_connection_is_not_finished_elsewhere)
 	db_close(db);
 }
 
+/* tx_run is db_transact's fn below: it runs a->sql, kills the connection
+ * when a->kill and runs one more INSERT, then answers a->answer. */
+struct tx_arg {
+	const char *sql;
+	bool kill;
+	enum gh_err answer;
+};
+
+static enum gh_err
+tx_run(struct db *db, void *arg)
+{
+	struct tx_arg *a = arg;
+	enum gh_err e;
+
+	if ((e = db_exec(db, a->sql)) != GH_OK)
+		return e;
+	if (a->kill) {
+		CHECK(kill_conn(db));
+		if ((e = db_exec(db, "INSERT INTO t (name) VALUES ('after')")) != GH_OK)
+			return e;
+	}
+	return a->answer;
+}
+
+TEST(transact_commits_rolls_back_and_is_lost_with_its_connection)
+{
+	struct db *db = open_db();
+	struct tx_arg ok = {"INSERT INTO t (name) VALUES ('kept')", false, GH_OK};
+	struct tx_arg fails = {"INSERT INTO t (name) VALUES ('undone')", false, GH_EINVAL};
+	struct tx_arg killed = {"INSERT INTO t (name) VALUES ('lost')", true, GH_OK};
+	struct tx_arg late = {"INSERT INTO late VALUES (999)", false, GH_OK};
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_transact(db, tx_run, &ok) == GH_OK);
+	CHECK(db_transact(db, tx_run, &fails) == GH_EINVAL);
+	CHECK(count_rows(db) == 1);
+	CHECK(db_transact(db, tx_run, &killed) == GH_EDB);
+	CHECK(db_lost(db));
+	/* Rolled back with the connection; the next statement reconnects. */
+	CHECK(count_rows(db) == 1 && !db_lost(db));
+	/* PostgreSQL checks a deferred foreign key at COMMIT (MariaDB has
+	 * none): the commit fails and the transaction is undone. */
+	if (!is_mysql()) {
+		CHECK(db_exec(db, "CREATE TABLE late (t_id BIGINT REFERENCES t(id) "
+		                  "DEFERRABLE INITIALLY DEFERRED)") == GH_OK);
+		CHECK(db_transact(db, tx_run, &late) == GH_EDB);
+		CHECK(query_int(db, "SELECT count(*) FROM late") == 0);
+		CHECK(db_exec(db, "DROP TABLE late") == GH_OK);
+	}
+	db_close(db);
+}
+
 TEST(server_restart_fails_closed_then_recovers_with_data)
 {
 	struct db *db = open_db();
@@ -827,6 +882,7 @@ main(void)
 		RUN(session_has_statement_and_lock_timeouts);
 		RUN(killed_connection_fails_then_reconnects);
 		RUN(transaction_lost_with_connection_is_not_finished_elsewhere);
+		RUN(transact_commits_rolls_back_and_is_lost_with_its_connection);
 		RUN(server_restart_fails_closed_then_recovers_with_data);
 		RUN(idle_connection_survives_a_restart_without_a_failure);
 		RUN(idle_connection_killed_is_reopened_before_use);
