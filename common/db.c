@@ -1,5 +1,6 @@
 /*
- * db.c: the generic database layer (see db.h) over a struct db_driver.
+ * db.c: the generic database layer (see db.h) over a struct db_driver
+ * (db_driver.h).
  *
  * db_open picks the driver from the URL scheme.  Each connection keeps a
  * cache of its prepared statements keyed by SQL text: an open-addressing hash
@@ -39,7 +40,7 @@
 #include <time.h>
 
 #include "crypto.h"
-#include "db.h"
+#include "db_driver.h"
 #include "log.h"
 
 #define DB_CACHE_INITIAL 32 /* slots; a power of two */
@@ -376,10 +377,22 @@ db_lost(const struct db *db)
 	return db->lost;
 }
 
-const char *
+enum db_dialect
 db_dialect(const struct db *db)
 {
 	return db->drv->dialect;
+}
+
+const char *
+db_dialect_name(enum db_dialect d)
+{
+	static const char *const names[DB_NDIALECTS] = {
+	    [DB_SQLITE] = "sqlite",
+	    [DB_MYSQL] = "mysql",
+	    [DB_POSTGRESQL] = "postgresql",
+	};
+
+	return (unsigned int)d < DB_NDIALECTS ? names[d] : "unknown";
 }
 
 enum gh_err
@@ -500,6 +513,48 @@ db_bind_null(struct db_stmt *st, int idx)
 }
 
 enum gh_err
+db_bind_values(struct db_stmt *st, const struct db_value *v, size_t n)
+{
+	enum gh_err e = GH_OK;
+	int want;
+	size_t i;
+
+	if (st->stmt == NULL)
+		return GH_EDB;
+	if ((want = st->db->drv->param_count(st->stmt)) < 0 || (size_t)want != n) {
+		log_msg(LOG_ERR, "database: \"%s\": %d parameter(s), %zu value(s) given", st->sql,
+		    want, n);
+		return GH_EINVAL;
+	}
+	for (i = 0; i < n && e == GH_OK; i++) {
+		switch (v[i].type) {
+		case DB_VALUE_NULL: e = db_bind_null(st, (int)i + 1); break;
+		case DB_VALUE_TEXT: e = db_bind_text(st, (int)i + 1, v[i].u.text); break;
+		case DB_VALUE_INT64: e = db_bind_int64(st, (int)i + 1, v[i].u.int64); break;
+		default:
+			log_msg(LOG_ERR, "database: \"%s\": value %zu has no type", st->sql, i + 1);
+			e = GH_EINVAL;
+		}
+	}
+	return e;
+}
+
+enum gh_err
+db_run_values(struct db *db, const char *sql, const struct db_value *v, size_t n)
+{
+	struct db_stmt *st;
+	enum gh_err e;
+	bool row;
+
+	if ((e = db_prepare(db, sql, &st)) != GH_OK)
+		return e;
+	if ((e = db_bind_values(st, v, n)) == GH_OK)
+		e = db_step(st, &row);
+	db_done(st);
+	return e;
+}
+
+enum gh_err
 db_step(struct db_stmt *st, bool *row)
 {
 	*row = false;
@@ -563,35 +618,13 @@ db_last_insert_id(struct db *db)
 	return db->drv->last_insert_id(db->conn);
 }
 
-/* db_simple runs a cached statement without parameters or rows. */
-static enum gh_err
-db_simple(struct db *db, const char *sql)
-{
-	struct db_stmt *st;
-	enum gh_err e;
-	bool row;
-
-	if ((e = db_prepare(db, sql, &st)) != GH_OK)
-		return e;
-	e = db_step(st, &row);
-	db_done(st);
-	return e;
-}
-
 enum gh_err
 db_begin(struct db *db)
 {
 	enum gh_err e;
 
-	/* SQLite: take the write lock now, so that a transaction never fails
-	 * half-way when another connection wrote first (SQLITE_BUSY on upgrade
-	 * is not covered by the busy timeout).  MariaDB and PostgreSQL lock
-	 * rows as they are written, waiting up to the busy timeout. */
-	if (strcmp(db->drv->dialect, "sqlite") == 0)
-		e = db_simple(db, "BEGIN IMMEDIATE");
-	else
-		e = db_simple(db, "BEGIN");
-	if (e == GH_OK)
+	/* The driver's BEGIN: SQLite's takes the write lock at once. */
+	if ((e = db_run_values(db, db->drv->begin, NULL, 0)) == GH_OK)
 		db->in_tx = true;
 	return e;
 }
@@ -604,7 +637,7 @@ db_commit(struct db *db)
 	/* A transaction on a lost connection was lost with it. */
 	if (db->lost)
 		return GH_EDB;
-	if ((e = db_simple(db, "COMMIT")) == GH_OK)
+	if ((e = db_run_values(db, "COMMIT", NULL, 0)) == GH_OK)
 		db->in_tx = false;
 	return e;
 }
@@ -615,7 +648,20 @@ db_rollback(struct db *db)
 	db->in_tx = false;
 	/* The server rolled back the lost connection's transaction itself. */
 	if (!db->lost)
-		(void)db_simple(db, "ROLLBACK");
+		(void)db_run_values(db, "ROLLBACK", NULL, 0);
+}
+
+enum gh_err
+db_transact(struct db *db, enum gh_err (*fn)(struct db *db, void *arg), void *arg)
+{
+	enum gh_err e;
+
+	if ((e = db_begin(db)) != GH_OK)
+		return e;
+	if ((e = fn(db, arg)) == GH_OK && (e = db_commit(db)) == GH_OK)
+		return GH_OK;
+	db_rollback(db);
+	return e;
 }
 
 enum gh_err

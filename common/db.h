@@ -1,12 +1,16 @@
 /*
  * db.h: the database layer, one connection per worker thread.
  *
- * A driver (db_sqlite.c, db_mysql.c, db_pgsql.c) fills struct db_driver;
- * the URL scheme selects it.  SQL is written once with "?" placeholders
+ * A driver (db_sqlite.c, db_mysql.c, db_pgsql.c) fills struct db_driver,
+ * declared in db_driver.h, which only the layer itself includes; the URL
+ * scheme selects it.  SQL is written once with "?" placeholders
  * (drivers that number them rewrite the text).  Statements come from
  * db_prepare(), which caches them per connection by SQL text, so the hot
  * path prepares once per thread; db_done() resets a statement for reuse.  All
  * values are bound as parameters: there is no string-built SQL anywhere.
+ * db_bind binds all of a statement's values in one call, db_run prepares,
+ * binds and runs a statement in one, and db_transact runs a function in a
+ * transaction, committed or rolled back.
  *
  * Server databases go away (a restart, a network cut, a killed connection,
  * a hung server past its timeouts).  The call that finds out fails with
@@ -14,8 +18,9 @@
  * the next db_prepare or db_exec reconnects, at most once a second, failing
  * with GH_EDB while the server stays away (the responders answer 503).  A
  * transaction that was open on the lost connection is gone with it: until
- * the caller calls db_rollback, nothing reconnects, so the rest of that
- * transaction can never run on its own on a new connection.
+ * the caller calls db_rollback (db_transact does), nothing reconnects, so
+ * the rest of that transaction can never run on its own on a new
+ * connection.
  *
  * A worker that sat idle while the server went away must not fail its next
  * request for it.  So, outside a transaction, db_prepare and db_exec first
@@ -35,6 +40,7 @@
 #define GH_DB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -73,8 +79,22 @@ enum gh_err db_open(const char *url, const char *password, int64_t busy_timeout_
  */
 const char *db_url_problem(const char *url);
 void db_close(struct db *db);
-/* db_dialect returns "sqlite", "mysql" or "postgresql". */
-const char *db_dialect(const struct db *db);
+/*
+ * The SQL dialects, one per driver.  Most SQL is one text for all of them;
+ * where a statement differs, its module keeps one set of texts per dialect,
+ * an array indexed by enum db_dialect, and picks the set once per call.
+ */
+enum db_dialect {
+	DB_SQLITE,
+	DB_MYSQL, /* MariaDB or MySQL */
+	DB_POSTGRESQL,
+};
+#define DB_NDIALECTS (DB_POSTGRESQL + 1) /* the size of an array indexed by dialect */
+/* db_dialect returns the dialect of db's driver. */
+enum db_dialect db_dialect(const struct db *db);
+/* db_dialect_name returns "sqlite", "mysql" or "postgresql" (the folder of
+ * sql/ that holds the dialect's migrations), "unknown" for another value. */
+const char *db_dialect_name(enum db_dialect d);
 /* db_exec runs a script of statements without parameters (migrations).
  * Like db_prepare, it reconnects a lost connection first. */
 enum gh_err db_exec(struct db *db, const char *sql);
@@ -84,10 +104,52 @@ enum gh_err db_exec(struct db *db, const char *sql);
  * still held across that reconnect answers GH_EDB, NULL and 0 until its
  * db_done, and is prepared again by its next db_prepare. */
 enum gh_err db_prepare(struct db *db, const char *sql, struct db_stmt **out);
-/* Parameters are numbered from 1; the text is copied. */
+/* Parameters are numbered from 1; the text is copied (NULL binds NULL). */
 enum gh_err db_bind_text(struct db_stmt *st, int idx, const char *s);
 enum gh_err db_bind_int64(struct db_stmt *st, int idx, int64_t v);
 enum gh_err db_bind_null(struct db_stmt *st, int idx);
+/*
+ * All of a statement's parameters at once:
+ *
+ *	e = db_bind(st, DB_TEXT(name), DB_INT64(now), DB_NULL);
+ *
+ * binds parameters 1, 2 and 3, as db_bind_text, db_bind_int64 and
+ * db_bind_null would.  The values are not C varargs but an array that the
+ * compiler builds and counts: a value of the wrong C type is a compiler
+ * diagnostic (DB_TEXT takes a const char *, DB_INT64 an integer) and a
+ * missing one cannot be read past.  Their number must be the statement's
+ * number of parameters, else nothing is bound and the answer is GH_EINVAL
+ * (logged, with the SQL text).  Each argument is evaluated once.  Give at
+ * least one value; db_bind_values and db_run_values take an array (NULL
+ * and 0 for none).
+ */
+enum db_value_type { DB_VALUE_NULL, DB_VALUE_TEXT, DB_VALUE_INT64 };
+struct db_value {
+	enum db_value_type type;
+	union {
+		const char *text; /* NULL binds NULL */
+		int64_t int64;
+	} u;
+};
+#define DB_TEXT(s) ((struct db_value){.type = DB_VALUE_TEXT, .u.text = (s)})
+#define DB_INT64(v) ((struct db_value){.type = DB_VALUE_INT64, .u.int64 = (v)})
+#define DB_NULL ((struct db_value){.type = DB_VALUE_NULL})
+/* DB_VALUES(...) is an array of the values and its length, two arguments. */
+#define DB_VALUES(...)                                                                             \
+	(const struct db_value[]){__VA_ARGS__},                                                    \
+	    sizeof((const struct db_value[]){__VA_ARGS__}) / sizeof(struct db_value)
+#define db_bind(st, ...) db_bind_values((st), DB_VALUES(__VA_ARGS__))
+/* db_bind_values binds v[0], ..., v[n - 1] to parameters 1 to n (db_bind). */
+enum gh_err db_bind_values(struct db_stmt *st, const struct db_value *v, size_t n);
+/*
+ * db_run runs a statement that returns no rows (INSERT, UPDATE, DELETE) in
+ * one call: db_prepare, db_bind with the values, one db_step and db_done.
+ * db_changes and db_last_insert_id tell the rest.
+ *
+ *	e = db_run(db, "UPDATE t SET n = ? WHERE id = ?", DB_INT64(n), DB_INT64(id));
+ */
+#define db_run(db, sql, ...) db_run_values((db), (sql), DB_VALUES(__VA_ARGS__))
+enum gh_err db_run_values(struct db *db, const char *sql, const struct db_value *v, size_t n);
 /* db_step runs the statement or moves to the next row: *row is true when a
  * row is available. */
 enum gh_err db_step(struct db_stmt *st, bool *row);
@@ -107,7 +169,19 @@ int64_t db_changes(struct db *db);
 /* db_last_insert_id returns the id the last INSERT into a table with an
  * auto-increment / identity id generated on this connection (0: none). */
 int64_t db_last_insert_id(struct db *db);
-/* Transactions: use these, not db_exec("BEGIN"), so that a connection lost
+/*
+ * db_transact runs fn(db, arg) in a transaction: db_begin, then fn, then
+ * db_commit when fn returned GH_OK; db_rollback when fn or the commit
+ * failed.  Returns the first failure of the three (fn's own error as it
+ * is), or GH_OK once committed.  fn runs its statements on db and neither
+ * begins, commits nor rolls back: transactions do not nest (MariaDB's
+ * BEGIN would commit the open one).  A connection lost inside fn is not
+ * reconnected until the rollback (above): fn's later statements fail with
+ * GH_EDB, and nothing of the transaction runs on a new connection.
+ */
+enum gh_err db_transact(struct db *db, enum gh_err (*fn)(struct db *db, void *arg), void *arg);
+/* The steps of db_transact, for a transaction that does not fit one
+ * function: use these, not db_exec("BEGIN"), so that a connection lost
  * inside one is not reconnected before db_rollback.  db_commit failing
  * leaves the transaction to the caller's db_rollback. */
 enum gh_err db_begin(struct db *db);
@@ -123,82 +197,5 @@ const char *db_errmsg(struct db *db);
 /* db_lost tells whether the connection is marked lost (waiting for its
  * reconnect); for tests and health checks. */
 bool db_lost(const struct db *db);
-
-/*
- * The function table a driver provides (see db_sqlite.c).  The generic layer
- * calls it from one thread per connection.  Every entry that can fail logs
- * its failure once (never bound values or passwords) and returns GH_EDB, or
- * GH_EEXISTS for a unique-key violation (not logged), GH_ENOMEM or
- * GH_EINVAL.  finalize is called only before the connection is closed or
- * dropped, so a driver need not tell the server (the connection's end
- * frees what the server holds).  reset must not fail and must leave no
- * bindings: an unbound parameter is NULL.  column_text returns NULL for
- * NULL; column_int64 returns 0 for NULL and parses text, and booleans are 1
- * or 0.  gone (NULL for a driver whose connection cannot be lost) is asked
- * after a failure: true when the connection is unusable (the server went
- * away, killed it or did not answer in time); the generic layer then closes
- * it and opens a new one with the same url, password and busy timeout.
- * ping (NULL where gone is) asks the server whether the connection still
- * works, quietly, within the statement timeout: GH_OK or GH_EDB.  socket
- * (NULL where gone is) returns the connection's socket, for the generic
- * layer to poll(2) between statements (never to read or write), or -1 when
- * there is none.
- */
-struct db_driver {
-	const char *scheme; /* URL scheme, e.g. "sqlite" */
-	const char *alias; /* another scheme it takes, or NULL ("postgres") */
-	const char *dialect;
-	enum gh_err (*open)(const char *url, const char *password, int64_t busy_ms, void **conn);
-	void (*close)(void *conn);
-	enum gh_err (*exec)(void *conn, const char *sql);
-	enum gh_err (*prepare)(void *conn, const char *sql, void **stmt);
-	void (*finalize)(void *stmt);
-	enum gh_err (*bind_text)(void *stmt, int idx, const char *s);
-	enum gh_err (*bind_int64)(void *stmt, int idx, int64_t v);
-	enum gh_err (*bind_null)(void *stmt, int idx);
-	enum gh_err (*step)(void *stmt, bool *row);
-	const char *(*column_text)(void *stmt, int col);
-	int64_t (*column_int64)(void *stmt, int col);
-	bool (*column_is_null)(void *stmt, int col);
-	int (*column_count)(void *stmt);
-	void (*reset)(void *stmt);
-	int64_t (*changes)(void *conn);
-	int64_t (*last_insert_id)(void *conn);
-	const char *(*errmsg)(void *conn);
-	bool (*gone)(void *conn);
-	enum gh_err (*ping)(void *conn);
-	int (*socket)(void *conn);
-	/* backup (NULL where the server has its own tools) copies the whole
-	 * database, consistently, into a new file at path. */
-	enum gh_err (*backup)(void *conn, const char *path);
-	/* url_problem (NULL: any URL of the scheme is taken) is db_url_problem
-	 * for the driver's URLs; it must not log, connect or resolve names. */
-	const char *(*url_problem)(const char *url);
-};
-
-/* For the drivers' url_problem: the sslmode values (libpq's names) and the
- * transport rule of db_url_problem. */
-enum db_tls {
-	DB_TLS_UNSET, /* no sslmode given */
-	DB_TLS_DISABLE,
-	DB_TLS_ALLOW, /* libpq only: TLS if the server insists */
-	DB_TLS_PREFER, /* libpq only (its default): TLS if the server has it */
-	DB_TLS_REQUIRE, /* TLS, the certificate not verified */
-	DB_TLS_VERIFY_CA, /* TLS, the certificate signed by the CA */
-	DB_TLS_VERIFY_FULL, /* ... and naming the host */
-	DB_TLS_INVALID
-};
-/* db_tls_mode parses an sslmode value (NULL: DB_TLS_UNSET). */
-enum db_tls db_tls_mode(const char *v);
-/* db_host_is_loopback tells whether host (a name or an address, IPv6
- * without brackets) is "localhost" or a loopback address literal. */
-bool db_host_is_loopback(const char *host);
-/* db_tls_problem applies the transport rule to a connection to a host on
- * this machine (local) or not, with sslmode mode; NULL when it holds. */
-const char *db_tls_problem(bool local, enum db_tls mode);
-
-extern const struct db_driver db_sqlite_driver;
-extern const struct db_driver db_mysql_driver; /* with --with-mysql */
-extern const struct db_driver db_pgsql_driver; /* with --with-pgsql */
 
 #endif

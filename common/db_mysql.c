@@ -1,6 +1,7 @@
 /*
- * db_mysql.c: the MariaDB/MySQL driver of the database layer (see db.h),
- * over MariaDB Connector/C (Debian's default-libmysqlclient-dev).
+ * db_mysql.c: the MariaDB/MySQL driver of the database layer (db.h,
+ * db_driver.h), over MariaDB Connector/C (Debian's
+ * default-libmysqlclient-dev).
  *
  * URLs: "mysql://user@host[:port]/db" over TCP, and
  * "mysql://user@localhost/db?socket=/run/mysqld/mysqld.sock" over a Unix
@@ -59,7 +60,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
-#include "db.h"
+#include "db_driver.h"
 #include "log.h"
 
 #define MY_COL_INITIAL 64 /* bytes of a column buffer before it grows */
@@ -841,6 +842,12 @@ my_column_is_null(void *stmt, int col)
 }
 
 static int
+my_param_count(void *stmt)
+{
+	return (int)((struct my_stmt *)stmt)->nparams;
+}
+
+static int
 my_column_count(void *stmt)
 {
 	return (int)((struct my_stmt *)stmt)->ncols;
@@ -910,7 +917,8 @@ my_socket_fd(void *conn)
 
 const struct db_driver db_mysql_driver = {
     .scheme = "mysql",
-    .dialect = "mysql",
+    .dialect = DB_MYSQL,
+    .begin = "BEGIN", /* rows are locked as they are written, up to the busy timeout */
     .open = my_open,
     .close = my_close,
     .exec = my_exec,
@@ -919,6 +927,7 @@ const struct db_driver db_mysql_driver = {
     .bind_text = my_bind_text,
     .bind_int64 = my_bind_int64,
     .bind_null = my_bind_null,
+    .param_count = my_param_count,
     .step = my_step,
     .column_text = my_column_text,
     .column_int64 = my_column_int64,

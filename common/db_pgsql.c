@@ -1,6 +1,6 @@
 /*
- * db_pgsql.c: the PostgreSQL driver of the database layer (see db.h), over
- * libpq.
+ * db_pgsql.c: the PostgreSQL driver of the database layer (db.h,
+ * db_driver.h), over libpq.
  *
  * URLs: anything libpq takes as a URI, "postgresql://user@host:port/db",
  * "postgresql://user@/db?host=/run/postgresql" for a Unix socket folder,
@@ -50,7 +50,7 @@
 #include <libpq-fe.h>
 
 #include "buf.h"
-#include "db.h"
+#include "db_driver.h"
 #include "log.h"
 
 #define PG_MAX_PARAMS 65535
@@ -681,6 +681,12 @@ pg_column_is_null(void *stmt, int col)
 }
 
 static int
+pg_param_count(void *stmt)
+{
+	return ((struct pg_stmt *)stmt)->nparams;
+}
+
+static int
 pg_column_count(void *stmt)
 {
 	struct pg_stmt *s = stmt;
@@ -791,7 +797,8 @@ pg_socket(void *conn)
 const struct db_driver db_pgsql_driver = {
     .scheme = "postgresql",
     .alias = "postgres",
-    .dialect = "postgresql",
+    .dialect = DB_POSTGRESQL,
+    .begin = "BEGIN", /* rows are locked as they are written, up to the busy timeout */
     .open = pg_open,
     .close = pg_close,
     .exec = pg_exec,
@@ -800,6 +807,7 @@ const struct db_driver db_pgsql_driver = {
     .bind_text = pg_bind_text,
     .bind_int64 = pg_bind_int64,
     .bind_null = pg_bind_null,
+    .param_count = pg_param_count,
     .step = pg_step,
     .column_text = pg_column_text,
     .column_int64 = pg_column_int64,

@@ -1,5 +1,5 @@
 /*
- * db_sqlite.c: the SQLite driver of the database layer (see db.h).
+ * db_sqlite.c: the SQLite driver of the database layer (db.h, db_driver.h).
  *
  * URLs: "sqlite:///abs/path.db" (an absolute path) or "sqlite:rel/path.db"
  * (relative to the working directory).  The file is created when missing;
@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "db.h"
+#include "db_driver.h"
 #include "log.h"
 
 static enum gh_err
@@ -261,6 +261,12 @@ out:
 }
 
 static int
+sqlite_param_count(void *st)
+{
+	return sqlite3_bind_parameter_count(st);
+}
+
+static int
 sqlite_column_count(void *st)
 {
 	return sqlite3_column_count(st);
@@ -294,7 +300,11 @@ sqlite_errmsg(void *conn)
 
 const struct db_driver db_sqlite_driver = {
     .scheme = "sqlite",
-    .dialect = "sqlite",
+    .dialect = DB_SQLITE,
+    /* Take the write lock now, so that a transaction never fails half-way
+     * when another connection wrote first (SQLITE_BUSY on upgrade is not
+     * covered by the busy timeout). */
+    .begin = "BEGIN IMMEDIATE",
     .open = sqlite_open,
     .close = sqlite_close,
     .exec = sqlite_exec,
@@ -303,6 +313,7 @@ const struct db_driver db_sqlite_driver = {
     .bind_text = sqlite_bind_text,
     .bind_int64 = sqlite_bind_int64,
     .bind_null = sqlite_bind_null,
+    .param_count = sqlite_param_count,
     .step = sqlite_step,
     .column_text = sqlite_column_text,
     .column_int64 = sqlite_column_int64,

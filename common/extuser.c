@@ -146,31 +146,18 @@ extuser_shadow(struct db *local, const struct extuser *u, int64_t *id)
 
 	if (row) {
 		/* Name and e-mail follow the external table. */
-		if ((e = db_prepare(local,
-		         "UPDATE users SET username = ?, email = ?, updated_at = ? WHERE id = ?",
-		         &st)) != GH_OK)
-			return e;
-		if ((e = db_bind_text(st, 1, u->username)) == GH_OK &&
-		    (e = (u->email ? db_bind_text(st, 2, u->email) : db_bind_null(st, 2))) == GH_OK &&
-		    (e = db_bind_int64(st, 3, now)) == GH_OK && (e = db_bind_int64(st, 4, *id)) == GH_OK)
-			e = db_step(st, &row);
-		db_done(st);
+		e = db_run(local,
+		    "UPDATE users SET username = ?, email = ?, updated_at = ? WHERE id = ?",
+		    DB_TEXT(u->username), DB_TEXT(u->email), DB_INT64(now), DB_INT64(*id));
 		if (e == GH_EEXISTS)
 			log_msg(LOG_WARNING, "external user %s: name or e-mail taken by a local user",
 			    u->username);
 		return e;
 	}
-	if ((e = db_prepare(local,
-	         "INSERT INTO users (username, email, password_hash, status, created_at, "
-	         "updated_at, external_id) VALUES (?, ?, NULL, 'active', ?, ?, ?)",
-	         &st)) != GH_OK)
-		return e;
-	if ((e = db_bind_text(st, 1, u->username)) == GH_OK &&
-	    (e = (u->email ? db_bind_text(st, 2, u->email) : db_bind_null(st, 2))) == GH_OK &&
-	    (e = db_bind_int64(st, 3, now)) == GH_OK && (e = db_bind_int64(st, 4, now)) == GH_OK &&
-	    (e = db_bind_text(st, 5, u->id)) == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
+	e = db_run(local,
+	    "INSERT INTO users (username, email, password_hash, status, created_at, "
+	    "updated_at, external_id) VALUES (?, ?, NULL, 'active', ?, ?, ?)",
+	    DB_TEXT(u->username), DB_TEXT(u->email), DB_INT64(now), DB_INT64(now), DB_TEXT(u->id));
 	if (e == GH_OK)
 		*id = db_last_insert_id(local);
 	else if (e == GH_EEXISTS)

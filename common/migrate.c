@@ -19,7 +19,7 @@
  * so that their down file cleans up a half-applied up (DROP ... IF EXISTS).
  * Only the bookkeeping row and the data statements of a migration are
  * rolled back there.  The dialect's own SQL is limited to finding and
- * creating schema_migrations.
+ * creating schema_migrations: one struct migrate_sql per dialect.
  */
 #include <sys/stat.h>
 
@@ -58,7 +58,53 @@ struct applied {
 	char name[MIGRATE_MAX_NAME];
 };
 
+/* What differs by dialect. */
+struct migrate_sql {
+	/* Whether schema_migrations exists in the current database or schema
+	 * (a server may hold other Gatehouse databases): its count. */
+	const char *table_exists;
+	const char *create_table;
+	bool ddl_commits; /* CREATE, ALTER and DROP commit at once (see above) */
+};
+
+static const struct migrate_sql migrate_sqls[DB_NDIALECTS] = {
+    [DB_SQLITE] =
+        {
+            .table_exists = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                            "name = 'schema_migrations'",
+            .create_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            "version INTEGER PRIMARY KEY, "
+                            "name TEXT NOT NULL, "
+                            "checksum TEXT NOT NULL, "
+                            "applied_at INTEGER NOT NULL)",
+        },
+    [DB_MYSQL] =
+        {
+            .table_exists = "SELECT count(*) FROM information_schema.tables WHERE "
+                            "table_schema = DATABASE() AND table_name = 'schema_migrations'",
+            .create_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            "version BIGINT NOT NULL PRIMARY KEY, "
+                            "name VARCHAR(255) NOT NULL, "
+                            "checksum CHAR(64) NOT NULL, "
+                            "applied_at BIGINT NOT NULL"
+                            ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin",
+            .ddl_commits = true,
+        },
+    [DB_POSTGRESQL] =
+        {
+            .table_exists = "SELECT count(*) FROM information_schema.tables WHERE "
+                            "table_schema = current_schema() AND "
+                            "table_name = 'schema_migrations'",
+            .create_table = "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                            "version BIGINT PRIMARY KEY, "
+                            "name VARCHAR(255) NOT NULL, "
+                            "checksum CHAR(64) NOT NULL, "
+                            "applied_at BIGINT NOT NULL)",
+        },
+};
+
 struct migrate_set {
+	const struct migrate_sql *sql; /* the database's dialect's */
 	char dir[4096];
 	struct migration *m; /* sorted by version */
 	size_t n;
@@ -244,58 +290,21 @@ out:
 	return e;
 }
 
+/* migrate_table_exists tells whether schema_migrations exists. */
 static enum gh_err
-migrate_table_exists(struct db *db, bool *exists)
+migrate_table_exists(struct db *db, const struct migrate_sql *sql, bool *exists)
 {
 	struct db_stmt *st;
 	enum gh_err e;
 	bool row;
-	const char *dialect = db_dialect(db), *sql;
-
-	/* Only the current database or schema counts: a server may hold
-	 * other Gatehouse databases. */
-	if (strcmp(dialect, "sqlite") == 0)
-		sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = "
-		      "'schema_migrations'";
-	else if (strcmp(dialect, "mysql") == 0)
-		sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-		      "DATABASE() AND table_name = 'schema_migrations'";
-	else
-		sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-		      "current_schema() AND table_name = 'schema_migrations'";
 
 	*exists = false;
-	if ((e = db_prepare(db, sql, &st)) != GH_OK)
+	if ((e = db_prepare(db, sql->table_exists, &st)) != GH_OK)
 		return e;
 	if ((e = db_step(st, &row)) == GH_OK && row)
 		*exists = db_column_int64(st, 0) > 0;
 	db_done(st);
 	return e;
-}
-
-static enum gh_err
-migrate_create_table(struct db *db)
-{
-	const char *dialect = db_dialect(db);
-
-	if (strcmp(dialect, "sqlite") == 0)
-		return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-		                   "version INTEGER PRIMARY KEY, "
-		                   "name TEXT NOT NULL, "
-		                   "checksum TEXT NOT NULL, "
-		                   "applied_at INTEGER NOT NULL)");
-	if (strcmp(dialect, "mysql") == 0)
-		return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-		                   "version BIGINT NOT NULL PRIMARY KEY, "
-		                   "name VARCHAR(255) NOT NULL, "
-		                   "checksum CHAR(64) NOT NULL, "
-		                   "applied_at BIGINT NOT NULL"
-		                   ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin");
-	return db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
-	                   "version BIGINT PRIMARY KEY, "
-	                   "name VARCHAR(255) NOT NULL, "
-	                   "checksum CHAR(64) NOT NULL, "
-	                   "applied_at BIGINT NOT NULL)");
 }
 
 /* migrate_load reads the files and the applied rows into s and checks them.
@@ -317,7 +326,8 @@ migrate_load(struct db *db, const char *sql_dir, bool create, struct migrate_set
 		log_msg(LOG_ERR, "migrate: no sql_dir configured");
 		return GH_ECONFIG;
 	}
-	r = snprintf(s->dir, sizeof(s->dir), "%s/%s", sql_dir, db_dialect(db));
+	s->sql = &migrate_sqls[db_dialect(db)];
+	r = snprintf(s->dir, sizeof(s->dir), "%s/%s", sql_dir, db_dialect_name(db_dialect(db)));
 	if (r < 0 || (size_t)r >= sizeof(s->dir)) {
 		log_msg(LOG_ERR, "migrate: sql_dir too long");
 		return GH_ETOOBIG;
@@ -325,10 +335,10 @@ migrate_load(struct db *db, const char *sql_dir, bool create, struct migrate_set
 	if ((e = migrate_scan(s)) != GH_OK)
 		return e;
 	if (create) {
-		if ((e = migrate_create_table(db)) != GH_OK)
+		if ((e = db_exec(db, s->sql->create_table)) != GH_OK)
 			return e;
 	} else {
-		if ((e = migrate_table_exists(db, &exists)) != GH_OK || !exists)
+		if ((e = migrate_table_exists(db, s->sql, &exists)) != GH_OK || !exists)
 			return e;
 	}
 
@@ -388,15 +398,42 @@ migrate_check(const struct migrate_set *s)
 	return GH_OK;
 }
 
+/* One migration's script and bookkeeping, for migrate_apply. */
+struct migrate_step {
+	const struct migration *m;
+	const char *script; /* the up or the down file */
+	bool up;
+	bool ran; /* migrate_apply was called: the transaction was open */
+};
+
+/* migrate_apply runs a migration step (db_transact's fn). */
+static enum gh_err
+migrate_apply(struct db *db, void *arg)
+{
+	struct migrate_step *step = arg;
+	const struct migration *m = step->m;
+	enum gh_err e;
+
+	step->ran = true;
+	if ((e = db_exec(db, step->script)) != GH_OK)
+		return e;
+	if (step->up)
+		return db_run(db,
+		    "INSERT INTO schema_migrations (version, name, checksum, "
+		    "applied_at) VALUES (?, ?, ?, ?)",
+		    DB_INT64(m->version), DB_TEXT(m->name), DB_TEXT(m->checksum),
+		    DB_INT64((int64_t)time(NULL)));
+	return db_run(db, "DELETE FROM schema_migrations WHERE version = ?", DB_INT64(m->version));
+}
+
 /* migrate_run runs one migration's script and its bookkeeping in a
  * transaction. */
 static enum gh_err
 migrate_run(struct db *db, const struct migrate_set *s, const struct migration *m, bool up)
 {
-	struct db_stmt *st = NULL;
+	struct migrate_step step = {.m = m, .script = m->up, .up = up};
 	char path[4096 + 256], *down = NULL;
 	enum gh_err e;
-	bool row;
 	int r;
 
 	if (!up) {
@@ -405,46 +442,20 @@ migrate_run(struct db *db, const struct migrate_set *s, const struct migration *
 			return GH_ETOOBIG;
 		if ((e = migrate_read_file(path, &down)) != GH_OK)
 			return e;
+		step.script = down;
 	}
-	if ((e = db_begin(db)) != GH_OK)
-		goto out;
-	if ((e = db_exec(db, up ? m->up : down)) != GH_OK)
-		goto rollback;
-	if (up) {
-		if ((e = db_prepare(db,
-		         "INSERT INTO schema_migrations (version, name, checksum, "
-		         "applied_at) VALUES (?, ?, ?, ?)",
-		         &st)) != GH_OK)
-			goto rollback;
-		if ((e = db_bind_int64(st, 1, m->version)) != GH_OK ||
-		    (e = db_bind_text(st, 2, m->name)) != GH_OK ||
-		    (e = db_bind_text(st, 3, m->checksum)) != GH_OK ||
-		    (e = db_bind_int64(st, 4, (int64_t)time(NULL))) != GH_OK)
-			goto rollback;
-	} else {
-		if ((e = db_prepare(db, "DELETE FROM schema_migrations WHERE version = ?", &st)) !=
-		    GH_OK)
-			goto rollback;
-		if ((e = db_bind_int64(st, 1, m->version)) != GH_OK)
-			goto rollback;
+	/* A failure once the transaction was open was rolled back. */
+	if ((e = db_transact(db, migrate_apply, &step)) != GH_OK && step.ran) {
+		if (s->sql->ddl_commits)
+			log_msg(LOG_ERR,
+			    "migrate: %s %s failed; MySQL cannot roll back the DDL that ran "
+			    "before the failure: check the schema (a down file cleans up a "
+			    "half-applied up)",
+			    m->stem, up ? "up" : "down");
+		else
+			log_msg(LOG_ERR, "migrate: %s %s failed; rolled back", m->stem,
+			    up ? "up" : "down");
 	}
-	e = db_step(st, &row);
-	db_done(st);
-	if (e != GH_OK)
-		goto rollback;
-	if ((e = db_commit(db)) != GH_OK)
-		goto rollback;
-	goto out;
-rollback:
-	if (strcmp(db_dialect(db), "mysql") == 0)
-		log_msg(LOG_ERR,
-		    "migrate: %s %s failed; MySQL cannot roll back the DDL that ran before "
-		    "the failure: check the schema (a down file cleans up a half-applied up)",
-		    m->stem, up ? "up" : "down");
-	else
-		log_msg(LOG_ERR, "migrate: %s %s failed; rolled back", m->stem, up ? "up" : "down");
-	db_rollback(db);
-out:
 	free(down);
 	return e;
 }

@@ -8,8 +8,10 @@
  * done here on the row, so that every reason gives the same answer; and the
  * session is written to only when last_seen_at is older than touch_interval.
  * Nothing is allocated on that path after the first request of a thread.
- * Its text differs by dialect only in how the roles are aggregated (see
- * user.h); every other query is one text for every database.
+ * Two queries differ by dialect, that one (how the roles are aggregated,
+ * see user.h) and the purge's (how a batch is limited): they are kept as
+ * one struct session_sql per dialect; every other query is one text for
+ * every database.
  *
  * A session's idle timeout is fixed when it is made: [session] idle_timeout,
  * or remember_timeout for a "remember me" session, which would otherwise end
@@ -30,11 +32,33 @@
 	"FROM sessions s JOIN users u ON u.id = s.user_id "                                        \
 	"WHERE s.id = ? AND s.revoked_at IS NULL"
 
-/* Indexed by dialect: SQLite, MySQL, PostgreSQL. */
-static const char *const session_lookup_sql[] = {
-    SESSION_LOOKUP_SQL(USER_ROLES_SQL_SQLITE),
-    SESSION_LOOKUP_SQL(USER_ROLES_SQL_MYSQL),
-    SESSION_LOOKUP_SQL(USER_ROLES_SQL_PGSQL),
+/*
+ * What purge deletes: expired by either timeout, or revoked, before ?.  In
+ * batches, each its own transaction: one DELETE of a million rows would
+ * hold the write lock for a minute, and every check due to touch
+ * last_seen_at would wait for it.  MariaDB cannot LIMIT a subquery under
+ * IN, but it can LIMIT a DELETE; SQLite and PostgreSQL the other way round.
+ */
+#define SESSION_PURGE_WHERE                                                                   \
+	"expires_at < ? OR last_seen_at + idle_timeout < ? "                                  \
+	"OR (revoked_at IS NOT NULL AND revoked_at < ?)"
+#define SESSION_PURGE_BATCH "2000"
+#define SESSION_PURGE_SQL_LIMIT                                                               \
+	"DELETE FROM sessions WHERE " SESSION_PURGE_WHERE " LIMIT " SESSION_PURGE_BATCH
+#define SESSION_PURGE_SQL_IN                                                                  \
+	"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " SESSION_PURGE_WHERE \
+	" LIMIT " SESSION_PURGE_BATCH ")"
+
+/* The queries whose text differs by dialect. */
+struct session_sql {
+	const char *lookup;
+	const char *purge;
+};
+
+static const struct session_sql session_sqls[DB_NDIALECTS] = {
+    [DB_SQLITE] = {SESSION_LOOKUP_SQL(USER_ROLES_SQL_SQLITE), SESSION_PURGE_SQL_IN},
+    [DB_MYSQL] = {SESSION_LOOKUP_SQL(USER_ROLES_SQL_MYSQL), SESSION_PURGE_SQL_LIMIT},
+    [DB_POSTGRESQL] = {SESSION_LOOKUP_SQL(USER_ROLES_SQL_PGSQL), SESSION_PURGE_SQL_IN},
 };
 
 bool
@@ -71,44 +95,26 @@ enum gh_err
 session_create(struct db *db, const struct config *cfg, const struct session_new *s,
     char token[CRYPTO_TOKEN_LEN + 1])
 {
-	struct db_stmt *st;
 	char id[CRYPTO_SHA256_HEX_LEN + 1];
 	int64_t now = (int64_t)time(NULL);
 	int64_t lifetime = s->remember ? cfg->remember_timeout : cfg->absolute_timeout;
 	int64_t idle = s->remember ? cfg->remember_timeout : cfg->idle_timeout;
 	enum gh_err e;
-	bool row;
 
 	token[0] = '\0';
 	if ((e = crypto_token(token)) != GH_OK)
 		return e;
 	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
-	if ((e = db_prepare(db,
-	         "INSERT INTO sessions (id, user_id, created_at, last_seen_at, "
-	         "expires_at, idle_timeout, auth_method, mfa, ip, user_agent, remember) "
-	         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	         &st)) != GH_OK)
-		goto fail;
-	if ((e = db_bind_text(st, 1, id)) != GH_OK ||
-	    (e = db_bind_int64(st, 2, s->user_id)) != GH_OK ||
-	    (e = db_bind_int64(st, 3, now)) != GH_OK || (e = db_bind_int64(st, 4, now)) != GH_OK ||
-	    (e = db_bind_int64(st, 5, now + lifetime)) != GH_OK ||
-	    (e = db_bind_int64(st, 6, idle)) != GH_OK ||
-	    (e = db_bind_text(st, 7, s->auth_method ? s->auth_method : "form")) != GH_OK ||
-	    (e = db_bind_int64(st, 8, s->mfa ? 1 : 0)) != GH_OK ||
-	    (e = db_bind_text(st, 9, s->ip)) != GH_OK ||
-	    (e = db_bind_text(st, 10, s->user_agent)) != GH_OK ||
-	    (e = db_bind_int64(st, 11, s->remember ? 1 : 0)) != GH_OK) {
-		db_done(st);
-		goto fail;
-	}
-	e = db_step(st, &row);
-	db_done(st);
+	e = db_run(db,
+	    "INSERT INTO sessions (id, user_id, created_at, last_seen_at, "
+	    "expires_at, idle_timeout, auth_method, mfa, ip, user_agent, remember) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    DB_TEXT(id), DB_INT64(s->user_id), DB_INT64(now), DB_INT64(now),
+	    DB_INT64(now + lifetime), DB_INT64(idle),
+	    DB_TEXT(s->auth_method ? s->auth_method : "form"), DB_INT64(s->mfa ? 1 : 0),
+	    DB_TEXT(s->ip), DB_TEXT(s->user_agent), DB_INT64(s->remember ? 1 : 0));
 	if (e != GH_OK)
-		goto fail;
-	return GH_OK;
-fail:
-	crypto_wipe(token, CRYPTO_TOKEN_LEN + 1);
+		crypto_wipe(token, CRYPTO_TOKEN_LEN + 1);
 	return e;
 }
 
@@ -117,7 +123,7 @@ session_lookup(struct db *db, const struct config *cfg, const char *token, struc
 {
 	struct db_stmt *st;
 	char id[CRYPTO_SHA256_HEX_LEN + 1];
-	const char *status, *dialect;
+	const char *status;
 	int64_t now = (int64_t)time(NULL), last_seen, idle;
 	enum gh_err e;
 	bool row, ok;
@@ -126,12 +132,7 @@ session_lookup(struct db *db, const struct config *cfg, const char *token, struc
 	if (!session_token_valid(token))
 		return GH_ENOTFOUND;
 	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
-	dialect = db_dialect(db);
-	if ((e = db_prepare(db,
-	         session_lookup_sql[dialect[0] == 'm'   ? 1
-	                            : dialect[0] == 'p' ? 2
-	                                                : 0],
-	         &st)) != GH_OK)
+	if ((e = db_prepare(db, session_sqls[db_dialect(db)].lookup, &st)) != GH_OK)
 		return e;
 	if ((e = db_bind_text(st, 1, id)) != GH_OK || (e = db_step(st, &row)) != GH_OK) {
 		db_done(st);
@@ -165,38 +166,11 @@ session_lookup(struct db *db, const struct config *cfg, const char *token, struc
 	}
 	memcpy(out->id, id, sizeof(out->id));
 
-	if (now - last_seen >= cfg->touch_interval) {
-		if (db_prepare(db, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", &st) ==
-		    GH_OK) {
-			if (db_bind_int64(st, 1, now) == GH_OK && db_bind_text(st, 2, id) == GH_OK)
-				(void)db_step(st, &row);
-			db_done(st);
-		}
-		/* A failed touch was logged; the session is still valid now. */
-	}
+	/* A failed touch was logged; the session is still valid now. */
+	if (now - last_seen >= cfg->touch_interval)
+		(void)db_run(db, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", DB_INT64(now),
+		    DB_TEXT(id));
 	return GH_OK;
-}
-
-/* session_revoke_stmt runs an UPDATE with (now, key) bound. */
-static enum gh_err
-session_revoke_stmt(struct db *db, const char *sql, const char *text_key, int64_t int_key)
-{
-	struct db_stmt *st;
-	enum gh_err e;
-	bool row;
-
-	if ((e = db_prepare(db, sql, &st)) != GH_OK)
-		return e;
-	if ((e = db_bind_int64(st, 1, (int64_t)time(NULL))) == GH_OK) {
-		if (text_key != NULL)
-			e = db_bind_text(st, 2, text_key);
-		else
-			e = db_bind_int64(st, 2, int_key);
-	}
-	if (e == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
-	return e;
 }
 
 enum gh_err
@@ -204,8 +178,8 @@ session_revoke_id(struct db *db, const char *id)
 {
 	if (id == NULL)
 		return GH_OK;
-	return session_revoke_stmt(
-	    db, "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", id, 0);
+	return db_run(db, "UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+	    DB_INT64((int64_t)time(NULL)), DB_TEXT(id));
 }
 
 enum gh_err
@@ -222,48 +196,22 @@ session_revoke(struct db *db, const char *token)
 enum gh_err
 session_revoke_user(struct db *db, int64_t user_id)
 {
-	return session_revoke_stmt(db,
-	    "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL", NULL,
-	    user_id);
+	return db_run(db,
+	    "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+	    DB_INT64((int64_t)time(NULL)), DB_INT64(user_id));
 }
-
-/* What purge deletes: expired by either timeout, or revoked, before ?. */
-#define SESSION_PURGE_WHERE                                                                   \
-	"expires_at < ? OR last_seen_at + idle_timeout < ? "                                  \
-	"OR (revoked_at IS NOT NULL AND revoked_at < ?)"
-#define SESSION_PURGE_BATCH "2000"
 
 enum gh_err
 session_purge(struct db *db, int64_t keep, int64_t *deleted)
 {
-	/*
-	 * In batches, each its own transaction: one DELETE of a million rows
-	 * would hold the write lock for a minute, and every check due to touch
-	 * last_seen_at would wait for it.  MariaDB cannot LIMIT a subquery
-	 * under IN, but it can LIMIT a DELETE; SQLite and PostgreSQL the other
-	 * way round.
-	 */
-	static const char mysql_sql[] =
-	    "DELETE FROM sessions WHERE " SESSION_PURGE_WHERE " LIMIT " SESSION_PURGE_BATCH;
-	static const char other_sql[] =
-	    "DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " SESSION_PURGE_WHERE
-	    " LIMIT " SESSION_PURGE_BATCH ")";
-	const char *sql = strcmp(db_dialect(db), "mysql") == 0 ? mysql_sql : other_sql;
-	struct db_stmt *st;
+	const char *sql = session_sqls[db_dialect(db)].purge;
 	int64_t before = (int64_t)time(NULL) - (keep > 0 ? keep : 0), n;
 	enum gh_err e;
-	bool row;
 
 	if (deleted != NULL)
 		*deleted = 0;
 	do {
-		if ((e = db_prepare(db, sql, &st)) != GH_OK)
-			return e;
-		if ((e = db_bind_int64(st, 1, before)) == GH_OK &&
-		    (e = db_bind_int64(st, 2, before)) == GH_OK &&
-		    (e = db_bind_int64(st, 3, before)) == GH_OK)
-			e = db_step(st, &row);
-		db_done(st);
+		e = db_run(db, sql, DB_INT64(before), DB_INT64(before), DB_INT64(before));
 		n = e == GH_OK ? db_changes(db) : 0;
 		if (deleted != NULL)
 			*deleted += n;

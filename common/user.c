@@ -8,9 +8,9 @@
  * returned as one comma-separated, sorted list.  Uniqueness is left to the
  * database: a taken username, e-mail or role name comes back as GH_EEXISTS.
  * user_set_roles runs its own transaction: do not call it inside another.
- * The queries are one text for every database, except the role list, whose
- * aggregate differs: those queries are kept once per dialect in arrays
- * indexed by user_dialect().
+ * The queries are one text for every database, except those with the role
+ * list, whose aggregate differs: they are kept as one struct user_sql per
+ * dialect, picked by user_sql().
  */
 #include <stdlib.h>
 #include <string.h>
@@ -24,20 +24,26 @@
 #define USER_COLUMNS(roles)                                                                        \
 	"u.id, u.username, u.email, u.password_hash, u.status, u.created_at, "                     \
 	"u.last_login_at, " roles
-/* Each query with the roles, in the order of user_dialect(). */
-#define USER_BY_DIALECT(before, after)                                                             \
+
+/* The queries with the roles, for one dialect's roles expression (user.h). */
+struct user_sql {
+	const char *find;
+	const char *find_id;
+	const char *list;
+};
+#define USER_SQL(roles)                                                                            \
 	{                                                                                          \
-		before USER_COLUMNS(USER_ROLES_SQL_SQLITE) after,                                  \
-		    before USER_COLUMNS(USER_ROLES_SQL_MYSQL) after,                               \
-		    before USER_COLUMNS(USER_ROLES_SQL_PGSQL) after                                \
+		.find = "SELECT " USER_COLUMNS(roles) " FROM users u WHERE u.username = ? "        \
+		        "OR u.email = ? ORDER BY u.username = ? DESC LIMIT 1",                     \
+		.find_id = "SELECT " USER_COLUMNS(roles) " FROM users u WHERE u.id = ?",           \
+		.list = "SELECT " USER_COLUMNS(roles) " FROM users u ORDER BY u.id",               \
 	}
 
-static const char *const user_find_sql[] = USER_BY_DIALECT("SELECT ",
-    " FROM users u WHERE u.username = ? OR u.email = ? ORDER BY u.username = ? DESC LIMIT 1");
-static const char *const user_find_id_sql[] =
-    USER_BY_DIALECT("SELECT ", " FROM users u WHERE u.id = ?");
-static const char *const user_list_sql[] =
-    USER_BY_DIALECT("SELECT ", " FROM users u ORDER BY u.id");
+static const struct user_sql user_sqls[DB_NDIALECTS] = {
+    [DB_SQLITE] = USER_SQL(USER_ROLES_SQL_SQLITE),
+    [DB_MYSQL] = USER_SQL(USER_ROLES_SQL_MYSQL),
+    [DB_POSTGRESQL] = USER_SQL(USER_ROLES_SQL_PGSQL),
+};
 
 #define USER_NAME_MAX 64
 #define USER_EMAIL_MAX 254
@@ -57,13 +63,11 @@ user_cleanup(struct user *u)
 	memset(u, 0, sizeof(*u));
 }
 
-/* user_dialect indexes the queries above: 0 SQLite, 1 MySQL, 2 PostgreSQL. */
-static size_t
-user_dialect(struct db *db)
+/* user_sql returns the queries for db's dialect. */
+static const struct user_sql *
+user_sql(struct db *db)
 {
-	const char *d = db_dialect(db);
-
-	return d[0] == 'm' ? 1 : d[0] == 'p' ? 2 : 0;
+	return &user_sqls[db_dialect(db)];
 }
 
 static char *
@@ -118,11 +122,9 @@ user_find(struct db *db, const char *login, struct user *out)
 	memset(out, 0, sizeof(*out));
 	if (login == NULL || login[0] == '\0')
 		return GH_ENOTFOUND;
-	if ((e = db_prepare(db, user_find_sql[user_dialect(db)], &st)) != GH_OK)
+	if ((e = db_prepare(db, user_sql(db)->find, &st)) != GH_OK)
 		return e;
-	if ((e = db_bind_text(st, 1, login)) != GH_OK ||
-	    (e = db_bind_text(st, 2, login)) != GH_OK ||
-	    (e = db_bind_text(st, 3, login)) != GH_OK) {
+	if ((e = db_bind(st, DB_TEXT(login), DB_TEXT(login), DB_TEXT(login))) != GH_OK) {
 		db_done(st);
 		return e;
 	}
@@ -136,7 +138,7 @@ user_find_id(struct db *db, int64_t id, struct user *out)
 	enum gh_err e;
 
 	memset(out, 0, sizeof(*out));
-	if ((e = db_prepare(db, user_find_id_sql[user_dialect(db)], &st)) != GH_OK)
+	if ((e = db_prepare(db, user_sql(db)->find_id, &st)) != GH_OK)
 		return e;
 	if ((e = db_bind_int64(st, 1, id)) != GH_OK) {
 		db_done(st);
@@ -171,10 +173,8 @@ user_valid_email(const char *s)
 enum gh_err
 user_add(struct db *db, const char *username, const char *email, const char *hash, int64_t *id)
 {
-	struct db_stmt *st;
 	int64_t now = (int64_t)time(NULL);
 	enum gh_err e;
-	bool row;
 
 	if (id != NULL)
 		*id = 0;
@@ -182,51 +182,24 @@ user_add(struct db *db, const char *username, const char *email, const char *has
 		email = NULL;
 	if (!user_valid_username(username) || (email != NULL && !user_valid_email(email)))
 		return GH_EINVAL;
-	if ((e = db_prepare(db,
-	         "INSERT INTO users (username, email, password_hash, status, "
-	         "created_at, updated_at, last_password_change_at) "
-	         "VALUES (?, ?, ?, 'active', ?, ?, ?)",
-	         &st)) != GH_OK)
-		return e;
-	if ((e = db_bind_text(st, 1, username)) == GH_OK &&
-	    (e = db_bind_text(st, 2, email)) == GH_OK && (e = db_bind_text(st, 3, hash)) == GH_OK &&
-	    (e = db_bind_int64(st, 4, now)) == GH_OK && (e = db_bind_int64(st, 5, now)) == GH_OK) {
-		if (hash != NULL)
-			e = db_bind_int64(st, 6, now);
-		else
-			e = db_bind_null(st, 6);
-	}
-	if (e == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
+	e = db_run(db,
+	    "INSERT INTO users (username, email, password_hash, status, "
+	    "created_at, updated_at, last_password_change_at) "
+	    "VALUES (?, ?, ?, 'active', ?, ?, ?)",
+	    DB_TEXT(username), DB_TEXT(email), DB_TEXT(hash), DB_INT64(now), DB_INT64(now),
+	    hash != NULL ? DB_INT64(now) : DB_NULL);
 	if (e == GH_OK && id != NULL)
 		*id = db_last_insert_id(db);
 	return e;
 }
 
-/* user_update runs an UPDATE whose parameters are value (when has_value),
- * then nnow times the current time, then id; GH_ENOTFOUND when no row
- * matched. */
+/* user_update runs an UPDATE of one user with the n values v (DB_VALUES);
+ * GH_ENOTFOUND when no row matched. */
 static enum gh_err
-user_update(struct db *db, const char *sql, const char *value, bool has_value, int nnow, int64_t id)
+user_update(struct db *db, const char *sql, const struct db_value *v, size_t n)
 {
-	struct db_stmt *st;
-	int64_t now = (int64_t)time(NULL);
-	enum gh_err e = GH_OK;
-	int i = 1;
-	bool row;
+	enum gh_err e = db_run_values(db, sql, v, n);
 
-	if ((e = db_prepare(db, sql, &st)) != GH_OK)
-		return e;
-	if (has_value)
-		e = db_bind_text(st, i++, value);
-	while (e == GH_OK && nnow-- > 0)
-		e = db_bind_int64(st, i++, now);
-	if (e == GH_OK)
-		e = db_bind_int64(st, i, id);
-	if (e == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
 	if (e == GH_OK && db_changes(db) == 0)
 		e = GH_ENOTFOUND;
 	return e;
@@ -235,16 +208,19 @@ user_update(struct db *db, const char *sql, const char *value, bool has_value, i
 enum gh_err
 user_set_password(struct db *db, int64_t id, const char *hash)
 {
+	int64_t now = (int64_t)time(NULL);
+
 	return user_update(db,
 	    "UPDATE users SET password_hash = ?, updated_at = ?, "
 	    "last_password_change_at = ? WHERE id = ?",
-	    hash, true, 2, id);
+	    DB_VALUES(DB_TEXT(hash), DB_INT64(now), DB_INT64(now), DB_INT64(id)));
 }
 
 enum gh_err
 user_set_status(struct db *db, int64_t id, const char *status)
 {
 	static const char *const statuses[] = {"active", "inactive", "locked", "deleted"};
+	int64_t now = (int64_t)time(NULL);
 	size_t i;
 
 	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
@@ -252,7 +228,7 @@ user_set_status(struct db *db, int64_t id, const char *status)
 			return user_update(db,
 			    "UPDATE users SET status = ?, updated_at = ? "
 			    "WHERE id = ?",
-			    status, true, 1, id);
+			    DB_VALUES(DB_TEXT(status), DB_INT64(now), DB_INT64(id)));
 	return GH_EINVAL;
 }
 
@@ -271,8 +247,8 @@ user_disable(struct db *db, int64_t id)
 enum gh_err
 user_record_login(struct db *db, int64_t id)
 {
-	return user_update(
-	    db, "UPDATE users SET last_login_at = ? WHERE id = ?", NULL, false, 1, id);
+	return user_update(db, "UPDATE users SET last_login_at = ? WHERE id = ?",
+	    DB_VALUES(DB_INT64((int64_t)time(NULL)), DB_INT64(id)));
 }
 
 /* user_exists tells whether a user with id exists. */
@@ -323,61 +299,55 @@ user_roles_split(char *list, const char **names, size_t max, size_t *n)
 	return GH_OK;
 }
 
+/* What user_roles_replace replaces the user's roles with. */
+struct user_roles {
+	int64_t id;
+	const char *const *names;
+	size_t n;
+};
+
+/* user_roles_replace replaces the roles of the user r->id with r's names:
+ * user_set_roles's transaction (db_transact). */
+static enum gh_err
+user_roles_replace(struct db *db, void *arg)
+{
+	const struct user_roles *r = arg;
+	size_t i;
+	enum gh_err e;
+	bool exists;
+
+	if ((e = user_exists(db, r->id, &exists)) != GH_OK)
+		return e;
+	if (!exists)
+		return GH_ENOTFOUND;
+	if ((e = db_run(db, "DELETE FROM user_roles WHERE user_id = ?", DB_INT64(r->id))) != GH_OK)
+		return e;
+	for (i = 0; i < r->n; i++) {
+		if ((e = db_run(db,
+		         "INSERT INTO user_roles (user_id, role_id) "
+		         "SELECT ?, id FROM roles WHERE name = ?",
+		         DB_INT64(r->id), DB_TEXT(r->names[i]))) != GH_OK)
+			return e;
+		if (db_changes(db) == 0)
+			return GH_ENOTFOUND; /* no such role */
+	}
+	return GH_OK;
+}
+
 enum gh_err
 user_set_roles(struct db *db, int64_t id, const char *roles)
 {
 	const char *names[64];
-	struct db_stmt *st;
+	struct user_roles r = {.id = id, .names = names};
 	char *list;
-	size_t i, n;
 	enum gh_err e;
-	bool row, exists;
 
 	if ((list = strdup(roles != NULL ? roles : "")) == NULL) {
 		log_msg(LOG_ERR, "user: out of memory");
 		return GH_ENOMEM;
 	}
-	if ((e = user_roles_split(list, names, sizeof(names) / sizeof(names[0]), &n)) != GH_OK)
-		goto out;
-	if ((e = db_begin(db)) != GH_OK)
-		goto out;
-	if ((e = user_exists(db, id, &exists)) != GH_OK)
-		goto rollback;
-	if (!exists) {
-		e = GH_ENOTFOUND;
-		goto rollback;
-	}
-	if ((e = db_prepare(db, "DELETE FROM user_roles WHERE user_id = ?", &st)) != GH_OK)
-		goto rollback;
-	if ((e = db_bind_int64(st, 1, id)) == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
-	if (e != GH_OK)
-		goto rollback;
-	for (i = 0; i < n; i++) {
-		if ((e = db_prepare(db,
-		         "INSERT INTO user_roles (user_id, role_id) "
-		         "SELECT ?, id FROM roles WHERE name = ?",
-		         &st)) != GH_OK)
-			goto rollback;
-		if ((e = db_bind_int64(st, 1, id)) == GH_OK &&
-		    (e = db_bind_text(st, 2, names[i])) == GH_OK)
-			e = db_step(st, &row);
-		db_done(st);
-		if (e != GH_OK)
-			goto rollback;
-		if (db_changes(db) == 0) {
-			e = GH_ENOTFOUND; /* no such role */
-			goto rollback;
-		}
-	}
-	e = db_commit(db);
-	if (e != GH_OK)
-		goto rollback;
-	goto out;
-rollback:
-	db_rollback(db);
-out:
+	if ((e = user_roles_split(list, names, sizeof(names) / sizeof(names[0]), &r.n)) == GH_OK)
+		e = db_transact(db, user_roles_replace, &r);
 	free(list);
 	return e;
 }
@@ -390,7 +360,7 @@ user_list(struct db *db, FILE *out)
 	enum gh_err e;
 	bool row;
 
-	if ((e = db_prepare(db, user_list_sql[user_dialect(db)], &st)) != GH_OK)
+	if ((e = db_prepare(db, user_sql(db)->list, &st)) != GH_OK)
 		return e;
 	while ((e = db_step(st, &row)) == GH_OK && row) {
 		email = db_column_text(st, 2);
@@ -442,20 +412,10 @@ role_valid_name(const char *name)
 enum gh_err
 role_add(struct db *db, const char *name, const char *description)
 {
-	struct db_stmt *st;
-	enum gh_err e;
-	bool row;
-
 	if (!role_valid_name(name))
 		return GH_EINVAL;
-	if ((e = db_prepare(db, "INSERT INTO roles (name, description) VALUES (?, ?)", &st)) !=
-	    GH_OK)
-		return e;
-	if ((e = db_bind_text(st, 1, name)) == GH_OK &&
-	    (e = db_bind_text(st, 2, description != NULL ? description : "")) == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
-	return e;
+	return db_run(db, "INSERT INTO roles (name, description) VALUES (?, ?)", DB_TEXT(name),
+	    DB_TEXT(description != NULL ? description : ""));
 }
 
 enum gh_err

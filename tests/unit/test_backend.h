@@ -29,7 +29,7 @@
 
 struct test_backend {
 	const char *name; /* "sqlite", "mariadb", "postgresql" (dbserver.sh's names) */
-	const char *dialect; /* what db_dialect() says */
+	const char *dialect; /* db_dialect_name(db_dialect()), the folder in sql/ */
 	bool built; /* the driver is compiled in */
 	const char *with; /* the configure switch that builds it */
 	char tmp[PATH_MAX]; /* the temporary folder */
@@ -190,20 +190,18 @@ test_backend_reset(const struct test_backend *b)
 static inline bool
 test_table_exists(struct db *db, const char *name)
 {
+	static const char *const sql[DB_NDIALECTS] = {
+	    [DB_SQLITE] = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+	    [DB_MYSQL] = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
+	                 "DATABASE() AND table_name = ?",
+	    [DB_POSTGRESQL] = "SELECT count(*) FROM information_schema.tables WHERE "
+	                      "table_schema = current_schema() AND table_name = ?",
+	};
 	struct db_stmt *st;
-	const char *d = db_dialect(db), *sql;
 	bool row = false;
 	int64_t n = 0;
 
-	if (strcmp(d, "sqlite") == 0)
-		sql = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?";
-	else if (strcmp(d, "mysql") == 0)
-		sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-		      "DATABASE() AND table_name = ?";
-	else
-		sql = "SELECT count(*) FROM information_schema.tables WHERE table_schema = "
-		      "current_schema() AND table_name = ?";
-	if (db_prepare(db, sql, &st) != GH_OK)
+	if (db_prepare(db, sql[db_dialect(db)], &st) != GH_OK)
 		return false;
 	if (db_bind_text(st, 1, name) == GH_OK && db_step(st, &row) == GH_OK && row)
 		n = db_column_int64(st, 0);

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +109,11 @@ TEST(open_relative_url_creates_file)
 	CHECK(chdir(cwd) == 0);
 	snprintf(path, sizeof(path), "%s/rel.db", tmpdir);
 	CHECK(stat(path, &sb) == 0);
-	CHECK_STR(db ? db_dialect(db) : NULL, "sqlite");
+	CHECK(db != NULL && db_dialect(db) == DB_SQLITE);
+	CHECK_STR(db_dialect_name(DB_SQLITE), "sqlite");
+	CHECK_STR(db_dialect_name(DB_MYSQL), "mysql");
+	CHECK_STR(db_dialect_name(DB_POSTGRESQL), "postgresql");
+	CHECK_STR(db_dialect_name((enum db_dialect)DB_NDIALECTS), "unknown");
 	close_db(db, "rel.db");
 }
 
@@ -256,6 +261,94 @@ TEST(bind_text_null_binds_null)
 	close_db(db, "n.db");
 }
 
+TEST(bind_sets_every_parameter_in_order)
+{
+	struct db *db = open_db("ba.db");
+	struct db_stmt *st;
+	bool row = false;
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_prepare(db, "SELECT ?, ?, ? IS NULL, ? IS NULL, ?", &st) == GH_OK);
+	CHECK(db_bind(st, DB_TEXT("alice"), DB_INT64(INT64_MIN), DB_NULL, DB_TEXT(NULL),
+	          DB_INT64(INT64_MAX)) == GH_OK);
+	CHECK(db_step(st, &row) == GH_OK && row);
+	CHECK_STR(db_column_text(st, 0), "alice");
+	CHECK(db_column_int64(st, 1) == INT64_MIN);
+	CHECK(db_column_int64(st, 2) == 1 && db_column_int64(st, 3) == 1);
+	CHECK(db_column_int64(st, 4) == INT64_MAX);
+	db_done(st);
+	/* No parameters: an empty array. */
+	CHECK(db_prepare(db, "SELECT 1", &st) == GH_OK);
+	CHECK(db_bind_values(st, NULL, 0) == GH_OK);
+	db_done(st);
+	close_db(db, "ba.db");
+}
+
+TEST(bind_wrong_count_is_einval_and_binds_nothing)
+{
+	struct db *db = open_db("bw.db");
+	struct db_stmt *st;
+	struct db_value bad = {.type = (enum db_value_type)99};
+	bool row = false;
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_prepare(db, "SELECT ?, ?", &st) == GH_OK);
+	CHECK(db_bind(st, DB_TEXT("a")) == GH_EINVAL);
+	CHECK(db_step(st, &row) == GH_OK && row);
+	CHECK(db_column_is_null(st, 0) && db_column_is_null(st, 1));
+	db_done(st);
+	CHECK(db_prepare(db, "SELECT ?, ?", &st) == GH_OK);
+	CHECK(db_bind(st, DB_TEXT("a"), DB_TEXT("b"), DB_TEXT("c")) == GH_EINVAL);
+	CHECK(db_step(st, &row) == GH_OK && row);
+	CHECK(db_column_is_null(st, 0) && db_column_is_null(st, 1));
+	db_done(st);
+	CHECK(db_prepare(db, "SELECT ?, ?", &st) == GH_OK);
+	CHECK(db_bind_values(st, NULL, 0) == GH_EINVAL);
+	/* A value whose type is none of the three. */
+	CHECK(db_bind(st, DB_TEXT("a"), bad) == GH_EINVAL);
+	db_done(st);
+	CHECK(db_prepare(db, "SELECT 1", &st) == GH_OK);
+	CHECK(db_bind(st, DB_INT64(1)) == GH_EINVAL);
+	db_done(st);
+	close_db(db, "bw.db");
+}
+
+TEST(run_prepares_binds_steps_and_resets)
+{
+	struct db *db = open_db("r.db");
+	struct db_stmt *st;
+	bool row = false;
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("a"), DB_INT64(1)) ==
+	      GH_OK);
+	CHECK(db_changes(db) == 1 && db_last_insert_id(db) == 1);
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("a"), DB_INT64(2)) ==
+	      GH_EEXISTS);
+	/* Reset after a failure: the same statement runs again. */
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("b"), DB_INT64(2)) ==
+	      GH_OK);
+	CHECK(db_last_insert_id(db) == 2);
+	/* A value missing: nothing runs. */
+	CHECK(db_run(db, "UPDATE t SET n = ? WHERE name = ?", DB_INT64(9)) == GH_EINVAL);
+	CHECK(db_run(db, "UPDATE t SET n = ? WHERE name = ?", DB_INT64(9), DB_TEXT("b")) == GH_OK);
+	CHECK(db_changes(db) == 1);
+	CHECK(db_prepare(db, "SELECT sum(n) FROM t", &st) == GH_OK);
+	CHECK(db_step(st, &row) == GH_OK && row && db_column_int64(st, 0) == 10);
+	db_done(st);
+	CHECK(db_run(db, "DELETE FROM no_such_table WHERE id = ?", DB_INT64(1)) == GH_EDB);
+	close_db(db, "r.db");
+}
+
 TEST(unique_violation_is_eexists)
 {
 	struct db *db = open_db("u.db");
@@ -379,6 +472,111 @@ TEST(second_connection_sees_commits)
 	close_db(a, "two.db");
 }
 
+/* tx_run is db_transact's fn for the tests below: it runs a->sql, then
+ * answers a->answer. */
+struct tx_arg {
+	const char *sql;
+	enum gh_err answer;
+	int calls;
+};
+
+static enum gh_err
+tx_run(struct db *db, void *arg)
+{
+	struct tx_arg *a = arg;
+	enum gh_err e;
+
+	a->calls++;
+	if ((e = db_exec(db, a->sql)) != GH_OK)
+		return e;
+	return a->answer;
+}
+
+TEST(transact_commits_when_fn_succeeds)
+{
+	struct db *a = open_db("tc.db"), *b = open_db("tc.db");
+	struct tx_arg arg = {"INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('b')",
+	    GH_OK, 0};
+
+	if (a == NULL || b == NULL) {
+		CHECK(a != NULL && b != NULL);
+		db_close(a);
+		db_close(b);
+		return;
+	}
+	CHECK(db_transact(a, tx_run, &arg) == GH_OK);
+	CHECK(arg.calls == 1);
+	CHECK(count_rows(b) == 2); /* committed: another connection sees it */
+	CHECK(db_begin(b) == GH_OK); /* and a holds no lock */
+	db_rollback(b);
+	db_close(b);
+	close_db(a, "tc.db");
+}
+
+TEST(transact_rolls_back_when_fn_fails)
+{
+	struct db *db = open_db("tf.db");
+	struct tx_arg answer = {"INSERT INTO t (name) VALUES ('a')", GH_ENOTFOUND, 0};
+	struct tx_arg bad_sql = {
+	    "INSERT INTO t (name) VALUES ('b'); INSERT INTO nowhere VALUES (1)", GH_OK, 0};
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_transact(db, tx_run, &answer) == GH_ENOTFOUND); /* fn's own answer */
+	CHECK(count_rows(db) == 0);
+	CHECK(db_transact(db, tx_run, &bad_sql) == GH_EDB);
+	CHECK(count_rows(db) == 0);
+	/* No transaction was left open. */
+	CHECK(db_begin(db) == GH_OK);
+	db_rollback(db);
+	close_db(db, "tf.db");
+}
+
+TEST(transact_rolls_back_when_commit_fails)
+{
+	struct db *db = open_db("tk.db");
+	/* A deferred foreign key is checked by COMMIT, which fails and leaves
+	 * the transaction open: db_transact must roll it back. */
+	struct tx_arg arg = {"INSERT INTO t (name) VALUES ('a'); INSERT INTO late VALUES (999)",
+	    GH_OK, 0};
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_exec(db, "CREATE TABLE late (t_id INTEGER REFERENCES t(id) "
+	                  "DEFERRABLE INITIALLY DEFERRED)") == GH_OK);
+	CHECK(db_transact(db, tx_run, &arg) == GH_EDB);
+	CHECK(arg.calls == 1);
+	CHECK(count_rows(db) == 0);
+	CHECK(db_begin(db) == GH_OK);
+	db_rollback(db);
+	close_db(db, "tk.db");
+}
+
+TEST(transact_failed_begin_does_not_run_fn)
+{
+	struct db *a = open_db("tb.db"), *b = open_db("tb.db");
+	struct tx_arg arg = {"INSERT INTO t (name) VALUES ('a')", GH_OK, 0};
+
+	if (a == NULL || b == NULL) {
+		CHECK(a != NULL && b != NULL);
+		db_close(a);
+		db_close(b);
+		return;
+	}
+	CHECK(db_begin(a) == GH_OK); /* a holds the write lock */
+	CHECK(db_transact(b, tx_run, &arg) == GH_EDB);
+	CHECK(arg.calls == 0);
+	db_rollback(a);
+	CHECK(db_transact(b, tx_run, &arg) == GH_OK);
+	CHECK(arg.calls == 1 && count_rows(a) == 1);
+	db_close(b);
+	close_db(a, "tb.db");
+}
+
 TEST(backup_copies_a_consistent_snapshot_and_never_overwrites)
 {
 	struct db *a = open_db("live.db"), *copy = NULL;
@@ -416,11 +614,18 @@ main(void)
 	RUN(bind_text_is_copied);
 	RUN(done_clears_bindings);
 	RUN(bind_text_null_binds_null);
+	RUN(bind_sets_every_parameter_in_order);
+	RUN(bind_wrong_count_is_einval_and_binds_nothing);
+	RUN(run_prepares_binds_steps_and_resets);
 	RUN(unique_violation_is_eexists);
 	RUN(prepare_bad_sql_fails);
 	RUN(foreign_keys_enforced);
 	RUN(rollback_undoes_commit_keeps);
 	RUN(second_connection_sees_commits);
+	RUN(transact_commits_when_fn_succeeds);
+	RUN(transact_rolls_back_when_fn_fails);
+	RUN(transact_rolls_back_when_commit_fails);
+	RUN(transact_failed_begin_does_not_run_fn);
 	RUN(backup_copies_a_consistent_snapshot_and_never_overwrites);
 	rmdir(tmpdir);
 	return test_summary();

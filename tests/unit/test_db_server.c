@@ -204,7 +204,8 @@ TEST(open_over_unix_socket)
 	CHECK(db_open(cur->socket_url, cur->password, BUSY_MS, &db) == GH_OK);
 	if (db == NULL)
 		return;
-	CHECK_STR(db_dialect(db), cur->dialect);
+	CHECK_STR(db_dialect_name(db_dialect(db)), cur->dialect);
+	CHECK(db_dialect(db) == (is_mysql() ? DB_MYSQL : DB_POSTGRESQL));
 	CHECK(query_int(db, "SELECT 41 + 1") == 42);
 	db_close(db);
 	if (!is_mysql()) {
@@ -441,6 +442,32 @@ TEST(bad_sql_fails_and_connection_stays)
 	db_close(db);
 }
 
+TEST(bind_and_run_count_parameters_outside_literals)
+{
+	struct db *db = open_db();
+	struct db_stmt *st;
+	bool row = false;
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_prepare(db, "SELECT '?', ?", &st) == GH_OK);
+	CHECK(db_bind(st, DB_TEXT("a"), DB_TEXT("b")) == GH_EINVAL);
+	CHECK(db_bind(st, DB_TEXT("a")) == GH_OK);
+	CHECK(db_step(st, &row) == GH_OK && row);
+	CHECK_STR(db_column_text(st, 0), "?");
+	CHECK_STR(db_column_text(st, 1), "a");
+	db_done(st);
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("a"), DB_NULL) == GH_OK);
+	CHECK(db_changes(db) == 1 && db_last_insert_id(db) > 0);
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("b")) == GH_EINVAL);
+	CHECK(db_run(db, "INSERT INTO t (name, n) VALUES (?, ?)", DB_TEXT("a"), DB_INT64(1)) ==
+	      GH_EEXISTS);
+	CHECK(count_rows(db) == 1);
+	db_close(db);
+}
+
 TEST(foreign_keys_enforced)
 {
 	struct db *db = open_db();
@@ -608,6 +635,61 @@ TEST(transaction_lost_with_connection_is_not_finished_elsewhere)
 	db_rollback(db);
 	CHECK(count_rows(db) == 0);
 	CHECK(!db_lost(db));
+	db_close(db);
+}
+
+/* tx_run is db_transact's fn below: it runs a->sql, kills the connection
+ * when a->kill and runs one more INSERT, then answers a->answer. */
+struct tx_arg {
+	const char *sql;
+	bool kill;
+	enum gh_err answer;
+};
+
+static enum gh_err
+tx_run(struct db *db, void *arg)
+{
+	struct tx_arg *a = arg;
+	enum gh_err e;
+
+	if ((e = db_exec(db, a->sql)) != GH_OK)
+		return e;
+	if (a->kill) {
+		CHECK(kill_conn(db));
+		if ((e = db_exec(db, "INSERT INTO t (name) VALUES ('after')")) != GH_OK)
+			return e;
+	}
+	return a->answer;
+}
+
+TEST(transact_commits_rolls_back_and_is_lost_with_its_connection)
+{
+	struct db *db = open_db();
+	struct tx_arg ok = {"INSERT INTO t (name) VALUES ('kept')", false, GH_OK};
+	struct tx_arg fails = {"INSERT INTO t (name) VALUES ('undone')", false, GH_EINVAL};
+	struct tx_arg killed = {"INSERT INTO t (name) VALUES ('lost')", true, GH_OK};
+	struct tx_arg late = {"INSERT INTO late VALUES (999)", false, GH_OK};
+
+	if (db == NULL) {
+		CHECK(db != NULL);
+		return;
+	}
+	CHECK(db_transact(db, tx_run, &ok) == GH_OK);
+	CHECK(db_transact(db, tx_run, &fails) == GH_EINVAL);
+	CHECK(count_rows(db) == 1);
+	CHECK(db_transact(db, tx_run, &killed) == GH_EDB);
+	CHECK(db_lost(db));
+	/* Rolled back with the connection; the next statement reconnects. */
+	CHECK(count_rows(db) == 1 && !db_lost(db));
+	/* PostgreSQL checks a deferred foreign key at COMMIT (MariaDB has
+	 * none): the commit fails and the transaction is undone. */
+	if (!is_mysql()) {
+		CHECK(db_exec(db, "CREATE TABLE late (t_id BIGINT REFERENCES t(id) "
+		                  "DEFERRABLE INITIALLY DEFERRED)") == GH_OK);
+		CHECK(db_transact(db, tx_run, &late) == GH_EDB);
+		CHECK(query_int(db, "SELECT count(*) FROM late") == 0);
+		CHECK(db_exec(db, "DROP TABLE late") == GH_OK);
+	}
 	db_close(db);
 }
 
@@ -793,12 +875,14 @@ main(void)
 		RUN(question_marks_in_literals_are_not_parameters);
 		RUN(unique_violation_is_eexists_and_statement_reusable);
 		RUN(bad_sql_fails_and_connection_stays);
+		RUN(bind_and_run_count_parameters_outside_literals);
 		RUN(foreign_keys_enforced);
 		RUN(rollback_undoes_commit_keeps);
 		RUN(second_connection_sees_commits_and_lock_wait_is_bounded);
 		RUN(session_has_statement_and_lock_timeouts);
 		RUN(killed_connection_fails_then_reconnects);
 		RUN(transaction_lost_with_connection_is_not_finished_elsewhere);
+		RUN(transact_commits_rolls_back_and_is_lost_with_its_connection);
 		RUN(server_restart_fails_closed_then_recovers_with_data);
 		RUN(idle_connection_survives_a_restart_without_a_failure);
 		RUN(idle_connection_killed_is_reopened_before_use);
