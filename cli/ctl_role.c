@@ -26,6 +26,15 @@ cmd_role_add(struct ctl *c, int argc, char **argv)
 	return e == GH_OK ? CTL_OK : e == GH_EEXISTS ? CTL_EXISTS : ctl_fail(e, "role add");
 }
 
+/* One line of role list: "NAME DESCRIPTION". */
+static enum gh_err
+ctl_print_role(const struct role_row *r, void *arg)
+{
+	(void)arg;
+	printf("%s%s%s\n", r->name, r->description[0] != '\0' ? " " : "", r->description);
+	return GH_OK;
+}
+
 enum ctl_status
 cmd_role_list(struct ctl *c, int argc, char **argv)
 {
@@ -36,6 +45,6 @@ cmd_role_list(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if ((st = ctl_open_db(c)) != CTL_OK)
 		return st;
-	e = role_list(c->db, stdout);
+	e = role_list(c->db, ctl_print_role, NULL);
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "role list");
 }

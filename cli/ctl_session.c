@@ -3,40 +3,32 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "ctl.h"
 #include "session.h"
 
+/* One line of session list: "ID USER created=T seen=T expires=T METHOD IP". */
+static enum gh_err
+ctl_print_session(const struct session_row *r, void *arg)
+{
+	(void)arg;
+	printf("%s %s created=%lld seen=%lld expires=%lld %s %s\n", r->id, r->username,
+	    (long long)r->created_at, (long long)r->last_seen_at, (long long)r->expires_at,
+	    r->auth_method, r->ip);
+	return GH_OK;
+}
+
 enum ctl_status
 cmd_session_list(struct ctl *c, int argc, char **argv)
 {
-	static const char sql[] =
-	    "SELECT s.id, u.username, s.created_at, s.last_seen_at, s.expires_at, "
-	    "s.auth_method, COALESCE(s.ip, '') FROM sessions s JOIN users u ON u.id = s.user_id "
-	    "WHERE s.revoked_at IS NULL AND s.expires_at > ? AND (? = '' OR u.username = ?) "
-	    "ORDER BY s.created_at";
-	struct db_stmt *st;
 	enum ctl_status cs;
 	enum gh_err e;
-	bool row;
-	const char *name = argc == 2 ? argv[1] : "";
 
 	if (argc > 2)
 		return CTL_USAGE;
 	if ((cs = ctl_open_db(c)) != CTL_OK)
 		return cs;
-	if ((e = db_prepare(c->db, sql, &st)) != GH_OK)
-		return ctl_fail(e, "session list");
-	db_bind_int64(st, 1, (int64_t)time(NULL));
-	db_bind_text(st, 2, name);
-	db_bind_text(st, 3, name);
-	while ((e = db_step(st, &row)) == GH_OK && row)
-		printf("%s %s created=%lld seen=%lld expires=%lld %s %s\n", db_column_text(st, 0),
-		    db_column_text(st, 1), (long long)db_column_int64(st, 2),
-		    (long long)db_column_int64(st, 3), (long long)db_column_int64(st, 4),
-		    db_column_text(st, 5), db_column_text(st, 6));
-	db_done(st);
+	e = session_list(c->db, argc == 2 ? argv[1] : "", ctl_print_session, NULL);
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "session list");
 }
 

@@ -85,6 +85,16 @@ cmd_user_add(struct ctl *c, int argc, char **argv)
 	return CTL_OK;
 }
 
+/* One line of user list: "ID NAME EMAIL STATUS ROLES" ("-" for none). */
+static enum gh_err
+ctl_print_user(const struct user_row *r, void *arg)
+{
+	(void)arg;
+	printf("%lld %s %s %s %s\n", (long long)r->id, r->username,
+	    r->email != NULL ? r->email : "-", r->status, r->roles[0] != '\0' ? r->roles : "-");
+	return GH_OK;
+}
+
 enum ctl_status
 cmd_user_list(struct ctl *c, int argc, char **argv)
 {
@@ -95,7 +105,7 @@ cmd_user_list(struct ctl *c, int argc, char **argv)
 		return CTL_USAGE;
 	if ((st = ctl_open_db(c)) != CTL_OK)
 		return st;
-	e = user_list(c->db, stdout);
+	e = user_list(c->db, ctl_print_user, NULL);
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "user list");
 }
 

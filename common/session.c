@@ -233,3 +233,35 @@ session_cookie_name(const struct config *cfg, bool https, char *out, size_t outl
 	}
 	return out;
 }
+
+enum gh_err
+session_list(struct db *db, const char *username,
+    enum gh_err (*fn)(const struct session_row *row, void *arg), void *arg)
+{
+	static const char sql[] =
+	    "SELECT s.id, u.username, s.created_at, s.last_seen_at, s.expires_at, "
+	    "s.auth_method, COALESCE(s.ip, '') FROM sessions s JOIN users u ON u.id = s.user_id "
+	    "WHERE s.revoked_at IS NULL AND s.expires_at > ? AND (? = '' OR u.username = ?) "
+	    "ORDER BY s.created_at";
+	struct session_row r;
+	struct db_stmt *st;
+	enum gh_err e;
+	bool row;
+
+	if ((e = db_prepare(db, sql, &st)) != GH_OK)
+		return e;
+	e = db_bind(st, DB_INT64((int64_t)time(NULL)), DB_TEXT(username), DB_TEXT(username));
+	while (e == GH_OK && (e = db_step(st, &row)) == GH_OK && row) {
+		r.id = db_column_text(st, 0);
+		r.username = db_column_text(st, 1);
+		r.created_at = db_column_int64(st, 2);
+		r.last_seen_at = db_column_int64(st, 3);
+		r.expires_at = db_column_int64(st, 4);
+		r.auth_method = db_column_text(st, 5);
+		r.ip = db_column_text(st, 6);
+		if ((e = fn(&r, arg)) != GH_OK)
+			break;
+	}
+	db_done(st);
+	return e;
+}

@@ -56,6 +56,18 @@ enum gh_err session_revoke_user(struct db *db, int64_t user_id);
 /* session_purge deletes sessions expired or revoked before now - keep
  * seconds; *deleted (may be NULL) receives the count. */
 enum gh_err session_purge(struct db *db, int64_t keep, int64_t *deleted);
+/* A session as a list shows it, valid only during the callback. */
+struct session_row {
+	const char *id; /* the stored id (hex SHA-256 of the token) */
+	const char *username;
+	int64_t created_at, last_seen_at, expires_at;
+	const char *auth_method;
+	const char *ip; /* "" when unknown */
+};
+/* session_list calls fn for every session not revoked nor past its
+ * expiry, oldest first, of username only unless it is "" (see user_list). */
+enum gh_err session_list(struct db *db, const char *username,
+    enum gh_err (*fn)(const struct session_row *row, void *arg), void *arg);
 /* session_token_valid tells whether s has the shape of a cookie token. */
 bool session_token_valid(const char *s);
 /* session_cookie_name returns the cookie name for the request's scheme:

@@ -353,21 +353,25 @@ user_set_roles(struct db *db, int64_t id, const char *roles)
 }
 
 enum gh_err
-user_list(struct db *db, FILE *out)
+user_list(struct db *db, enum gh_err (*fn)(const struct user_row *row, void *arg), void *arg)
 {
 	struct db_stmt *st;
-	const char *email, *roles;
+	struct user_row r;
 	enum gh_err e;
 	bool row;
 
 	if ((e = db_prepare(db, user_sql(db)->list, &st)) != GH_OK)
 		return e;
 	while ((e = db_step(st, &row)) == GH_OK && row) {
-		email = db_column_text(st, 2);
-		roles = db_column_text(st, 7);
-		fprintf(out, "%lld %s %s %s %s\n", (long long)db_column_int64(st, 0),
-		    db_column_text(st, 1), email != NULL ? email : "-", db_column_text(st, 4),
-		    roles != NULL && roles[0] != '\0' ? roles : "-");
+		r.id = db_column_int64(st, 0);
+		r.username = db_column_text(st, 1);
+		r.email = db_column_text(st, 2);
+		r.status = db_column_text(st, 4);
+		r.roles = db_column_text(st, 7);
+		if (r.roles == NULL)
+			r.roles = "";
+		if ((e = fn(&r, arg)) != GH_OK)
+			break;
 	}
 	db_done(st);
 	return e;
@@ -419,19 +423,22 @@ role_add(struct db *db, const char *name, const char *description)
 }
 
 enum gh_err
-role_list(struct db *db, FILE *out)
+role_list(struct db *db, enum gh_err (*fn)(const struct role_row *row, void *arg), void *arg)
 {
 	struct db_stmt *st;
-	const char *desc;
+	struct role_row r;
 	enum gh_err e;
 	bool row;
 
 	if ((e = db_prepare(db, "SELECT name, description FROM roles ORDER BY name", &st)) != GH_OK)
 		return e;
 	while ((e = db_step(st, &row)) == GH_OK && row) {
-		desc = db_column_text(st, 1);
-		fprintf(out, "%s%s%s\n", db_column_text(st, 0), desc && desc[0] ? " " : "",
-		    desc ? desc : "");
+		r.name = db_column_text(st, 0);
+		r.description = db_column_text(st, 1);
+		if (r.description == NULL)
+			r.description = "";
+		if ((e = fn(&r, arg)) != GH_OK)
+			break;
 	}
 	db_done(st);
 	return e;

@@ -9,7 +9,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "db.h"
 #include "err.h"
@@ -45,13 +44,29 @@ enum gh_err user_record_login(struct db *db, int64_t id);
 /* user_set_roles replaces the user's roles with the comma-separated list;
  * GH_ENOTFOUND when a role does not exist. */
 enum gh_err user_set_roles(struct db *db, int64_t id, const char *roles);
-/* user_list prints "id username email status roles" lines to out. */
-enum gh_err user_list(struct db *db, FILE *out);
+/* A row of a list, valid only during the callback that gets it. */
+struct user_row {
+	int64_t id;
+	const char *username;
+	const char *email; /* NULL when none */
+	const char *status;
+	const char *roles; /* comma-separated, "" when none */
+};
+/* user_list calls fn for every user, by id; an answer of fn other than
+ * GH_OK stops the list and is returned. */
+enum gh_err user_list(struct db *db, enum gh_err (*fn)(const struct user_row *row, void *arg),
+    void *arg);
 /* user_valid_username: 1..64 bytes of letters, digits, and . _ @ + - */
 bool user_valid_username(const char *name);
 
 enum gh_err role_add(struct db *db, const char *name, const char *description);
-enum gh_err role_list(struct db *db, FILE *out);
+struct role_row {
+	const char *name;
+	const char *description; /* "" when none */
+};
+/* role_list calls fn for every role, by name (see user_list). */
+enum gh_err role_list(struct db *db, enum gh_err (*fn)(const struct role_row *row, void *arg),
+    void *arg);
 /* role_valid_name: 1..64 bytes of letters, digits, _ and - */
 bool role_valid_name(const char *name);
 

@@ -19,8 +19,12 @@ handler(struct server_ctx *ctx, const struct request *req, struct response *res,
 	(void)call;
 }
 
-#define GOOD_GET {"/a", ROUTE_GET, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_PRELOGIN, "a", handler}
-#define GOOD_POST {"/a", ROUTE_POST, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_PRELOGIN, "a", handler}
+/* A route of no form fields, named field by field. */
+#define ROUTE(p, m, c, r, b, pu, h)                                                            \
+	{.path = (p), .methods = (m), .caller = (c), .role = (r), .csrf = (b),                 \
+	    .csrf_purpose = (pu), .handler = (h)}
+#define GOOD_GET ROUTE("/a", ROUTE_GET, ROUTE_ANYONE, NULL, ROUTE_CSRF_PRELOGIN, "a", handler)
+#define GOOD_POST ROUTE("/a", ROUTE_POST, ROUTE_ANYONE, NULL, ROUTE_CSRF_PRELOGIN, "a", handler)
 
 static bool
 refused(const struct route *r, size_t n, const char *want)
@@ -38,11 +42,10 @@ TEST(good_tables_accepted)
 {
 	const struct route login[] = {GOOD_GET, GOOD_POST};
 	const struct route logout[] = {
-	    {"/b", ROUTE_GET, ROUTE_ANY_SESSION, NULL, NULL, ROUTE_CSRF_SESSION, "b", handler},
-	    {"/b", ROUTE_POST, ROUTE_SESSION, NULL, NULL, ROUTE_CSRF_SESSION, "b", handler},
-	    {"/c", ROUTE_GET | ROUTE_POST, ROUTE_ROLE, "admin", NULL, ROUTE_CSRF_SESSION, "c",
-	        handler},
-	    {"/d", ROUTE_GET, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_NONE, NULL, handler},
+	    ROUTE("/b", ROUTE_GET, ROUTE_ANY_SESSION, NULL, ROUTE_CSRF_SESSION, "b", handler),
+	    ROUTE("/b", ROUTE_POST, ROUTE_SESSION, NULL, ROUTE_CSRF_SESSION, "b", handler),
+	    ROUTE("/c", ROUTE_GET | ROUTE_POST, ROUTE_ROLE, "admin", ROUTE_CSRF_SESSION, "c", handler),
+	    ROUTE("/d", ROUTE_GET, ROUTE_ANYONE, NULL, ROUTE_CSRF_NONE, NULL, handler),
 	};
 
 	CHECK(route_table_problem(login, 2) == NULL);
@@ -52,10 +55,9 @@ TEST(good_tables_accepted)
 TEST(post_without_csrf_refused)
 {
 	const struct route r[] = {
-	    {"/a", ROUTE_POST, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_NONE, NULL, handler}};
+	    ROUTE("/a", ROUTE_POST, ROUTE_ANYONE, NULL, ROUTE_CSRF_NONE, NULL, handler)};
 	const struct route both[] = {
-	    {"/a", ROUTE_GET | ROUTE_POST, ROUTE_SESSION, NULL, NULL, ROUTE_CSRF_NONE, NULL,
-	        handler}};
+	    ROUTE("/a", ROUTE_GET | ROUTE_POST, ROUTE_SESSION, NULL, ROUTE_CSRF_NONE, NULL, handler)};
 
 	CHECK(refused(r, 1, "POST route needs a CSRF binding"));
 	CHECK(refused(both, 1, "POST route needs a CSRF binding"));
@@ -64,9 +66,9 @@ TEST(post_without_csrf_refused)
 TEST(session_binding_needs_a_session)
 {
 	const struct route anyone[] = {
-	    {"/a", ROUTE_GET, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_SESSION, "a", handler}};
+	    ROUTE("/a", ROUTE_GET, ROUTE_ANYONE, NULL, ROUTE_CSRF_SESSION, "a", handler)};
 	const struct route optional_post[] = {
-	    {"/a", ROUTE_POST, ROUTE_ANY_SESSION, NULL, NULL, ROUTE_CSRF_SESSION, "a", handler}};
+	    ROUTE("/a", ROUTE_POST, ROUTE_ANY_SESSION, NULL, ROUTE_CSRF_SESSION, "a", handler)};
 
 	CHECK(refused(anyone, 1, "needs the session looked up"));
 	CHECK(refused(optional_post, 1, "needs a session (ROUTE_SESSION)"));
@@ -75,17 +77,17 @@ TEST(session_binding_needs_a_session)
 TEST(malformed_routes_refused)
 {
 	const struct route no_slash[] = {
-	    {"a", ROUTE_GET, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_NONE, NULL, handler}};
+	    ROUTE("a", ROUTE_GET, ROUTE_ANYONE, NULL, ROUTE_CSRF_NONE, NULL, handler)};
 	const struct route no_methods[] = {
-	    {"/a", 0, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_NONE, NULL, handler}};
+	    ROUTE("/a", 0, ROUTE_ANYONE, NULL, ROUTE_CSRF_NONE, NULL, handler)};
 	const struct route no_handler[] = {
-	    {"/a", ROUTE_GET, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_NONE, NULL, NULL}};
+	    ROUTE("/a", ROUTE_GET, ROUTE_ANYONE, NULL, ROUTE_CSRF_NONE, NULL, NULL)};
 	const struct route no_purpose[] = {
-	    {"/a", ROUTE_POST, ROUTE_ANYONE, NULL, NULL, ROUTE_CSRF_PRELOGIN, NULL, handler}};
+	    ROUTE("/a", ROUTE_POST, ROUTE_ANYONE, NULL, ROUTE_CSRF_PRELOGIN, NULL, handler)};
 	const struct route role_unnamed[] = {
-	    {"/a", ROUTE_GET, ROUTE_ROLE, NULL, NULL, ROUTE_CSRF_SESSION, "a", handler}};
+	    ROUTE("/a", ROUTE_GET, ROUTE_ROLE, NULL, ROUTE_CSRF_SESSION, "a", handler)};
 	const struct route role_stray[] = {
-	    {"/a", ROUTE_GET, ROUTE_SESSION, "admin", NULL, ROUTE_CSRF_SESSION, "a", handler}};
+	    ROUTE("/a", ROUTE_GET, ROUTE_SESSION, "admin", ROUTE_CSRF_SESSION, "a", handler)};
 	const struct route twice[] = {GOOD_GET, GOOD_POST, GOOD_GET};
 
 	CHECK(refused(no_slash, 1, "path starting with /"));

@@ -275,6 +275,46 @@ TEST(revoke_user_ends_all_of_that_users_sessions)
 	CHECK(session_lookup(db, &cfg, b1, &si) == GH_OK);
 }
 
+/* What session_list saw: the rows of one user, and whether a revoked one
+ * came by. */
+struct listed {
+	int n;
+	bool saw_revoked;
+	const char *revoked_id;
+	const char *user;
+};
+
+static enum gh_err
+count_listed(const struct session_row *r, void *arg)
+{
+	struct listed *l = arg;
+
+	if (strcmp(r->username, l->user) != 0)
+		return GH_EINVAL;
+	l->n++;
+	if (l->revoked_id != NULL && strcmp(r->id, l->revoked_id) == 0)
+		l->saw_revoked = true;
+	return GH_OK;
+}
+
+TEST(list_gives_a_users_live_sessions_only)
+{
+	char t1[CRYPTO_TOKEN_LEN + 1], t2[CRYPTO_TOKEN_LEN + 1], id2[CRYPTO_SHA256_HEX_LEN + 1];
+	int64_t dan = add_user("dan", NULL, "active");
+	struct listed l = {0, false, id2, "dan"};
+
+	CHECK(new_session(dan, false, t1) == GH_OK);
+	CHECK(new_session(dan, false, t2) == GH_OK);
+	crypto_sha256_hex(t2, CRYPTO_TOKEN_LEN, id2);
+	CHECK(session_revoke(db, t2) == GH_OK);
+	CHECK(session_list(db, "dan", count_listed, &l) == GH_OK);
+	CHECK(l.n == 1 && !l.saw_revoked);
+	/* Every user's: the callback refuses another user's row, which stops
+	 * the list with its answer. */
+	l.n = 0;
+	CHECK(session_list(db, "", count_listed, &l) == GH_EINVAL);
+}
+
 TEST(inactive_user_session_refused)
 {
 	static const char *const statuses[] = {"inactive", "locked", "deleted"};
@@ -388,6 +428,7 @@ main(void)
 		RUN(revoked_session_refused);
 		RUN(revoke_user_ends_all_of_that_users_sessions);
 		RUN(inactive_user_session_refused);
+		RUN(list_gives_a_users_live_sessions_only);
 		RUN(last_seen_written_only_after_touch_interval);
 		RUN(purge_deletes_expired_and_revoked_keeps_valid);
 		RUN(cookie_name_host_prefix_over_https);

@@ -34,6 +34,31 @@ setup(const struct test_backend *b)
 	return true;
 }
 
+/* List callbacks that write what gatehousectl prints into the FILE arg. */
+static enum gh_err
+print_user(const struct user_row *r, void *arg)
+{
+	fprintf(arg, "%lld %s %s %s %s\n", (long long)r->id, r->username,
+	    r->email != NULL ? r->email : "-", r->status, r->roles[0] != '\0' ? r->roles : "-");
+	return GH_OK;
+}
+
+static enum gh_err
+print_role(const struct role_row *r, void *arg)
+{
+	fprintf(arg, "%s%s%s\n", r->name, r->description[0] != '\0' ? " " : "", r->description);
+	return GH_OK;
+}
+
+/* A callback that stops the list at its first row. */
+static enum gh_err
+stop_at_first(const struct user_row *r, void *arg)
+{
+	(void)r;
+	++*(int *)arg;
+	return GH_EINVAL;
+}
+
 TEST(backend_set_up)
 {
 	CHECK(db != NULL);
@@ -56,7 +81,7 @@ TEST(utf8_names_and_emails_round_trip)
 	user_cleanup(&u);
 	CHECK(role_add(db, "keys", "Holds \xf0\x9f\x94\x91 and \\ and 'quotes' and ?") == GH_OK);
 	out = open_memstream(&text, &len);
-	CHECK(role_list(db, out) == GH_OK);
+	CHECK(role_list(db, print_role, out) == GH_OK);
 	fflush(out);
 	CHECK(text != NULL &&
 	      strstr(text, "keys Holds \xf0\x9f\x94\x91 and \\ and 'quotes' and ?\n") != NULL);
@@ -234,7 +259,7 @@ TEST(list_prints_users_and_roles)
 	CHECK(user_add(db, "dave", "dave@example.org", NULL, &id) == GH_OK);
 	CHECK(user_set_roles(db, id, "admin,editor") == GH_OK);
 	out = open_memstream(&text, &len);
-	CHECK(user_list(db, out) == GH_OK);
+	CHECK(user_list(db, print_user, out) == GH_OK);
 	fflush(out);
 	CHECK(text != NULL && strstr(text, " dave dave@example.org active admin,editor\n") != NULL);
 	CHECK(text != NULL && strstr(text, " sso-only - active -\n") != NULL);
@@ -242,12 +267,15 @@ TEST(list_prints_users_and_roles)
 	free(text);
 	text = NULL;
 	out = open_memstream(&text, &len);
-	CHECK(role_list(db, out) == GH_OK);
+	CHECK(role_list(db, print_role, out) == GH_OK);
 	fflush(out);
 	CHECK(text != NULL && strstr(text, "editor Edits pages\n") != NULL);
 	CHECK(text != NULL && strstr(text, "viewer\n") != NULL);
 	fclose(out);
 	free(text);
+	/* A callback's error stops the list and is its answer. */
+	int calls = 0;
+	CHECK(user_list(db, stop_at_first, &calls) == GH_EINVAL && calls == 1);
 }
 
 int
