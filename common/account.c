@@ -27,7 +27,9 @@ account_set_roles(struct db *db, int64_t user_id, const char *roles)
 enum gh_err
 account_disable(struct db *db, int64_t user_id)
 {
-	return user_disable(db, user_id);
+	enum gh_err e = user_set_status(db, user_id, "inactive");
+
+	return e == GH_OK ? session_revoke_user(db, user_id) : e;
 }
 
 enum gh_err

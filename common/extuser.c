@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "account.h"
 #include "config.h"
 #include "crypto.h"
 #include "log.h"
@@ -373,7 +374,7 @@ extuser_sync(struct db *local, struct db *ext, const struct config *cfg, bool dr
 			stats->checked++;
 			if (present && active)
 				continue;
-			if (!dry_run && (e = user_disable(local, r->id)) != GH_OK)
+			if (!dry_run && (e = account_disable(local, r->id)) != GH_OK)
 				break;
 			stats->disabled++;
 			fprintf(out, "%s %s (external id %s): %s in the external store\n",

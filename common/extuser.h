@@ -54,7 +54,7 @@ struct extuser_sync_stats {
  * extuser_sync looks up every active local shadow row (external_id set) in
  * the store ext, with [users] sync_query by its external id when set, else
  * with lookup_query by its name (then a row with another id counts as
- * gone), and disables (user_disable: status inactive, every session
+ * gone), and disables (account_disable: status inactive, every session
  * revoked) each one that is gone from the store or inactive there, writing
  * one line per user to out.  dry_run: reports without changing anything.
  * Nothing is ever enabled.  Stops at the first failure of a lookup (the

@@ -18,7 +18,6 @@
 
 #include "crypto.h"
 #include "log.h"
-#include "session.h"
 #include "user.h"
 
 #define USER_COLUMNS(roles)                                                                        \
@@ -230,18 +229,6 @@ user_set_status(struct db *db, int64_t id, const char *status)
 			    "WHERE id = ?",
 			    DB_VALUES(DB_TEXT(status), DB_INT64(now), DB_INT64(id)));
 	return GH_EINVAL;
-}
-
-enum gh_err
-user_disable(struct db *db, int64_t id)
-{
-	enum gh_err e = user_set_status(db, id, "inactive");
-
-	/* The status first: from then on the check refuses the user's sessions
-	 * even before they are revoked. */
-	if (e == GH_OK)
-		e = session_revoke_user(db, id);
-	return e;
 }
 
 enum gh_err

@@ -36,10 +36,6 @@ enum gh_err user_add(struct db *db, const char *username, const char *email, con
 enum gh_err user_set_password(struct db *db, int64_t id, const char *hash);
 /* user_set_status sets "active" or "inactive" (or "locked", "deleted"). */
 enum gh_err user_set_status(struct db *db, int64_t id, const char *status);
-/* user_disable sets the user "inactive" and revokes every session it has, so
- * that it is logged out at its next request (gatehousectl user disable, and
- * user sync for an external user gone from its store). */
-enum gh_err user_disable(struct db *db, int64_t id);
 enum gh_err user_record_login(struct db *db, int64_t id);
 /* user_set_roles replaces the user's roles with the comma-separated list;
  * GH_ENOTFOUND when a role does not exist. */
