@@ -74,7 +74,7 @@ try_login(const char *name, const char *password, struct user *u)
 }
 
 static bool
-setup(const struct test_backend *b)
+setup(struct test_backend *b)
 {
 	snprintf(sqldir, sizeof(sqldir), "%s/sql", test_srcdir());
 	if ((db = test_backend_open(b, 1000)) == NULL ||
@@ -100,11 +100,6 @@ setup(const struct test_backend *b)
 	cfg.touch_interval = 30;
 	db_exec(db, "INSERT INTO roles (name) VALUES ('editor')");
 	return true;
-}
-
-TEST(backend_set_up)
-{
-	CHECK(db != NULL);
 }
 
 TEST(right_password_of_active_user_let_in)
@@ -206,35 +201,27 @@ TEST(disable_ends_sessions_enable_does_not_revive_them)
 	CHECK(!session_valid(token));
 }
 
+static void
+suite(void)
+{
+	RUN(right_password_of_active_user_let_in);
+	RUN(every_refusal_is_the_same_answer);
+	RUN(weaker_hash_replaced_at_login);
+	RUN(name_tag_is_keyed_and_hides_the_name);
+	RUN(new_password_ends_sessions);
+	RUN(new_roles_end_sessions_unknown_role_changes_nothing);
+	RUN(disable_ends_sessions_enable_does_not_revive_them);
+}
+
+static void
+tear_down(void)
+{
+	db_close(db);
+	db = NULL;
+}
+
 int
 main(void)
 {
-	struct test_backend *b;
-	int i;
-
-	for (i = 0; i < TEST_BACKENDS; i++) {
-		b = &test_backends[i];
-		if (!b->built) {
-			test_backend_skip(b);
-			continue;
-		}
-		printf("# %s\n", b->name);
-		if (!test_backend_start(b) || !setup(b)) {
-			RUN(backend_set_up);
-			test_backend_stop(b);
-			continue;
-		}
-		RUN(backend_set_up);
-		RUN(right_password_of_active_user_let_in);
-		RUN(every_refusal_is_the_same_answer);
-		RUN(weaker_hash_replaced_at_login);
-		RUN(name_tag_is_keyed_and_hides_the_name);
-		RUN(new_password_ends_sessions);
-		RUN(new_roles_end_sessions_unknown_role_changes_nothing);
-		RUN(disable_ends_sessions_enable_does_not_revive_them);
-		db_close(db);
-		db = NULL;
-		test_backend_stop(b);
-	}
-	return test_summary();
+	return test_backend_main(TEST_EVERY_BACKEND, setup, suite, tear_down);
 }

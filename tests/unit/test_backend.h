@@ -209,4 +209,44 @@ test_table_exists(struct db *db, const char *name)
 	return n > 0;
 }
 
+/* Which backends test_backend_main runs a suite on. */
+enum test_backends_wanted { TEST_EVERY_BACKEND, TEST_SERVER_BACKENDS };
+
+/*
+ * test_backend_main is the main of every suite that runs on the databases:
+ * for each wanted backend whose driver is built (the others get a skip
+ * line) it starts the backend and calls set_up (may be NULL) with it; the
+ * line "backend_set_up" says whether both went well, and only then run
+ * suite() (its RUN lines) and tear_down (may be NULL).  The backend is
+ * stopped and removed after each.  Returns test_summary().
+ */
+static inline int
+test_backend_main(enum test_backends_wanted wanted, bool (*set_up)(struct test_backend *b),
+    void (*suite)(void), void (*tear_down)(void))
+{
+	for (int i = wanted == TEST_SERVER_BACKENDS ? 1 : 0; i < TEST_BACKENDS; i++) {
+		struct test_backend *b = &test_backends[i];
+		bool ok;
+
+		if (!b->built) {
+			test_backend_skip(b);
+			continue;
+		}
+		printf("# %s\n", b->name);
+		ok = test_backend_start(b) && (set_up == NULL || set_up(b));
+		if (ok) {
+			test_passed++;
+			printf("ok - backend_set_up\n");
+			suite();
+			if (tear_down != NULL)
+				tear_down();
+		} else {
+			test_failed++;
+			printf("not ok - backend_set_up\n");
+		}
+		test_backend_stop(b);
+	}
+	return test_summary();
+}
+
 #endif

@@ -165,11 +165,6 @@ server_ctl(const char *what)
 	return ok;
 }
 
-TEST(backend_started)
-{
-	CHECK(cur != NULL);
-}
-
 TEST(open_bad_url_or_password_refused)
 {
 	char url[sizeof(cur->url) + 16];
@@ -848,47 +843,43 @@ TEST(hung_server_does_not_hang_the_caller)
 	db_close(db);
 }
 
+/* The backend the suite runs on. */
+static bool
+use_backend(struct test_backend *b)
+{
+	cur = b;
+	return true;
+}
+
+static void
+suite(void)
+{
+	RUN(open_bad_url_or_password_refused);
+	RUN(open_over_unix_socket);
+	RUN(prepare_same_text_returns_cached_statement);
+	RUN(bind_copies_text_and_counts_changes_and_ids);
+	RUN(done_clears_bindings_and_null_reads_as_null);
+	RUN(values_round_trip_whatever_their_size);
+	RUN(question_marks_in_literals_are_not_parameters);
+	RUN(unique_violation_is_eexists_and_statement_reusable);
+	RUN(bad_sql_fails_and_connection_stays);
+	RUN(bind_and_run_count_parameters_outside_literals);
+	RUN(foreign_keys_enforced);
+	RUN(rollback_undoes_commit_keeps);
+	RUN(second_connection_sees_commits_and_lock_wait_is_bounded);
+	RUN(session_has_statement_and_lock_timeouts);
+	RUN(killed_connection_fails_then_reconnects);
+	RUN(transaction_lost_with_connection_is_not_finished_elsewhere);
+	RUN(transact_commits_rolls_back_and_is_lost_with_its_connection);
+	RUN(server_restart_fails_closed_then_recovers_with_data);
+	RUN(idle_connection_survives_a_restart_without_a_failure);
+	RUN(idle_connection_killed_is_reopened_before_use);
+	RUN(healthy_connection_is_kept);
+	RUN(hung_server_does_not_hang_the_caller);
+}
+
 int
 main(void)
 {
-	int i;
-
-	for (i = 1; i < TEST_BACKENDS; i++) {
-		struct test_backend *b = &test_backends[i];
-		if (!b->built) {
-			test_backend_skip(b);
-			continue;
-		}
-		printf("# %s\n", b->name);
-		cur = test_backend_start(b) ? b : NULL;
-		RUN(backend_started);
-		if (cur == NULL) {
-			test_backend_stop(b);
-			continue;
-		}
-		RUN(open_bad_url_or_password_refused);
-		RUN(open_over_unix_socket);
-		RUN(prepare_same_text_returns_cached_statement);
-		RUN(bind_copies_text_and_counts_changes_and_ids);
-		RUN(done_clears_bindings_and_null_reads_as_null);
-		RUN(values_round_trip_whatever_their_size);
-		RUN(question_marks_in_literals_are_not_parameters);
-		RUN(unique_violation_is_eexists_and_statement_reusable);
-		RUN(bad_sql_fails_and_connection_stays);
-		RUN(bind_and_run_count_parameters_outside_literals);
-		RUN(foreign_keys_enforced);
-		RUN(rollback_undoes_commit_keeps);
-		RUN(second_connection_sees_commits_and_lock_wait_is_bounded);
-		RUN(session_has_statement_and_lock_timeouts);
-		RUN(killed_connection_fails_then_reconnects);
-		RUN(transaction_lost_with_connection_is_not_finished_elsewhere);
-		RUN(transact_commits_rolls_back_and_is_lost_with_its_connection);
-		RUN(server_restart_fails_closed_then_recovers_with_data);
-		RUN(idle_connection_survives_a_restart_without_a_failure);
-		RUN(idle_connection_killed_is_reopened_before_use);
-		RUN(healthy_connection_is_kept);
-		RUN(hung_server_does_not_hang_the_caller);
-		test_backend_stop(b);
-	}
-	return test_summary();
+	return test_backend_main(TEST_SERVER_BACKENDS, use_backend, suite, NULL);
 }

@@ -340,11 +340,6 @@ TEST(missing_sql_dir_refused)
 	cleanup(db);
 }
 
-TEST(backend_started)
-{
-	CHECK(cur != NULL);
-}
-
 TEST(schema_has_every_table)
 {
 	static const char *const tables[] = {"users", "roles", "user_roles", "sessions",
@@ -371,39 +366,34 @@ TEST(schema_has_every_table)
 	cleanup(db);
 }
 
+/* The backend the suite runs on. */
+static bool
+use_backend(struct test_backend *b)
+{
+	cur = b;
+	return true;
+}
+
+static void
+suite(void)
+{
+	RUN(schema_has_every_table);
+	RUN(status_before_up_all_pending_and_nothing_written);
+	RUN(up_applies_real_migrations_then_nothing_pending);
+	RUN(up_records_name_and_checksum);
+	RUN(changed_migration_refused_before_anything_runs);
+	RUN(down_then_up_works);
+	RUN(down_reverts_only_the_last_n);
+	RUN(failing_migration_rolled_back);
+	RUN(down_without_down_file_refused);
+	RUN(applied_migration_without_file_refused);
+	RUN(duplicate_version_refused);
+	RUN(migrations_run_in_number_order_and_other_files_ignored);
+	RUN(missing_sql_dir_refused);
+}
+
 int
 main(void)
 {
-	struct test_backend *b;
-	int i;
-
-	for (i = 0; i < TEST_BACKENDS; i++) {
-		b = &test_backends[i];
-		if (!b->built) {
-			test_backend_skip(b);
-			continue;
-		}
-		printf("# %s\n", b->name);
-		cur = test_backend_start(b) ? b : NULL;
-		RUN(backend_started);
-		if (cur == NULL) {
-			test_backend_stop(b);
-			continue;
-		}
-		RUN(schema_has_every_table);
-		RUN(status_before_up_all_pending_and_nothing_written);
-		RUN(up_applies_real_migrations_then_nothing_pending);
-		RUN(up_records_name_and_checksum);
-		RUN(changed_migration_refused_before_anything_runs);
-		RUN(down_then_up_works);
-		RUN(down_reverts_only_the_last_n);
-		RUN(failing_migration_rolled_back);
-		RUN(down_without_down_file_refused);
-		RUN(applied_migration_without_file_refused);
-		RUN(duplicate_version_refused);
-		RUN(migrations_run_in_number_order_and_other_files_ignored);
-		RUN(missing_sql_dir_refused);
-		test_backend_stop(b);
-	}
-	return test_summary();
+	return test_backend_main(TEST_EVERY_BACKEND, use_backend, suite, NULL);
 }

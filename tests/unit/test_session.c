@@ -82,7 +82,7 @@ add_user(const char *name, const char *email, const char *status)
 /* setup opens b's new database with the real migrations and two users;
  * false when that fails. */
 static bool
-setup(const struct test_backend *b)
+setup(struct test_backend *b)
 {
 	char sqldir[PATH_MAX];
 
@@ -394,47 +394,34 @@ TEST(cookie_name_host_prefix_over_https)
 	CHECK(tiny[0] == '\0');
 }
 
-TEST(backend_set_up)
+static void
+suite(void)
 {
-	CHECK(db != NULL && alice > 0 && bob > 0);
+	RUN(create_then_lookup_gives_user_and_sorted_roles);
+	RUN(user_without_email_or_roles_gets_empty_strings);
+	RUN(token_stored_only_hashed);
+	RUN(malformed_and_unknown_tokens_refused);
+	RUN(session_idle_too_long_refused);
+	RUN(session_past_absolute_expiry_refused);
+	RUN(remember_me_lasts_remember_timeout);
+	RUN(revoked_session_refused);
+	RUN(revoke_user_ends_all_of_that_users_sessions);
+	RUN(inactive_user_session_refused);
+	RUN(list_gives_a_users_live_sessions_only);
+	RUN(last_seen_written_only_after_touch_interval);
+	RUN(purge_deletes_expired_and_revoked_keeps_valid);
+	RUN(cookie_name_host_prefix_over_https);
+}
+
+static void
+tear_down(void)
+{
+	db_close(db);
+	db = NULL;
 }
 
 int
 main(void)
 {
-	struct test_backend *b;
-	int i;
-
-	for (i = 0; i < TEST_BACKENDS; i++) {
-		b = &test_backends[i];
-		if (!b->built) {
-			test_backend_skip(b);
-			continue;
-		}
-		printf("# %s\n", b->name);
-		if (!test_backend_start(b) || !setup(b)) {
-			RUN(backend_set_up);
-			test_backend_stop(b);
-			continue;
-		}
-		RUN(backend_set_up);
-		RUN(create_then_lookup_gives_user_and_sorted_roles);
-		RUN(user_without_email_or_roles_gets_empty_strings);
-		RUN(token_stored_only_hashed);
-		RUN(malformed_and_unknown_tokens_refused);
-		RUN(session_idle_too_long_refused);
-		RUN(session_past_absolute_expiry_refused);
-		RUN(remember_me_lasts_remember_timeout);
-		RUN(revoked_session_refused);
-		RUN(revoke_user_ends_all_of_that_users_sessions);
-		RUN(inactive_user_session_refused);
-		RUN(list_gives_a_users_live_sessions_only);
-		RUN(last_seen_written_only_after_touch_interval);
-		RUN(purge_deletes_expired_and_revoked_keeps_valid);
-		RUN(cookie_name_host_prefix_over_https);
-		db_close(db);
-		db = NULL;
-		test_backend_stop(b);
-	}
-	return test_summary();
+	return test_backend_main(TEST_EVERY_BACKEND, setup, suite, tear_down);
 }

@@ -19,7 +19,7 @@ static struct db *db;
 /* setup opens b's new database with the real migrations; false when that
  * fails. */
 static bool
-setup(const struct test_backend *b)
+setup(struct test_backend *b)
 {
 	char sqldir[PATH_MAX];
 
@@ -57,11 +57,6 @@ stop_at_first(const struct user_row *r, void *arg)
 	(void)r;
 	++*(int *)arg;
 	return GH_EINVAL;
-}
-
-TEST(backend_set_up)
-{
-	CHECK(db != NULL);
 }
 
 TEST(utf8_names_and_emails_round_trip)
@@ -278,39 +273,31 @@ TEST(list_prints_users_and_roles)
 	CHECK(user_list(db, stop_at_first, &calls) == GH_EINVAL && calls == 1);
 }
 
+static void
+suite(void)
+{
+	RUN(add_then_find_by_username_and_email);
+	RUN(unknown_user_not_found);
+	RUN(user_without_email_or_password);
+	RUN(duplicate_username_or_email_refused);
+	RUN(invalid_username_or_email_refused);
+	RUN(username_wins_over_another_users_email);
+	RUN(set_password_status_and_record_login);
+	RUN(roles_replaced_sorted_and_unknown_role_refused);
+	RUN(role_add_duplicate_or_invalid_refused);
+	RUN(list_prints_users_and_roles);
+	RUN(utf8_names_and_emails_round_trip);
+}
+
+static void
+tear_down(void)
+{
+	db_close(db);
+	db = NULL;
+}
+
 int
 main(void)
 {
-	struct test_backend *b;
-	int i;
-
-	for (i = 0; i < TEST_BACKENDS; i++) {
-		b = &test_backends[i];
-		if (!b->built) {
-			test_backend_skip(b);
-			continue;
-		}
-		printf("# %s\n", b->name);
-		if (!test_backend_start(b) || !setup(b)) {
-			RUN(backend_set_up);
-			test_backend_stop(b);
-			continue;
-		}
-		RUN(backend_set_up);
-		RUN(add_then_find_by_username_and_email);
-		RUN(unknown_user_not_found);
-		RUN(user_without_email_or_password);
-		RUN(duplicate_username_or_email_refused);
-		RUN(invalid_username_or_email_refused);
-		RUN(username_wins_over_another_users_email);
-		RUN(set_password_status_and_record_login);
-		RUN(roles_replaced_sorted_and_unknown_role_refused);
-		RUN(role_add_duplicate_or_invalid_refused);
-		RUN(list_prints_users_and_roles);
-		RUN(utf8_names_and_emails_round_trip);
-		db_close(db);
-		db = NULL;
-		test_backend_stop(b);
-	}
-	return test_summary();
+	return test_backend_main(TEST_EVERY_BACKEND, setup, suite, tear_down);
 }
