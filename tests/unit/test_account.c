@@ -25,7 +25,6 @@
 
 static struct config cfg;
 static struct db *db;
-static char sqldir[PATH_MAX];
 
 /* new_user adds an active user with PASSWORD hashed by cfg (or by a bcrypt
  * of cost 4 when weak), returns its id or -1. */
@@ -76,14 +75,8 @@ try_login(const char *name, const char *password, struct user *u)
 static bool
 setup(struct test_backend *b)
 {
-	snprintf(sqldir, sizeof(sqldir), "%s/sql", test_srcdir());
-	if ((db = test_backend_open(b, 1000)) == NULL ||
-	    migrate_up(db, sqldir, NULL, NULL) != GH_OK) {
-		fprintf(stderr, "cannot set up the %s database\n", b->name);
-		db_close(db);
-		db = NULL;
+	if ((db = test_backend_open_schema(b, 1000)) == NULL)
 		return false;
-	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.password_scheme = "argon2id";
 	cfg.argon2_memory_kib = 1024;

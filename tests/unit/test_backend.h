@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "db.h"
+#include "migrate.h"
 #include "test.h"
 
 #define TEST_BACKENDS 3
@@ -155,6 +156,23 @@ test_backend_open(const struct test_backend *b, int64_t busy_ms)
 
 	if (db_open(b->url, b->password[0] != '\0' ? b->password : NULL, busy_ms, &db) != GH_OK)
 		fprintf(stderr, "cannot open the %s database\n", b->name);
+	return db;
+}
+
+/* test_backend_open_schema opens b's database with the real migrations of
+ * sql/ applied (NULL, said on stderr, when that fails). */
+static inline struct db *
+test_backend_open_schema(const struct test_backend *b, int64_t busy_ms)
+{
+	char sqldir[PATH_MAX];
+	struct db *db = test_backend_open(b, busy_ms);
+
+	snprintf(sqldir, sizeof(sqldir), "%s/sql", test_srcdir());
+	if (db != NULL && migrate_up(db, sqldir, NULL, NULL) != GH_OK) {
+		fprintf(stderr, "cannot set up the %s database\n", b->name);
+		db_close(db);
+		db = NULL;
+	}
 	return db;
 }
 

@@ -84,16 +84,8 @@ add_user(const char *name, const char *email, const char *status)
 static bool
 setup(struct test_backend *b)
 {
-	char sqldir[PATH_MAX];
-
-	snprintf(sqldir, sizeof(sqldir), "%s/sql", test_srcdir());
-	if ((db = test_backend_open(b, 1000)) == NULL ||
-	    migrate_up(db, sqldir, NULL, NULL) != GH_OK) {
-		fprintf(stderr, "cannot set up the %s database\n", b->name);
-		db_close(db);
-		db = NULL;
+	if ((db = test_backend_open_schema(b, 1000)) == NULL)
 		return false;
-	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.cookie_name = "gatehouse";
 	cfg.idle_timeout = 60;

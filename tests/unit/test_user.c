@@ -21,16 +21,8 @@ static struct db *db;
 static bool
 setup(struct test_backend *b)
 {
-	char sqldir[PATH_MAX];
-
-	snprintf(sqldir, sizeof(sqldir), "%s/sql", test_srcdir());
-	if ((db = test_backend_open(b, 1000)) == NULL ||
-	    migrate_up(db, sqldir, NULL, NULL) != GH_OK) {
-		fprintf(stderr, "cannot set up the %s database\n", b->name);
-		db_close(db);
-		db = NULL;
+	if ((db = test_backend_open_schema(b, 1000)) == NULL)
 		return false;
-	}
 	return true;
 }
 
