@@ -90,7 +90,7 @@ ctl_check_user_store(struct ctl *c)
 	struct db *users;
 	enum gh_err e;
 
-	if (strcmp(c->cfg.users_source, "external") != 0)
+	if (c->cfg.users_source != CONFIG_USERS_EXTERNAL)
 		return CTL_OK;
 	e = db_open(c->cfg.users_url, c->cfg.users_password, c->cfg.db_busy_timeout_ms, &users);
 	if (e != GH_OK) {

@@ -196,7 +196,7 @@ cmd_user_sync(struct ctl *c, int argc, char **argv)
 		dry_run = true;
 	else if (argc != 1)
 		return CTL_USAGE;
-	if (strcmp(c->cfg.users_source, "external") != 0) {
+	if (c->cfg.users_source != CONFIG_USERS_EXTERNAL) {
 		fprintf(stderr, "gatehousectl: user sync: %s: [users] source is not external\n",
 		    c->cfg.path);
 		return CTL_USAGE;

@@ -141,6 +141,24 @@ config_nomem(struct config_loader *l)
 	return GH_ENOMEM;
 }
 
+/* config_choices writes the words of CT_ENUM key k as "a, b or c". */
+static const char *
+config_choices(const struct config_key *k, char *out, size_t outlen)
+{
+	size_t i, n = 0;
+	int r;
+
+	out[0] = '\0';
+	for (i = 0; k->choices[i] != NULL && n < outlen; i++) {
+		r = snprintf(out + n, outlen - n, "%s%s",
+		    i == 0 ? "" : k->choices[i + 1] == NULL ? " or " : ", ", k->choices[i]);
+		if (r < 0)
+			break;
+		n += (size_t)r;
+	}
+	return out;
+}
+
 /*
  * Parses value v of key k into l->cfg.  where tells where v came from (NULL
  * for the default), file_key whether v was read from a "KEY_file".
@@ -149,9 +167,10 @@ static enum gh_err
 config_set(struct config_loader *l, const struct config_key *k, const char *v,
     const struct config_origin *where, bool file_key)
 {
-	char *field = (char *)l->cfg + k->off;
+	char *field = (char *)l->cfg + k->off, words[128];
 	const char *p, *why;
 	long long n;
+	size_t i;
 	bool b;
 	int level;
 
@@ -173,6 +192,14 @@ config_set(struct config_loader *l, const struct config_key *k, const char *v,
 			    "not a boolean (true/false, yes/no, on/off, 1/0)");
 		*(bool *)field = b;
 		return GH_OK;
+	case CT_ENUM:
+		for (i = 0; k->choices[i] != NULL; i++)
+			if (strcmp(v, k->choices[i]) == 0) {
+				*(int *)field = (int)i;
+				return GH_OK;
+			}
+		return config_fail(l, k, file_key, where, "must be %s", config_choices(k, words,
+		    sizeof(words)));
 	case CT_LEVEL:
 		if ((level = log_level_parse(v)) < 0)
 			return config_fail(
@@ -622,7 +649,7 @@ config_finish(struct config_loader *l)
 		    (long long)cfg->touch_interval, (long long)cfg->idle_timeout);
 	}
 
-	if (strcmp(cfg->users_source, "external") == 0 && cfg->users_url == NULL) {
+	if (cfg->users_source == CONFIG_USERS_EXTERNAL && cfg->users_url == NULL) {
 		i = config_key_index("users", "source");
 		return config_fail(l, &config_keys[i], false, config_where(l, i),
 		    "external needs [users] url (the database holding the users table)");

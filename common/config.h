@@ -29,6 +29,11 @@
 #define CONFIG_ARGON2_MEMORY_KIB_MIN 19456
 #define CONFIG_ARGON2_TIME_MIN 2
 
+/* The values of a key with a fixed set of words (CT_ENUM in config_keys.h),
+ * in the order of its words. */
+enum config_scheme { CONFIG_ARGON2ID, CONFIG_BCRYPT };
+enum config_users_source { CONFIG_USERS_LOCAL, CONFIG_USERS_EXTERNAL };
+
 struct config {
 	/* [general] */
 	char *prefix;        /* route prefix, default "/auth" */
@@ -57,7 +62,7 @@ struct config {
 	char *default_next;      /* where to go after login when next is unsafe, default "/" */
 	char *allowed_hosts;     /* space-separated hosts next may name, default "" */
 	size_t max_body;         /* largest POST body in bytes, default 8192 */
-	char *password_scheme;   /* "argon2id" (default) or "bcrypt" */
+	enum config_scheme password_scheme; /* default argon2id */
 	int bcrypt_cost;         /* default 12 */
 	int argon2_memory_kib;   /* default 19456 */
 	int argon2_time;         /* default 2 */
@@ -67,13 +72,13 @@ struct config {
 	int max_password_length; /* default 128 */
 
 	/* [users] */
-	char *users_source;      /* "local" (default) or "external" */
+	enum config_users_source users_source; /* default local */
 	char *users_url;         /* database of the external users table */
 	char *users_password;    /* its password; password_file recommended */
 	char *users_lookup_query;/* SELECT returning id, username, email, hash, active */
 	char *users_update_last_login; /* optional UPDATE ... WHERE id = ? */
 	char *users_sync_query; /* optional SELECT by external id, for user sync */
-	char *users_password_scheme; /* the table's hashes: "bcrypt" (default) or "argon2id" */
+	enum config_scheme users_password_scheme; /* the table's hashes, default bcrypt */
 	int users_bcrypt_cost; /* their bcrypt cost, default 10 (for the dummy hash) */
 
 	/* [check] */

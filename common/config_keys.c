@@ -19,70 +19,82 @@
 #define GH_STR(x) GH_STR_(x)
 
 static config_check_fn config_check_prefix, config_check_nonempty, config_check_secret,
-    config_check_db_url, config_check_cookie_name, config_check_hosts, config_check_scheme,
-    config_check_login_url, config_check_users_source, config_check_lookup_query,
+    config_check_db_url, config_check_cookie_name, config_check_hosts,
+    config_check_login_url, config_check_lookup_query,
     config_check_sync_query, config_check_update_query;
 
-#define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+/* A key: section, name, type, the field of struct config, default, limits
+ * and check; ENUM_KEY one of fixed words, stored as their index. */
+#define KEY(sec, nm, ty, f, d, lo, hi, chk)                                                    \
+	{.section = (sec), .name = (nm), .type = (ty), .off = offsetof(struct config, f),       \
+	    .size = sizeof(((struct config *)0)->f), .def = (d), .min = (lo), .max = (hi),      \
+	    .check = (chk)}
+#define ENUM_KEY(sec, nm, f, d, words)                                                         \
+	{.section = (sec), .name = (nm), .type = CT_ENUM, .off = offsetof(struct config, f),    \
+	    .size = sizeof(((struct config *)0)->f), .def = (d), .choices = (words)}
+
+/* The words of the CT_ENUM keys, in the order of their enums (config.h). */
+static const char *const config_schemes[] = {
+    [CONFIG_ARGON2ID] = "argon2id", [CONFIG_BCRYPT] = "bcrypt", NULL};
+static const char *const config_users_sources[] = {
+    [CONFIG_USERS_LOCAL] = "local", [CONFIG_USERS_EXTERNAL] = "external", NULL};
 
 const struct config_key config_keys[] = {
-    {"general", "prefix", CT_STRING, FIELD(prefix), "/auth", 0, 0, config_check_prefix},
-    {"general", "templates_dir", CT_STRING, FIELD(templates_dir), DATADIR "/gatehouse/templates", 0,
-        0, config_check_nonempty},
-    {"general", "sql_dir", CT_STRING, FIELD(sql_dir), DATADIR "/gatehouse/sql", 0, 0,
-        config_check_nonempty},
-    {"general", "secret", CT_SECRET, FIELD(secret), NULL, 0, 0, config_check_secret},
-    {"general", "threads", CT_INT, FIELD(threads), "4", 1, 64, NULL},
-    {"general", "log_level", CT_LEVEL, FIELD(log_level), "info", 0, 0, NULL},
-    {"general", "log_syslog", CT_BOOL, FIELD(log_syslog), "false", 0, 0, NULL},
-    {"general", "site_name", CT_STRING, FIELD(site_name), "Gatehouse", 0, 0, NULL},
+    KEY("general", "prefix", CT_STRING, prefix, "/auth", 0, 0, config_check_prefix),
+    KEY("general", "templates_dir", CT_STRING, templates_dir, DATADIR "/gatehouse/templates", 0,
+        0, config_check_nonempty),
+    KEY("general", "sql_dir", CT_STRING, sql_dir, DATADIR "/gatehouse/sql", 0, 0,
+        config_check_nonempty),
+    KEY("general", "secret", CT_SECRET, secret, NULL, 0, 0, config_check_secret),
+    KEY("general", "threads", CT_INT, threads, "4", 1, 64, NULL),
+    KEY("general", "log_level", CT_LEVEL, log_level, "info", 0, 0, NULL),
+    KEY("general", "log_syslog", CT_BOOL, log_syslog, "false", 0, 0, NULL),
+    KEY("general", "site_name", CT_STRING, site_name, "Gatehouse", 0, 0, NULL),
 
-    {"database", "url", CT_STRING, FIELD(db_url),
-        "sqlite://" LOCALSTATEDIR "/lib/gatehouse/gatehouse.db", 0, 0, config_check_db_url},
-    {"database", "password", CT_SECRET, FIELD(db_password), NULL, 0, 0, NULL},
-    {"database", "busy_timeout_ms", CT_INT, FIELD(db_busy_timeout_ms), "5000", 0, 600000, NULL},
+    KEY("database", "url", CT_STRING, db_url,
+        "sqlite://" LOCALSTATEDIR "/lib/gatehouse/gatehouse.db", 0, 0, config_check_db_url),
+    KEY("database", "password", CT_SECRET, db_password, NULL, 0, 0, NULL),
+    KEY("database", "busy_timeout_ms", CT_INT, db_busy_timeout_ms, "5000", 0, 600000, NULL),
 
-    {"session", "cookie_name", CT_STRING, FIELD(cookie_name), "gatehouse", 0, 0,
-        config_check_cookie_name},
-    {"session", "insecure_cookies", CT_BOOL, FIELD(insecure_cookies), "false", 0, 0, NULL},
-    {"session", "idle_timeout", CT_DURATION, FIELD(idle_timeout), "30m", 1, 365 * DAY, NULL},
-    {"session", "absolute_timeout", CT_DURATION, FIELD(absolute_timeout), "12h", 1, 365 * DAY,
-        NULL},
-    {"session", "remember_timeout", CT_DURATION, FIELD(remember_timeout), "30d", 1, 365 * DAY,
-        NULL},
-    {"session", "touch_interval", CT_DURATION, FIELD(touch_interval), "60", 0, DAY, NULL},
+    KEY("session", "cookie_name", CT_STRING, cookie_name, "gatehouse", 0, 0,
+        config_check_cookie_name),
+    KEY("session", "insecure_cookies", CT_BOOL, insecure_cookies, "false", 0, 0, NULL),
+    KEY("session", "idle_timeout", CT_DURATION, idle_timeout, "30m", 1, 365 * DAY, NULL),
+    KEY("session", "absolute_timeout", CT_DURATION, absolute_timeout, "12h", 1, 365 * DAY,
+        NULL),
+    KEY("session", "remember_timeout", CT_DURATION, remember_timeout, "30d", 1, 365 * DAY,
+        NULL),
+    KEY("session", "touch_interval", CT_DURATION, touch_interval, "60", 0, DAY, NULL),
 
-    {"login", "default_next", CT_STRING, FIELD(default_next), "/", 0, 0, NULL},
-    {"login", "allowed_hosts", CT_STRING, FIELD(allowed_hosts), "", 0, 0, config_check_hosts},
-    {"login", "max_body", CT_SIZE, FIELD(max_body), "8192", 1024, 1024 * 1024, NULL},
-    {"login", "password_scheme", CT_STRING, FIELD(password_scheme), "argon2id", 0, 0,
-        config_check_scheme},
-    {"login", "bcrypt_cost", CT_INT, FIELD(bcrypt_cost), "12", 4, 31, NULL},
-    {"login", "argon2_memory_kib", CT_INT, FIELD(argon2_memory_kib), "19456", 1024, 4194304, NULL},
-    {"login", "argon2_time", CT_INT, FIELD(argon2_time), "2", 1, 100, NULL},
-    {"login", "argon2_parallelism", CT_INT, FIELD(argon2_parallelism), "1", 1, 16, NULL},
-    {"login", "allow_weak_hashing", CT_BOOL, FIELD(allow_weak_hashing), "false", 0, 0, NULL},
-    {"login", "min_password_length", CT_INT, FIELD(min_password_length), "12", 8, 1024, NULL},
-    {"login", "max_password_length", CT_INT, FIELD(max_password_length), "128", 64, 4096, NULL},
+    KEY("login", "default_next", CT_STRING, default_next, "/", 0, 0, NULL),
+    KEY("login", "allowed_hosts", CT_STRING, allowed_hosts, "", 0, 0, config_check_hosts),
+    KEY("login", "max_body", CT_SIZE, max_body, "8192", 1024, 1024 * 1024, NULL),
+    ENUM_KEY("login", "password_scheme", password_scheme, "argon2id", config_schemes),
+    KEY("login", "bcrypt_cost", CT_INT, bcrypt_cost, "12", 4, 31, NULL),
+    KEY("login", "argon2_memory_kib", CT_INT, argon2_memory_kib, "19456", 1024, 4194304, NULL),
+    KEY("login", "argon2_time", CT_INT, argon2_time, "2", 1, 100, NULL),
+    KEY("login", "argon2_parallelism", CT_INT, argon2_parallelism, "1", 1, 16, NULL),
+    KEY("login", "allow_weak_hashing", CT_BOOL, allow_weak_hashing, "false", 0, 0, NULL),
+    KEY("login", "min_password_length", CT_INT, min_password_length, "12", 8, 1024, NULL),
+    KEY("login", "max_password_length", CT_INT, max_password_length, "128", 64, 4096, NULL),
 
-    {"users", "source", CT_STRING, FIELD(users_source), "local", 0, 0, config_check_users_source},
-    {"users", "url", CT_STRING, FIELD(users_url), NULL, 0, 0, config_check_db_url},
-    {"users", "password", CT_SECRET, FIELD(users_password), NULL, 0, 0, NULL},
-    {"users", "lookup_query", CT_STRING, FIELD(users_lookup_query),
+    ENUM_KEY("users", "source", users_source, "local", config_users_sources),
+    KEY("users", "url", CT_STRING, users_url, NULL, 0, 0, config_check_db_url),
+    KEY("users", "password", CT_SECRET, users_password, NULL, 0, 0, NULL),
+    KEY("users", "lookup_query", CT_STRING, users_lookup_query,
         "SELECT user_id, username, email, password_hash, is_active FROM users "
         "WHERE (username = ? OR email = ?) LIMIT 1",
-        0, 0, config_check_lookup_query},
-    {"users", "sync_query", CT_STRING, FIELD(users_sync_query), NULL, 0, 0,
-        config_check_sync_query},
-    {"users", "update_last_login", CT_STRING, FIELD(users_update_last_login), NULL, 0, 0,
-        config_check_update_query},
-    {"users", "password_scheme", CT_STRING, FIELD(users_password_scheme), "bcrypt", 0, 0,
-        config_check_scheme},
-    {"users", "bcrypt_cost", CT_INT, FIELD(users_bcrypt_cost), "10", 4, 31, NULL},
+        0, 0, config_check_lookup_query),
+    KEY("users", "sync_query", CT_STRING, users_sync_query, NULL, 0, 0,
+        config_check_sync_query),
+    KEY("users", "update_last_login", CT_STRING, users_update_last_login, NULL, 0, 0,
+        config_check_update_query),
+    ENUM_KEY("users", "password_scheme", users_password_scheme, "bcrypt", config_schemes),
+    KEY("users", "bcrypt_cost", CT_INT, users_bcrypt_cost, "10", 4, 31, NULL),
 
     /* login_url: no default here, config_finish() derives it from prefix. */
-    {"check", "login_url", CT_STRING, FIELD(login_url), NULL, 0, 0, config_check_login_url},
-    {"check", "rule", CT_RULES, FIELD(rules), NULL, 0, 0, NULL},
+    KEY("check", "login_url", CT_STRING, login_url, NULL, 0, 0, config_check_login_url),
+    KEY("check", "rule", CT_RULES, rules, NULL, 0, 0, NULL),
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
@@ -130,13 +142,6 @@ config_check_secret(const char *v)
 	static const char why[] = "must be at least " GH_STR(CONFIG_SECRET_MIN) " bytes long";
 
 	return strlen(v) < CONFIG_SECRET_MIN ? why : NULL;
-}
-
-static const char *
-config_check_users_source(const char *v)
-{
-	return strcmp(v, "local") == 0 || strcmp(v, "external") == 0 ? NULL
-	                                                             : "must be local or external";
 }
 
 /* The external lookup: a SELECT with at least one "?" (the login name). */
@@ -267,14 +272,6 @@ config_check_hosts(const char *v)
 		        strchr(" .-:[]", *p) != NULL))
 			return "must be exact host names separated by spaces (no wildcards)";
 	return NULL;
-}
-
-static const char *
-config_check_scheme(const char *v)
-{
-	if (strcmp(v, "argon2id") == 0 || strcmp(v, "bcrypt") == 0)
-		return NULL;
-	return "must be argon2id or bcrypt";
 }
 
 static const char *

@@ -32,6 +32,7 @@ enum config_type {
 	CT_DURATION, /* int64_t seconds: N, Ns, Nm, Nh or Nd, within min..max */
 	CT_SIZE, /* size_t bytes: N, NK, NKiB, NM, NMiB, within min..max */
 	CT_RULES, /* struct access_rule *: repeatable, order kept */
+	CT_ENUM, /* int (a config.h enum): one of the key's choices, its index */
 };
 
 /* A check on a string value beyond its type: NULL if fine, else a reason. */
@@ -45,7 +46,8 @@ struct config_key {
 	size_t size; /* size of that field */
 	const char *def; /* default, parsed like a value; NULL: none */
 	long long min, max;
-	config_check_fn *check;
+	config_check_fn *check; /* CT_STRING, CT_SECRET: may be NULL */
+	const char *const *choices; /* CT_ENUM: its words, NULL-terminated */
 };
 
 static inline bool

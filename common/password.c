@@ -63,7 +63,7 @@ password_scheme_of(const char *hash)
 static bool
 password_cfg_bcrypt(const struct config *cfg)
 {
-	return cfg->password_scheme != NULL && strcmp(cfg->password_scheme, "bcrypt") == 0;
+	return cfg->password_scheme == CONFIG_BCRYPT;
 }
 
 /* password_crypt runs crypt_rn(pw, setting) into out (outlen bytes). */
@@ -207,7 +207,7 @@ password_dummy_make(const struct config *cfg)
 	enum gh_err e;
 
 	/* The store's real hashes: the other application's scheme and cost. */
-	if (cfg->users_source != NULL && strcmp(cfg->users_source, "external") == 0) {
+	if (cfg->users_source == CONFIG_USERS_EXTERNAL) {
 		like.password_scheme = cfg->users_password_scheme;
 		like.bcrypt_cost = cfg->users_bcrypt_cost;
 	}

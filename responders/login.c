@@ -147,7 +147,7 @@ login_thread_init(struct server_ctx *ctx, char *err, size_t errlen)
 	const struct config *cfg = ctx->cfg;
 	enum gh_err e;
 
-	if (strcmp(cfg->users_source, "external") != 0)
+	if (cfg->users_source != CONFIG_USERS_EXTERNAL)
 		return GH_OK;
 	e = db_open(cfg->users_url, cfg->users_password, cfg->db_busy_timeout_ms, &ctx->users);
 	if (e != GH_OK)

@@ -36,7 +36,7 @@ new_user(const char *name, bool weak)
 	int64_t id = -1;
 
 	if (weak) {
-		c.password_scheme = "bcrypt";
+		c.password_scheme = CONFIG_BCRYPT;
 		c.bcrypt_cost = 4;
 	}
 	if (password_hash(&c, PASSWORD, hash) == GH_OK &&
@@ -78,12 +78,12 @@ setup(struct test_backend *b)
 	if ((db = test_backend_open_schema(b, 1000)) == NULL)
 		return false;
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.password_scheme = "argon2id";
+	cfg.password_scheme = CONFIG_ARGON2ID;
 	cfg.argon2_memory_kib = 1024;
 	cfg.argon2_time = 1;
 	cfg.argon2_parallelism = 1;
 	cfg.bcrypt_cost = 4;
-	cfg.users_password_scheme = "bcrypt";
+	cfg.users_password_scheme = CONFIG_BCRYPT;
 	cfg.users_bcrypt_cost = 4;
 	cfg.secret = "0123456789abcdef0123456789abcdef";
 	cfg.cookie_name = "gatehouse";

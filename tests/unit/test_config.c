@@ -112,7 +112,7 @@ TEST(empty_file_gives_documented_defaults)
 	CHECK_STR(cfg.default_next, "/");
 	CHECK_STR(cfg.allowed_hosts, "");
 	CHECK(cfg.max_body == 8192);
-	CHECK_STR(cfg.password_scheme, "argon2id");
+	CHECK(cfg.password_scheme == CONFIG_ARGON2ID);
 	CHECK(cfg.bcrypt_cost == 12);
 	CHECK(cfg.argon2_memory_kib == 19456);
 	CHECK(cfg.argon2_time == 2);
@@ -170,7 +170,7 @@ TEST(values_of_every_type_parsed)
 	CHECK(cfg.remember_timeout == 7 * 86400);
 	CHECK(cfg.touch_interval == 30);
 	CHECK(cfg.max_body == 16384);
-	CHECK_STR(cfg.password_scheme, "bcrypt");
+	CHECK(cfg.password_scheme == CONFIG_BCRYPT);
 	CHECK(cfg.bcrypt_cost == 10);
 	CHECK_STR(cfg.db_url,
 	    "mysql://gh@db.example.org/gatehouse?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem");

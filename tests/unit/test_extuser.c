@@ -81,7 +81,7 @@ setup(void)
 	db_done(st);
 
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.users_source = "external";
+	cfg.users_source = CONFIG_USERS_EXTERNAL;
 	cfg.users_lookup_query = "SELECT user_id, username, email, password_hash, is_active FROM "
 	                         "users WHERE (username = ? OR email = ?) LIMIT 1";
 	cfg.users_update_last_login = "UPDATE users SET last_login = 'now' WHERE user_id = ?";

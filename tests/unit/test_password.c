@@ -23,7 +23,7 @@ cfg_argon2(void)
 	struct config c;
 
 	memset(&c, 0, sizeof(c));
-	c.password_scheme = "argon2id";
+	c.password_scheme = CONFIG_ARGON2ID;
 	c.argon2_memory_kib = 1024;
 	c.argon2_time = 1;
 	c.argon2_parallelism = 1;
@@ -39,7 +39,7 @@ cfg_bcrypt(int cost)
 {
 	struct config c = cfg_argon2();
 
-	c.password_scheme = "bcrypt";
+	c.password_scheme = CONFIG_BCRYPT;
 	c.bcrypt_cost = cost;
 	return c;
 }
@@ -370,8 +370,8 @@ TEST(external_dummy_has_the_tables_scheme_and_cost)
 	char h[PASSWORD_HASH_MAX], a[PASSWORD_HASH_MAX];
 	double ref;
 
-	c.users_source = "external";
-	c.users_password_scheme = "bcrypt";
+	c.users_source = CONFIG_USERS_EXTERNAL;
+	c.users_password_scheme = CONFIG_BCRYPT;
 	c.users_bcrypt_cost = TIMING_COST;
 	CHECK(password_dummy_init(&c) == GH_OK);
 	CHECK(password_hash(&b, "a php password", h) == GH_OK);
@@ -386,7 +386,7 @@ TEST(external_dummy_has_the_tables_scheme_and_cost)
 	check_like_ref("external, unknown scheme", verify_ms(NULL, "x", "plaintext"), ref);
 
 	/* A local store: the dummy is the configured argon2id. */
-	c.users_source = "local";
+	c.users_source = CONFIG_USERS_LOCAL;
 	CHECK(password_dummy_init(&c) == GH_OK);
 	CHECK(password_dummy_matches(a));
 	CHECK(!password_dummy_matches(h));
