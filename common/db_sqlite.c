@@ -157,9 +157,13 @@ sqlite_finalize(void *st)
 static enum gh_err
 sqlite_bind_rc(void *st, int rc)
 {
+	enum gh_err e;
+
 	if (rc == SQLITE_OK)
 		return GH_OK;
-	return sqlite_err(sqlite3_db_handle(st), rc, "bind", sqlite3_sql(st));
+	e = sqlite_err(sqlite3_db_handle(st), rc, "bind", sqlite3_sql(st));
+	/* No such parameter: the caller's mistake, as the other drivers say. */
+	return rc == SQLITE_RANGE ? GH_EINVAL : e;
 }
 
 static enum gh_err
