@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "db_mysql_url.h"
+#include "url.h"
 
 void
 my_url_cleanup(struct my_url *u)
@@ -22,46 +23,22 @@ my_url_cleanup(struct my_url *u)
 	memset(u, 0, sizeof(*u));
 }
 
-static int
-my_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* my_decode returns a heap copy of s[0..n) with %XX decoded, NULL on a bad
- * escape, a NUL byte or no memory (*nomem tells which). */
+/* my_decode returns a heap copy of s[0..n) with %XX decoded (url_decode),
+ * NULL on a bad escape, a NUL byte or no memory (*nomem tells which). */
 static char *
 my_decode(const char *s, size_t n, bool *nomem)
 {
-	char *out, *p;
-	size_t i;
-	int hi, lo;
+	char *out;
 
 	*nomem = false;
 	if ((out = malloc(n + 1)) == NULL) {
 		*nomem = true;
 		return NULL;
 	}
-	for (i = 0, p = out; i < n; i++) {
-		if (s[i] != '%') {
-			*p++ = s[i];
-			continue;
-		}
-		if (i + 2 >= n || (hi = my_hex(s[i + 1])) < 0 || (lo = my_hex(s[i + 2])) < 0 ||
-		    (hi == 0 && lo == 0)) {
-			free(out);
-			return NULL;
-		}
-		*p++ = (char)(hi * 16 + lo);
-		i += 2;
+	if (url_decode(s, n, out, false) < 0) {
+		free(out);
+		return NULL;
 	}
-	*p = '\0';
 	return out;
 }
 
