@@ -114,7 +114,7 @@ tls_make() {
 
 my_opts() {
 	local port=$1
-	echo --no-defaults --datadir="$dir/data" --socket="$dir/mysqld.sock" \
+	echo --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$dir/mysqld.sock" \
 		--port="$port" --bind-address=127.0.0.1,127.0.0.2 --pid-file="$dir/mysqld.pid" \
 		--ssl-ca="$dir/tls/ca.pem" --ssl-cert="$dir/tls/server.pem" \
 		--ssl-key="$dir/tls/server.key" \
@@ -144,8 +144,13 @@ my_start() {
 		free_port >"$dir/port"
 		[ "$(id -u)" -ne 0 ] || chown "$owner" "$dir"
 		tls_make
+		# A temporary folder of its own: servers bootstrapping at the same
+		# time in one /tmp (make -j2 check) collide on their temporary
+		# tables' names ("Unknown table 'mysql.tmp_user_sys'").
+		mkdir -p "$dir/tmp"
+		[ "$(id -u)" -ne 0 ] || chown "$owner" "$dir/tmp"
 		as_owner mariadb-install-db --no-defaults --datadir="$dir/data" \
-			--auth-root-authentication-method=normal --skip-test-db \
+			--tmpdir="$dir/tmp" --auth-root-authentication-method=normal --skip-test-db \
 			>"$dir/install.log" 2>&1 || fail "$dir/install.log" "mariadb-install-db failed"
 	fi
 	port=$(cat "$dir/port")
