@@ -293,13 +293,16 @@ test_table_rows(struct db *db)
 	return test_query_int(db, "SELECT count(*) FROM t");
 }
 
+/* The backend test_backend_main runs the suite on now. */
+static struct test_backend *test_cur;
+
 /* Which backends test_backend_main runs a suite on. */
 enum test_backends_wanted { TEST_EVERY_BACKEND, TEST_SERVER_BACKENDS };
 
 /*
  * test_backend_main is the main of every suite that runs on the databases:
  * for each wanted backend whose driver is built (the others get a skip
- * line) it starts the backend and calls set_up (may be NULL) with it; the
+ * line) it makes it test_cur, starts it and calls set_up (may be NULL); the
  * line "backend_set_up" says whether both went well, and only then run
  * suite() (its RUN lines) and tear_down (may be NULL).  The backend is
  * stopped and removed after each.  Returns test_summary().
@@ -317,6 +320,7 @@ test_backend_main(enum test_backends_wanted wanted, bool (*set_up)(struct test_b
 			continue;
 		}
 		printf("# %s\n", b->name);
+		test_cur = b;
 		ok = test_backend_start(b) && (set_up == NULL || set_up(b));
 		if (ok) {
 			test_passed++;

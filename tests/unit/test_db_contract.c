@@ -17,11 +17,10 @@
 
 #define BUSY_MS 200
 
-static struct test_backend *cur;
 
 TEST(prepare_same_text_returns_cached_statement)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *a = NULL, *b = NULL, *c = NULL;
 	char sql[64];
 
@@ -40,7 +39,7 @@ TEST(prepare_same_text_returns_cached_statement)
 
 TEST(bind_copies_text_and_counts_changes_and_ids)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	char name[16] = "alice";
 	bool row = false;
@@ -92,7 +91,7 @@ TEST(bind_copies_text_and_counts_changes_and_ids)
 
 TEST(done_clears_bindings_and_null_reads_as_null)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	bool row = false;
 
@@ -131,7 +130,7 @@ TEST(done_clears_bindings_and_null_reads_as_null)
 
 TEST(bind_text_null_binds_null)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	bool row = false;
 
@@ -151,7 +150,7 @@ TEST(bind_text_null_binds_null)
 
 TEST(bind_sets_every_parameter_in_order)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	bool row = false;
 
@@ -177,7 +176,7 @@ TEST(bind_sets_every_parameter_in_order)
 
 TEST(bind_wrong_count_is_einval_and_binds_nothing)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	struct db_value bad = {.type = (enum db_value_type)99};
 	bool row = false;
@@ -217,7 +216,7 @@ TEST(bind_wrong_count_is_einval_and_binds_nothing)
 
 TEST(run_prepares_binds_steps_and_resets)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 
 	if (db == NULL) {
 		CHECK(db != NULL);
@@ -250,7 +249,7 @@ TEST(run_prepares_binds_steps_and_resets)
 
 TEST(values_round_trip_whatever_their_size)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	static char big[300000];
 	const char *utf8 = "caf\xc3\xa9 \xf0\x9f\x94\x91 'quoted' \\ back ?";
@@ -297,7 +296,7 @@ TEST(values_round_trip_whatever_their_size)
 
 TEST(question_marks_in_literals_are_not_parameters)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	bool row = false;
 
@@ -320,7 +319,7 @@ TEST(question_marks_in_literals_are_not_parameters)
 
 TEST(unique_violation_is_eexists_and_statement_reusable)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	bool row;
 
@@ -349,7 +348,7 @@ TEST(unique_violation_is_eexists_and_statement_reusable)
 
 TEST(bad_sql_fails_and_connection_stays)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st = (struct db_stmt *)1;
 	enum gh_err e;
 
@@ -382,7 +381,7 @@ TEST(bad_sql_fails_and_connection_stays)
 
 TEST(foreign_keys_enforced)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	bool row;
 
@@ -404,7 +403,7 @@ TEST(foreign_keys_enforced)
 
 TEST(rollback_undoes_commit_keeps)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 
 	if (db == NULL) {
 		CHECK(db != NULL);
@@ -424,7 +423,7 @@ TEST(rollback_undoes_commit_keeps)
 
 TEST(second_connection_sees_commits_and_lock_wait_is_bounded)
 {
-	struct db *a = test_table_open(cur, BUSY_MS), *b = test_backend_open(cur, BUSY_MS);
+	struct db *a = test_table_open(test_cur, BUSY_MS), *b = test_backend_open(test_cur, BUSY_MS);
 	int64_t t0;
 
 	if (a == NULL || b == NULL) {
@@ -473,7 +472,7 @@ tx_run(struct db *db, void *arg)
 
 TEST(transact_commits_when_fn_succeeds)
 {
-	struct db *a = test_table_open(cur, BUSY_MS), *b = test_backend_open(cur, BUSY_MS);
+	struct db *a = test_table_open(test_cur, BUSY_MS), *b = test_backend_open(test_cur, BUSY_MS);
 	struct tx_arg arg = {
 	    "INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('b')", GH_OK, 0};
 
@@ -495,7 +494,7 @@ TEST(transact_commits_when_fn_succeeds)
 
 TEST(transact_rolls_back_when_fn_fails)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct tx_arg answer = {"INSERT INTO t (name) VALUES ('a')", GH_ENOTFOUND, 0};
 	struct tx_arg bad_sql = {
 	    "INSERT INTO t (name) VALUES ('b'); INSERT INTO nowhere VALUES (1)", GH_OK, 0};
@@ -516,7 +515,7 @@ TEST(transact_rolls_back_when_fn_fails)
 
 TEST(transact_rolls_back_when_commit_fails)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	/* A deferred foreign key is checked by COMMIT, which fails and leaves
 	 * the transaction open: db_transact must roll it back. */
 	struct tx_arg arg = {
@@ -544,14 +543,6 @@ TEST(transact_rolls_back_when_commit_fails)
 	db_close(db);
 }
 
-/* The backend the suite runs on. */
-static bool
-use_backend(struct test_backend *b)
-{
-	cur = b;
-	return true;
-}
-
 static void
 suite(void)
 {
@@ -577,5 +568,5 @@ suite(void)
 int
 main(void)
 {
-	return test_backend_main(TEST_EVERY_BACKEND, use_backend, suite, NULL);
+	return test_backend_main(TEST_EVERY_BACKEND, NULL, suite, NULL);
 }

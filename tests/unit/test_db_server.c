@@ -24,19 +24,18 @@
 
 #define BUSY_MS 200
 
-static struct test_backend *cur;
 
 static bool
 is_mysql(void)
 {
-	return strcmp(cur->dialect, "mysql") == 0;
+	return strcmp(test_cur->dialect, "mysql") == 0;
 }
 
 /* kill_conn ends db's connection on the server, from another connection. */
 static bool
 kill_conn(struct db *db)
 {
-	struct db *admin = test_backend_open(cur, BUSY_MS);
+	struct db *admin = test_backend_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	char sql[64];
 	int64_t id;
@@ -69,7 +68,7 @@ server_pid(struct db *db)
 
 	if (!is_mysql())
 		return (pid_t)test_query_int(db, "SELECT pg_backend_pid()");
-	snprintf(path, sizeof(path), "%s/db/mysqld.pid", cur->tmp);
+	snprintf(path, sizeof(path), "%s/db/mysqld.pid", test_cur->tmp);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	if (fgets(line, sizeof(line), f) == NULL)
@@ -101,12 +100,12 @@ wait_stopped(pid_t pid)
 static bool
 server_ctl(const char *what)
 {
-	char cmd[2 * PATH_MAX + 128], url[sizeof(cur->url)];
+	char cmd[2 * PATH_MAX + 128], url[sizeof(test_cur->url)];
 	FILE *f;
 	bool ok;
 
 	snprintf(cmd, sizeof(cmd), "'%s/tests/dbserver.sh' %s %s '%s/db'", test_srcdir(), what,
-	    cur->name, cur->tmp);
+	    test_cur->name, test_cur->tmp);
 	if ((f = popen(cmd, "r")) == NULL)
 		return false;
 	while (fgets(url, sizeof(url), f) != NULL)
@@ -117,10 +116,10 @@ server_ctl(const char *what)
 
 TEST(open_bad_url_or_password_refused)
 {
-	char url[sizeof(cur->url) + 16];
+	char url[sizeof(test_cur->url) + 16];
 	struct db *db = (struct db *)1;
 
-	CHECK(db_open(cur->url, "wrong password", BUSY_MS, &db) == GH_EDB);
+	CHECK(db_open(test_cur->url, "wrong password", BUSY_MS, &db) == GH_EDB);
 	CHECK(db == NULL);
 	if (is_mysql()) {
 		CHECK(db_open("mysql://gatehouse:secret@127.0.0.1/gatehouse", NULL, 0, &db) ==
@@ -138,7 +137,7 @@ TEST(open_bad_url_or_password_refused)
 	/* Nothing listens on port 1. */
 	snprintf(url, sizeof(url), "%s://gatehouse@127.0.0.1:1/gatehouse",
 	    is_mysql() ? "mysql" : "postgresql");
-	CHECK(db_open(url, cur->password, BUSY_MS, &db) == GH_EDB);
+	CHECK(db_open(url, test_cur->password, BUSY_MS, &db) == GH_EDB);
 	CHECK(db == NULL);
 }
 
@@ -146,19 +145,19 @@ TEST(open_over_unix_socket)
 {
 	struct db *db = NULL;
 
-	CHECK(db_open(cur->socket_url, cur->password, BUSY_MS, &db) == GH_OK);
+	CHECK(db_open(test_cur->socket_url, test_cur->password, BUSY_MS, &db) == GH_OK);
 	if (db == NULL)
 		return;
-	CHECK_STR(db_dialect_name(db_dialect(db)), cur->dialect);
+	CHECK_STR(db_dialect_name(db_dialect(db)), test_cur->dialect);
 	CHECK(db_dialect(db) == (is_mysql() ? DB_MYSQL : DB_POSTGRESQL));
 	CHECK(test_query_int(db, "SELECT 41 + 1") == 42);
 	db_close(db);
 	if (!is_mysql()) {
 		/* libpq's other scheme. */
-		char url[sizeof(cur->url)];
-		snprintf(url, sizeof(url), "postgres://%s", cur->url + strlen("postgresql://"));
+		char url[sizeof(test_cur->url)];
+		snprintf(url, sizeof(url), "postgres://%s", test_cur->url + strlen("postgresql://"));
 		db = NULL;
-		CHECK(db_open(url, cur->password, BUSY_MS, &db) == GH_OK);
+		CHECK(db_open(url, test_cur->password, BUSY_MS, &db) == GH_OK);
 		CHECK(db != NULL && test_query_int(db, "SELECT 1") == 1);
 		db_close(db);
 	}
@@ -166,7 +165,7 @@ TEST(open_over_unix_socket)
 
 TEST(session_has_statement_and_lock_timeouts)
 {
-	struct db *db = test_backend_open(cur, BUSY_MS);
+	struct db *db = test_backend_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	bool row = false;
 
@@ -198,7 +197,7 @@ TEST(session_has_statement_and_lock_timeouts)
 
 TEST(killed_connection_fails_then_reconnects)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *held, *st;
 	int64_t t0;
 	bool row;
@@ -243,7 +242,7 @@ TEST(killed_connection_fails_then_reconnects)
 
 TEST(transaction_lost_with_connection_is_not_finished_elsewhere)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 
 	if (db == NULL) {
 		CHECK(db != NULL);
@@ -280,7 +279,7 @@ insert_and_kill(struct db *db, void *arg)
 
 TEST(transact_is_lost_with_its_connection)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 
 	if (db == NULL) {
 		CHECK(db != NULL);
@@ -296,7 +295,7 @@ TEST(transact_is_lost_with_its_connection)
 
 TEST(server_restart_fails_closed_then_recovers_with_data)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	int64_t t0, n = -1;
 	int tries = 0;
 
@@ -336,7 +335,7 @@ conn_id(struct db *db)
 
 TEST(idle_connection_survives_a_restart_without_a_failure)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 
 	if (db == NULL) {
 		CHECK(db != NULL);
@@ -354,7 +353,7 @@ TEST(idle_connection_survives_a_restart_without_a_failure)
 
 TEST(idle_connection_killed_is_reopened_before_use)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	struct db_stmt *st;
 	int64_t id;
 	bool row;
@@ -393,8 +392,8 @@ TEST(idle_connection_killed_is_reopened_before_use)
 
 TEST(healthy_connection_is_kept)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
-	struct db *other = test_backend_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
+	struct db *other = test_backend_open(test_cur, BUSY_MS);
 	int64_t id;
 	int i;
 
@@ -424,7 +423,7 @@ TEST(healthy_connection_is_kept)
 
 TEST(hung_server_does_not_hang_the_caller)
 {
-	struct db *db = test_table_open(cur, BUSY_MS);
+	struct db *db = test_table_open(test_cur, BUSY_MS);
 	pid_t pid = db != NULL ? server_pid(db) : -1;
 	int64_t t0, took;
 
@@ -450,14 +449,6 @@ TEST(hung_server_does_not_hang_the_caller)
 	db_close(db);
 }
 
-/* The backend the suite runs on. */
-static bool
-use_backend(struct test_backend *b)
-{
-	cur = b;
-	return true;
-}
-
 static void
 suite(void)
 {
@@ -477,5 +468,5 @@ suite(void)
 int
 main(void)
 {
-	return test_backend_main(TEST_SERVER_BACKENDS, use_backend, suite, NULL);
+	return test_backend_main(TEST_SERVER_BACKENDS, NULL, suite, NULL);
 }

@@ -17,7 +17,6 @@
 #include "test.h"
 #include "test_backend.h"
 
-static const struct test_backend *cur; /* the backend under test */
 static char tmpdir[PATH_MAX];
 static char sqldir[PATH_MAX + 16]; /* tmpdir/sql */
 static char dialdir[PATH_MAX + 32]; /* tmpdir/sql/<dialect> */
@@ -72,12 +71,12 @@ fresh(void)
 		exit(2);
 	}
 	snprintf(sqldir, sizeof(sqldir), "%s/sql", tmpdir);
-	snprintf(dialdir, sizeof(dialdir), "%s/%s", sqldir, cur->dialect);
+	snprintf(dialdir, sizeof(dialdir), "%s/%s", sqldir, test_cur->dialect);
 	if (mkdir(sqldir, 0700) != 0 || mkdir(dialdir, 0700) != 0) {
 		perror("mkdir");
 		exit(2);
 	}
-	snprintf(src, sizeof(src), "%s/sql/%s", test_srcdir(), cur->dialect);
+	snprintf(src, sizeof(src), "%s/sql/%s", test_srcdir(), test_cur->dialect);
 	if ((d = opendir(src)) == NULL) {
 		perror(src);
 		exit(2);
@@ -100,8 +99,8 @@ fresh(void)
 		fclose(out);
 	}
 	closedir(d);
-	if (!test_backend_reset(cur) || (db = test_backend_open(cur, 1000)) == NULL) {
-		fprintf(stderr, "cannot empty and open the %s database\n", cur->name);
+	if (!test_backend_reset(test_cur) || (db = test_backend_open(test_cur, 1000)) == NULL) {
+		fprintf(stderr, "cannot empty and open the %s database\n", test_cur->name);
 		exit(2);
 	}
 	return db;
@@ -270,7 +269,7 @@ TEST(failing_migration_rolled_back)
 	CHECK(table_exists(db, "users"));
 	/* MySQL commits DDL at once: the table made before the failure stays
 	 * (migrate.c), but the migration is not recorded. */
-	if (strcmp(cur->dialect, "mysql") == 0)
+	if (strcmp(test_cur->dialect, "mysql") == 0)
 		CHECK(table_exists(db, "half"));
 	else
 		CHECK(!table_exists(db, "half"));
@@ -353,7 +352,7 @@ TEST(schema_has_every_table)
 	CHECK(migrate_up(db, sqldir, NULL, NULL) == GH_OK);
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		if (!table_exists(db, tables[i]))
-			fprintf(stderr, "%s: no table %s\n", cur->name, tables[i]);
+			fprintf(stderr, "%s: no table %s\n", test_cur->name, tables[i]);
 		CHECK(table_exists(db, tables[i]));
 	}
 	CHECK(db_prepare(db, "SELECT name, description FROM roles", &st) == GH_OK);
@@ -364,14 +363,6 @@ TEST(schema_has_every_table)
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 		CHECK(!table_exists(db, tables[i]));
 	cleanup(db);
-}
-
-/* The backend the suite runs on. */
-static bool
-use_backend(struct test_backend *b)
-{
-	cur = b;
-	return true;
 }
 
 static void
@@ -395,5 +386,5 @@ suite(void)
 int
 main(void)
 {
-	return test_backend_main(TEST_EVERY_BACKEND, use_backend, suite, NULL);
+	return test_backend_main(TEST_EVERY_BACKEND, NULL, suite, NULL);
 }
