@@ -17,8 +17,8 @@
 # test: build, all three web servers, and what the tests, the sanitizer
 #   and fuzz builds and bench/ use besides: mariadb-server and postgresql
 #   (tests/dbserver.sh starts throwaway servers of its own), clang and its
-#   runtime (ASan, UBSan, libFuzzer), lighttpd-mod-openssl (HTTPS under
-#   lighttpd), chromium, node and npm with tests/browser's npm packages,
+#   runtime (ASan, UBSan, libFuzzer), clang-format (scripts/format.sh),
+#   lighttpd-mod-openssl (HTTPS under lighttpd), chromium, node and npm with tests/browser's npm packages,
 #   php-cli and apache2-utils (hashes other applications write), openssl,
 #   curl, sqlite3, wrk, man-db and groff-base.
 # --print: lists the Debian packages of the purpose, one a line, whether
@@ -64,7 +64,7 @@ server_packages() {
 TEST_PACKAGES=(
 	lighttpd lighttpd-mod-openssl apache2 nginx-light fcgiwrap
 	mariadb-server postgresql
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev clang-format
 	sqlite3 curl openssl wrk
 	apache2-utils php-cli
 	chromium

@@ -15,7 +15,7 @@ DEPS = Path(__file__).resolve().parents[2] / "scripts" / "deps.sh"
 
 # Never for the demo: servers Debian starts on install, and what only the
 # tests, the sanitizer and fuzz builds, the browser tests and bench/ use.
-TEST_ONLY = ("mariadb-server", "postgresql", "chromium", "clang", "libclang-rt-14-dev",
+TEST_ONLY = ("mariadb-server", "postgresql", "chromium", "clang", "libclang-rt-14-dev", "clang-format",
              "php-cli", "apache2-utils", "wrk", "nodejs", "npm", "lighttpd-mod-openssl",
              "man-db", "groff-base", "curl", "sqlite3")
 # Debian packages of each web server of the demo (scripts/demo.sh --apache...).
