@@ -11,41 +11,7 @@
 #include "buf.h"
 #include "log.h"
 #include "test.h"
-
-/* An FCGX_Stream writer that collects its output in a buf. */
-struct mem_stream {
-	FCGX_Stream s;
-	unsigned char chunk[32]; /* small, so FCGX_PutStr has to refill */
-	struct buf out;
-};
-
-static void
-mem_empty(FCGX_Stream *s, int do_close)
-{
-	struct mem_stream *m = s->data;
-
-	buf_append(&m->out, m->chunk, (size_t)(s->wrNext - m->chunk));
-	s->wrNext = m->chunk;
-}
-
-static void
-mem_open(struct mem_stream *m)
-{
-	memset(m, 0, sizeof(*m));
-	m->s.wrNext = m->chunk;
-	m->s.stop = m->chunk + sizeof(m->chunk);
-	m->s.emptyBuffProc = mem_empty;
-	m->s.data = m;
-	buf_init(&m->out);
-}
-
-/* mem_text flushes the stream and returns what was written. */
-static const char *
-mem_text(struct mem_stream *m)
-{
-	mem_empty(&m->s, 0);
-	return m->out.data;
-}
+#include "test_stream.h"
 
 /* Capturing the process's stderr. */
 static FILE *cap_file;
