@@ -36,7 +36,7 @@ cflags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover
 	-D_GNU_SOURCE -I"$top/common" -DSYSCONFDIR='"/etc"' -DDATADIR='"/usr/share"'
 	-DLOCALSTATEDIR='"/var"')
 libs=(-lfcgi -lcrypto -ljansson -lsqlite3 -pthread)
-for driver in "mysqlclient db_mysql:db_mysql_url HAVE_MYSQL" "libpq db_pgsql:db_pgsql_text HAVE_PGSQL"; do
+for driver in "mysqlclient db_mysql:db_mysql_stmt:db_mysql_url HAVE_MYSQL" "libpq db_pgsql:db_pgsql_text HAVE_PGSQL"; do
 	read -r pkg srcs define <<<"$driver"
 	if pkg-config --exists "$pkg"; then
 		IFS=: read -ra more <<<"$srcs"
