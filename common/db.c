@@ -91,14 +91,34 @@ db_hash(const char *s)
 	return h;
 }
 
-/* db_now_ms returns a monotonic clock in milliseconds. */
-static int64_t
+/* db_now_ms: see db_driver.h. */
+int64_t
 db_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* db_reserve: see db_driver.h. */
+bool
+db_reserve(char **buf, size_t *cap, size_t need)
+{
+	size_t ncap;
+	char *nb;
+
+	if (need <= *cap)
+		return true;
+	if (need > SIZE_MAX / 2)
+		return false;
+	for (ncap = *cap ? *cap : 32; ncap < need; ncap *= 2)
+		;
+	if ((nb = realloc(*buf, ncap)) == NULL)
+		return false;
+	*buf = nb;
+	*cap = ncap;
+	return true;
 }
 
 /* db_scheme_is tells whether url starts with scheme and a colon. */

@@ -189,8 +189,7 @@ my_stmt_bind_text(void *stmt, int idx, const char *str)
 	struct my_stmt *s = stmt;
 	struct my_param *p;
 	MYSQL_BIND *b;
-	size_t n = strlen(str), cap;
-	char *nb;
+	size_t n = strlen(str);
 
 	if ((p = my_param(s, idx)) == NULL)
 		return GH_EINVAL;
@@ -198,15 +197,9 @@ my_stmt_bind_text(void *stmt, int idx, const char *str)
 		log_msg(LOG_ERR, "mysql: bind \"%s\": value too long", s->sql);
 		return GH_ETOOBIG;
 	}
-	if (n + 1 > p->cap) {
-		for (cap = p->cap ? p->cap : 32; cap < n + 1; cap *= 2)
-			;
-		if ((nb = realloc(p->buf, cap)) == NULL) {
-			log_msg(LOG_ERR, "mysql: out of memory");
-			return GH_ENOMEM;
-		}
-		p->buf = nb;
-		p->cap = cap;
+	if (!db_reserve(&p->buf, &p->cap, n + 1)) {
+		log_msg(LOG_ERR, "mysql: out of memory");
+		return GH_ENOMEM;
 	}
 	memcpy(p->buf, str, n + 1);
 	p->len = (unsigned long)n;
@@ -255,8 +248,6 @@ my_refetch(struct my_stmt *s)
 {
 	struct my_col *col;
 	unsigned int i;
-	size_t cap;
-	char *nb;
 
 	for (i = 0; i < s->ncols; i++) {
 		col = &s->cols[i];
@@ -266,14 +257,10 @@ my_refetch(struct my_stmt *s)
 			log_msg(LOG_ERR, "mysql: step \"%s\": column %u too long", s->sql, i);
 			return GH_ETOOBIG;
 		}
-		for (cap = col->cap; cap < (size_t)col->len + 1; cap *= 2)
-			;
-		if ((nb = realloc(col->buf, cap)) == NULL) {
+		if (!db_reserve(&col->buf, &col->cap, (size_t)col->len + 1)) {
 			log_msg(LOG_ERR, "mysql: out of memory");
 			return GH_ENOMEM;
 		}
-		col->buf = nb;
-		col->cap = cap;
 		my_bind_col(s, i);
 		if (mysql_stmt_fetch_column(s->st, &s->cbind[i], i, 0) != 0)
 			return my_stmt_fail(s, "fetch");
