@@ -5,9 +5,10 @@
  *
  * A driver is a struct db_driver, a table of functions over its own
  * connection and statement types (void * here); db.c keeps the list of the
- * drivers built and picks one by the URL's scheme.  The helpers below are
- * the parts of the transport rule of db_url_problem that both server
- * drivers apply to their own reading of a URL.
+ * drivers built and picks one by the URL's scheme.  The helpers below
+ * (db_driver.c) are the parts of the transport rule of db_url_problem that
+ * both server drivers apply to their own reading of a URL, a monotonic
+ * clock and the growth of a buffer.
  */
 #ifndef GH_DB_DRIVER_H
 #define GH_DB_DRIVER_H
