@@ -57,8 +57,8 @@ struct config_loader {
  * harmless).  config_rule_add appends a copy of raw to l's "rule" texts,
  * config_rules_clear wipes and frees them all. */
 __attribute__((format(printf, 5, 6))) enum gh_err config_fail(struct config_loader *l,
-    const struct config_key *k, bool file_key, const struct config_origin *where,
-    const char *fmt, ...);
+    const struct config_key *k, bool file_key, const struct config_origin *where, const char *fmt,
+    ...);
 enum gh_err config_nomem(struct config_loader *l);
 void config_free_wiped(char *s);
 enum gh_err config_rule_add(
