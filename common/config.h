@@ -3,7 +3,7 @@
  *
  * INI syntax: "[section]" lines, "key = value" lines, "#" or ";" comments on
  * their own line, blank lines.  Known keys are declared once in a table in
- * config.c (type, default, limits); an unknown section or key, a bad value,
+ * config_keys.c (type, default, limits); an unknown section or key, a bad value,
  * or a line that is not one of the above stops the program with
  * "FILE:LINE: [section] key: reason".  Then every key can be overridden by
  * the environment variable GATEHOUSE_<SECTION>_<KEY> (upper case), and a key

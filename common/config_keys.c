@@ -144,30 +144,32 @@ config_check_secret(const char *v)
 	return strlen(v) < CONFIG_SECRET_MIN ? why : NULL;
 }
 
-/* The external lookup: a SELECT with at least one "?" (the login name). */
+/* config_check_select: v is one SELECT statement with at least one "?";
+ * no_placeholder is the reason given when it has none. */
 static const char *
-config_check_lookup_query(const char *v)
+config_check_select(const char *v, const char *no_placeholder)
 {
 	if (strncasecmp(v, "SELECT ", 7) != 0)
 		return "must be a SELECT statement";
 	if (strchr(v, '?') == NULL)
-		return "must have a ? placeholder for the login name";
+		return no_placeholder;
 	if (strchr(v, ';') != NULL)
 		return "must be one statement (no ;)";
 	return NULL;
+}
+
+/* The external lookup: a SELECT with at least one "?" (the login name). */
+static const char *
+config_check_lookup_query(const char *v)
+{
+	return config_check_select(v, "must have a ? placeholder for the login name");
 }
 
 /* The optional sync lookup: a SELECT with at least one "?" (the external id). */
 static const char *
 config_check_sync_query(const char *v)
 {
-	if (strncasecmp(v, "SELECT ", 7) != 0)
-		return "must be a SELECT statement";
-	if (strchr(v, '?') == NULL)
-		return "must have a ? placeholder for the external user id";
-	if (strchr(v, ';') != NULL)
-		return "must be one statement (no ;)";
-	return NULL;
+	return config_check_select(v, "must have a ? placeholder for the external user id");
 }
 
 /* The optional write-back: an UPDATE with exactly one "?" (the user's id). */

@@ -1,6 +1,7 @@
 /*
  * config_keys.h: the keys gatehouse.conf knows, shared by the loader
- * (config.c) and the table (config_keys.c); private to the two.
+ * (config.c, config_ini.c, config_apply.c) and the table (config_keys.c);
+ * private to them.
  */
 #ifndef GH_CONFIG_KEYS_H
 #define GH_CONFIG_KEYS_H
@@ -78,7 +79,7 @@ const char *config_unit_name(enum config_type t);
 int config_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* The known keys, config_nkeys of them, in the order of gatehouse.conf(5).
- * config_finish() in config.c holds the checks that involve two keys. */
+ * config_finish() in config_apply.c holds the checks that involve two keys. */
 extern const struct config_key config_keys[];
 extern const size_t config_nkeys;
 

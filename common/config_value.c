@@ -1,7 +1,8 @@
 /*
  * config_value.c: the text of one configuration value into what it means
  * (numbers with their units, booleans), and reading a file a value names;
- * for the loader, config.c (declared in config_keys.h).
+ * for the loader, config.c and config_apply.c (declared in
+ * config_keys.h).
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -29,15 +29,11 @@
 #define _GNU_SOURCE /* POLLRDHUP */
 #endif
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include "crypto.h"
 #include "db_driver.h"
@@ -91,16 +87,6 @@ db_hash(const char *s)
 	return h;
 }
 
-/* db_now_ms returns a monotonic clock in milliseconds. */
-static int64_t
-db_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* db_scheme_is tells whether url starts with scheme and a colon. */
 static bool
 db_scheme_is(const char *url, const char *scheme)
@@ -123,61 +109,6 @@ db_driver_for(const char *url)
 		    db_scheme_is(url, db_drivers[i]->alias))
 			return db_drivers[i];
 	return NULL;
-}
-
-enum db_tls
-db_tls_mode(const char *v)
-{
-	static const char *const names[] = {
-	    [DB_TLS_DISABLE] = "disable",
-	    [DB_TLS_ALLOW] = "allow",
-	    [DB_TLS_PREFER] = "prefer",
-	    [DB_TLS_REQUIRE] = "require",
-	    [DB_TLS_VERIFY_CA] = "verify-ca",
-	    [DB_TLS_VERIFY_FULL] = "verify-full",
-	};
-	size_t i;
-
-	if (v == NULL)
-		return DB_TLS_UNSET;
-	for (i = DB_TLS_DISABLE; i <= DB_TLS_VERIFY_FULL; i++)
-		if (strcmp(v, names[i]) == 0)
-			return (enum db_tls)i;
-	return DB_TLS_INVALID;
-}
-
-bool
-db_host_is_loopback(const char *host)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (strcasecmp(host, "localhost") == 0)
-		return true;
-	/* inet_pton takes only the full dotted quad: "127.1" is a name. */
-	if (inet_pton(AF_INET, host, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	return inet_pton(AF_INET6, host, &a6) == 1 && IN6_IS_ADDR_LOOPBACK(&a6);
-}
-
-const char *
-db_tls_problem(bool local, enum db_tls mode)
-{
-	switch (mode) {
-	case DB_TLS_INVALID:
-		return "must have sslmode disable, require, verify-ca or verify-full";
-	case DB_TLS_UNSET:
-		return local ? NULL
-		             : "names a database on another host: add sslmode=verify-full and "
-		               "sslrootcert=/path/to/ca.pem (sslmode=disable to send passwords "
-		               "and sessions in clear)";
-	case DB_TLS_ALLOW:
-	case DB_TLS_PREFER:
-		return local ? NULL
-		             : "names a database on another host with an sslmode that falls back "
-		               "to no TLS: use verify-full (or disable, said explicitly)";
-	default: return NULL;
-	}
 }
 
 const char *

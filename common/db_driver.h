@@ -5,9 +5,10 @@
  *
  * A driver is a struct db_driver, a table of functions over its own
  * connection and statement types (void * here); db.c keeps the list of the
- * drivers built and picks one by the URL's scheme.  The helpers below are
- * the parts of the transport rule of db_url_problem that both server
- * drivers apply to their own reading of a URL.
+ * drivers built and picks one by the URL's scheme.  The helpers below
+ * (db_driver.c) are the parts of the transport rule of db_url_problem that
+ * both server drivers apply to their own reading of a URL, a monotonic
+ * clock and the growth of a buffer.
  */
 #ifndef GH_DB_DRIVER_H
 #define GH_DB_DRIVER_H
@@ -92,6 +93,14 @@ bool db_host_is_loopback(const char *host);
 /* db_tls_problem applies the transport rule to a connection to a host on
  * this machine (local) or not, with sslmode mode; NULL when it holds. */
 const char *db_tls_problem(bool local, enum db_tls mode);
+
+/* For the drivers: db_now_ms returns a monotonic clock in milliseconds.
+ * db_reserve grows the heap block *buf of *cap bytes (0: none yet) to at
+ * least need bytes, doubling from *cap (from 32 when 0), as a parameter's
+ * or a column's buffer grows; false when out of memory or need is not
+ * below SIZE_MAX / 2, *buf and *cap then unchanged.  It does not log. */
+int64_t db_now_ms(void);
+bool db_reserve(char **buf, size_t *cap, size_t need);
 
 extern const struct db_driver db_sqlite_driver;
 extern const struct db_driver db_mysql_driver; /* with --with-mysql */

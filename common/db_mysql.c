@@ -21,12 +21,10 @@
  * not on this machine needs one of them or an explicit sslmode=disable
  * (db_url_problem).
  *
- * Every statement is a server-side prepared statement (mysql_stmt_*).
- * Parameters are kept in growable buffers owned by the statement and bound
- * when it runs; an unbound one is NULL.  Results are stored on the client
- * (mysql_stmt_store_result), so that other statements may run while one is
- * being read, and every column is fetched as text into a growable buffer:
- * a value longer than its buffer grows it and is fetched again.
+ * Every statement is a server-side prepared statement (mysql_stmt_*),
+ * its parameters bound and its results fetched as text: db_mysql_stmt.c.
+ * This file holds the connection and the driver table; db_mysql_impl.h is
+ * what the driver's files share.
  *
  * The session is set up for one SQL text shared with SQLite and
  * PostgreSQL: utf8mb4, UTC, READ COMMITTED, a strict sql_mode with
@@ -54,58 +52,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
 
-#include "db_driver.h"
+#include "db_mysql_impl.h"
 #include "db_mysql_url.h"
 #include "log.h"
 
-#define MY_COL_INITIAL 64 /* bytes of a column buffer before it grows */
 #define MY_SQL_MODE                                                                                \
 	"STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,"               \
 	"NO_ENGINE_SUBSTITUTION,ANSI_QUOTES,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES"
-
-struct my_conn {
-	MYSQL *mysql;
-	bool gone; /* the connection is unusable */
-	int64_t changes;
-	int64_t insert_id;
-	char errmsg[512];
-};
-
-struct my_param {
-	char *buf; /* text, owned */
-	size_t cap;
-	unsigned long len;
-	long long i;
-};
-
-struct my_col {
-	char *buf; /* NUL-terminated text of the current row, owned */
-	size_t cap; /* bound as cap - 1 bytes, keeping room for the NUL */
-	unsigned long len;
-	my_bool is_null;
-	my_bool error;
-};
-
-struct my_stmt {
-	struct my_conn *c;
-	MYSQL_STMT *st;
-	char *sql; /* for logs */
-	unsigned int nparams, ncols;
-	MYSQL_BIND *pbind;
-	struct my_param *params;
-	MYSQL_BIND *cbind;
-	struct my_col *cols;
-	bool dml; /* INSERT, UPDATE, DELETE or REPLACE: counts changes */
-	bool executed;
-	bool stored; /* a result set is held on the client */
-	bool row; /* a row is fetched */
-};
 
 static pthread_once_t my_once = PTHREAD_ONCE_INIT;
 static int my_library_rc;
@@ -136,9 +94,8 @@ my_is_gone(unsigned int no)
 	}
 }
 
-/* my_fail maps error no (message msg) of what on sql (may be NULL) to an
- * error, logging it unless it is a duplicate key. */
-static enum gh_err
+/* my_fail: see db_mysql_impl.h. */
+enum gh_err
 my_fail(struct my_conn *c, unsigned int no, const char *msg, const char *what, const char *sql)
 {
 	if (no == ER_DUP_ENTRY || no == ER_DUP_ENTRY_WITH_KEY_NAME)
@@ -155,12 +112,6 @@ static enum gh_err
 my_conn_fail(struct my_conn *c, const char *what, const char *sql)
 {
 	return my_fail(c, mysql_errno(c->mysql), mysql_error(c->mysql), what, sql);
-}
-
-static enum gh_err
-my_stmt_fail(struct my_stmt *s, const char *what)
-{
-	return my_fail(s->c, mysql_stmt_errno(s->st), mysql_stmt_error(s->st), what, s->sql);
 }
 
 /* my_tls sets c's TLS options for u (see the top of this file). */
@@ -345,330 +296,6 @@ my_exec(void *conn, const char *sql)
 	return e;
 }
 
-static void
-my_finalize(void *stmt)
-{
-	struct my_stmt *s = stmt;
-	unsigned int i;
-
-	if (s == NULL)
-		return;
-	if (s->st != NULL)
-		mysql_stmt_close(s->st);
-	for (i = 0; s->params != NULL && i < s->nparams; i++)
-		free(s->params[i].buf);
-	for (i = 0; s->cols != NULL && i < s->ncols; i++)
-		free(s->cols[i].buf);
-	free(s->params);
-	free(s->pbind);
-	free(s->cols);
-	free(s->cbind);
-	free(s->sql);
-	free(s);
-}
-
-/* my_bind_col points column i's result binding at its buffer. */
-static void
-my_bind_col(struct my_stmt *s, unsigned int i)
-{
-	MYSQL_BIND *b = &s->cbind[i];
-
-	memset(b, 0, sizeof(*b));
-	b->buffer_type = MYSQL_TYPE_STRING;
-	b->buffer = s->cols[i].buf;
-	b->buffer_length = s->cols[i].cap - 1;
-	b->length = &s->cols[i].len;
-	b->is_null = &s->cols[i].is_null;
-	b->error = &s->cols[i].error;
-}
-
-/* my_is_dml tells whether sql starts with a word whose affected-row count
- * db_changes reports (as SQLite's changes() counts only those). */
-static bool
-my_is_dml(const char *sql)
-{
-	static const char *const words[] = {"INSERT", "UPDATE", "DELETE", "REPLACE"};
-	size_t i, n;
-
-	sql += strspn(sql, " \t\r\n(");
-	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
-		n = strlen(words[i]);
-		if (strncasecmp(sql, words[i], n) == 0 &&
-		    (sql[n] == ' ' || sql[n] == '\t' || sql[n] == '\r' || sql[n] == '\n'))
-			return true;
-	}
-	return false;
-}
-
-static enum gh_err
-my_prepare(void *conn, const char *sql, void **out)
-{
-	struct my_conn *c = conn;
-	struct my_stmt *s;
-	unsigned int i;
-	enum gh_err e;
-
-	*out = NULL;
-	if ((s = calloc(1, sizeof(*s))) == NULL || (s->sql = strdup(sql)) == NULL ||
-	    (s->st = mysql_stmt_init(c->mysql)) == NULL) {
-		e = GH_ENOMEM;
-		goto fail;
-	}
-	s->c = c;
-	if (mysql_stmt_prepare(s->st, sql, strlen(sql)) != 0) {
-		e = my_stmt_fail(s, "prepare");
-		goto fail;
-	}
-	s->dml = my_is_dml(sql);
-	s->nparams = mysql_stmt_param_count(s->st);
-	s->ncols = mysql_stmt_field_count(s->st);
-	if (s->nparams > 0 && ((s->pbind = calloc(s->nparams, sizeof(*s->pbind))) == NULL ||
-	                          (s->params = calloc(s->nparams, sizeof(*s->params))) == NULL)) {
-		e = GH_ENOMEM;
-		goto fail;
-	}
-	for (i = 0; i < s->nparams; i++)
-		s->pbind[i].buffer_type = MYSQL_TYPE_NULL;
-	if (s->ncols > 0) {
-		if ((s->cbind = calloc(s->ncols, sizeof(*s->cbind))) == NULL ||
-		    (s->cols = calloc(s->ncols, sizeof(*s->cols))) == NULL) {
-			e = GH_ENOMEM;
-			goto fail;
-		}
-		for (i = 0; i < s->ncols; i++) {
-			if ((s->cols[i].buf = malloc(MY_COL_INITIAL)) == NULL) {
-				e = GH_ENOMEM;
-				goto fail;
-			}
-			s->cols[i].cap = MY_COL_INITIAL;
-			my_bind_col(s, i);
-		}
-		if (mysql_stmt_bind_result(s->st, s->cbind) != 0) {
-			e = my_stmt_fail(s, "prepare");
-			goto fail;
-		}
-	}
-	*out = s;
-	return GH_OK;
-fail:
-	if (e == GH_ENOMEM)
-		log_msg(LOG_ERR, "mysql: out of memory");
-	my_finalize(s);
-	return e;
-}
-
-/* my_param returns parameter idx (from 1), or NULL (logged) when out of
- * range. */
-static struct my_param *
-my_param(struct my_stmt *s, int idx)
-{
-	if (idx < 1 || (unsigned int)idx > s->nparams) {
-		log_msg(LOG_ERR, "mysql: bind \"%s\": no parameter %d", s->sql, idx);
-		return NULL;
-	}
-	return &s->params[idx - 1];
-}
-
-static enum gh_err
-my_bind_text(void *stmt, int idx, const char *str)
-{
-	struct my_stmt *s = stmt;
-	struct my_param *p;
-	MYSQL_BIND *b;
-	size_t n = strlen(str), cap;
-	char *nb;
-
-	if ((p = my_param(s, idx)) == NULL)
-		return GH_EINVAL;
-	if (n > ULONG_MAX - 1 || n >= SIZE_MAX / 2) {
-		log_msg(LOG_ERR, "mysql: bind \"%s\": value too long", s->sql);
-		return GH_ETOOBIG;
-	}
-	if (n + 1 > p->cap) {
-		for (cap = p->cap ? p->cap : 32; cap < n + 1; cap *= 2)
-			;
-		if ((nb = realloc(p->buf, cap)) == NULL) {
-			log_msg(LOG_ERR, "mysql: out of memory");
-			return GH_ENOMEM;
-		}
-		p->buf = nb;
-		p->cap = cap;
-	}
-	memcpy(p->buf, str, n + 1);
-	p->len = (unsigned long)n;
-	b = &s->pbind[idx - 1];
-	memset(b, 0, sizeof(*b));
-	b->buffer_type = MYSQL_TYPE_STRING;
-	b->buffer = p->buf;
-	b->buffer_length = p->len;
-	b->length = &p->len;
-	return GH_OK;
-}
-
-static enum gh_err
-my_bind_int64(void *stmt, int idx, int64_t v)
-{
-	struct my_stmt *s = stmt;
-	struct my_param *p;
-	MYSQL_BIND *b;
-
-	if ((p = my_param(s, idx)) == NULL)
-		return GH_EINVAL;
-	p->i = (long long)v;
-	b = &s->pbind[idx - 1];
-	memset(b, 0, sizeof(*b));
-	b->buffer_type = MYSQL_TYPE_LONGLONG;
-	b->buffer = &p->i;
-	return GH_OK;
-}
-
-static enum gh_err
-my_bind_null(void *stmt, int idx)
-{
-	struct my_stmt *s = stmt;
-
-	if (my_param(s, idx) == NULL)
-		return GH_EINVAL;
-	memset(&s->pbind[idx - 1], 0, sizeof(s->pbind[idx - 1]));
-	s->pbind[idx - 1].buffer_type = MYSQL_TYPE_NULL;
-	return GH_OK;
-}
-
-/* my_refetch grows the buffers of the current row's truncated columns and
- * fetches those columns again. */
-static enum gh_err
-my_refetch(struct my_stmt *s)
-{
-	struct my_col *col;
-	unsigned int i;
-	size_t cap;
-	char *nb;
-
-	for (i = 0; i < s->ncols; i++) {
-		col = &s->cols[i];
-		if (col->is_null || col->len < col->cap)
-			continue;
-		if (col->len >= SIZE_MAX / 2) {
-			log_msg(LOG_ERR, "mysql: step \"%s\": column %u too long", s->sql, i);
-			return GH_ETOOBIG;
-		}
-		for (cap = col->cap; cap < (size_t)col->len + 1; cap *= 2)
-			;
-		if ((nb = realloc(col->buf, cap)) == NULL) {
-			log_msg(LOG_ERR, "mysql: out of memory");
-			return GH_ENOMEM;
-		}
-		col->buf = nb;
-		col->cap = cap;
-		my_bind_col(s, i);
-		if (mysql_stmt_fetch_column(s->st, &s->cbind[i], i, 0) != 0)
-			return my_stmt_fail(s, "fetch");
-	}
-	/* Later rows are fetched into the grown buffers. */
-	if (mysql_stmt_bind_result(s->st, s->cbind) != 0)
-		return my_stmt_fail(s, "fetch");
-	return GH_OK;
-}
-
-static enum gh_err
-my_step(void *stmt, bool *row)
-{
-	struct my_stmt *s = stmt;
-	unsigned int i;
-	my_ulonglong id;
-	enum gh_err e;
-	int rc;
-
-	*row = false;
-	s->row = false;
-	if (!s->executed) {
-		if (s->c->gone)
-			return GH_EDB; /* logged when it was lost */
-		if (s->nparams > 0 && mysql_stmt_bind_param(s->st, s->pbind) != 0)
-			return my_stmt_fail(s, "bind");
-		if (mysql_stmt_execute(s->st) != 0)
-			return my_stmt_fail(s, "step");
-		s->executed = true;
-		if (s->ncols == 0) {
-			if (s->dml)
-				s->c->changes = (int64_t)mysql_stmt_affected_rows(s->st);
-			if ((id = mysql_stmt_insert_id(s->st)) != 0)
-				s->c->insert_id = (int64_t)id;
-			return GH_OK;
-		}
-		if (mysql_stmt_store_result(s->st) != 0)
-			return my_stmt_fail(s, "step");
-		s->stored = true;
-	}
-	if (!s->stored)
-		return GH_OK;
-	rc = mysql_stmt_fetch(s->st);
-	if (rc == MYSQL_NO_DATA)
-		return GH_OK;
-	if (rc == 1)
-		return my_stmt_fail(s, "fetch");
-	if (rc == MYSQL_DATA_TRUNCATED && (e = my_refetch(s)) != GH_OK)
-		return e;
-	for (i = 0; i < s->ncols; i++)
-		if (!s->cols[i].is_null)
-			s->cols[i].buf[s->cols[i].len] = '\0';
-	s->row = true;
-	*row = true;
-	return GH_OK;
-}
-
-static const char *
-my_column_text(void *stmt, int col)
-{
-	struct my_stmt *s = stmt;
-
-	if (!s->row || col < 0 || (unsigned int)col >= s->ncols || s->cols[col].is_null)
-		return NULL;
-	return s->cols[col].buf;
-}
-
-static int64_t
-my_column_int64(void *stmt, int col)
-{
-	const char *t = my_column_text(stmt, col);
-
-	return t != NULL ? (int64_t)strtoll(t, NULL, 10) : 0;
-}
-
-static bool
-my_column_is_null(void *stmt, int col)
-{
-	return my_column_text(stmt, col) == NULL;
-}
-
-static int
-my_param_count(void *stmt)
-{
-	return (int)((struct my_stmt *)stmt)->nparams;
-}
-
-static int
-my_column_count(void *stmt)
-{
-	return (int)((struct my_stmt *)stmt)->ncols;
-}
-
-static void
-my_reset(void *stmt)
-{
-	struct my_stmt *s = stmt;
-	unsigned int i;
-
-	if (s->stored)
-		(void)mysql_stmt_free_result(s->st);
-	s->executed = false;
-	s->stored = false;
-	s->row = false;
-	for (i = 0; i < s->nparams; i++) {
-		memset(&s->pbind[i], 0, sizeof(s->pbind[i]));
-		s->pbind[i].buffer_type = MYSQL_TYPE_NULL;
-	}
-}
 
 static int64_t
 my_changes(void *conn)
@@ -722,18 +349,18 @@ const struct db_driver db_mysql_driver = {
     .open = my_open,
     .close = my_close,
     .exec = my_exec,
-    .prepare = my_prepare,
-    .finalize = my_finalize,
-    .bind_text = my_bind_text,
-    .bind_int64 = my_bind_int64,
-    .bind_null = my_bind_null,
-    .param_count = my_param_count,
-    .step = my_step,
-    .column_text = my_column_text,
-    .column_int64 = my_column_int64,
-    .column_is_null = my_column_is_null,
-    .column_count = my_column_count,
-    .reset = my_reset,
+    .prepare = my_stmt_prepare,
+    .finalize = my_stmt_finalize,
+    .bind_text = my_stmt_bind_text,
+    .bind_int64 = my_stmt_bind_int64,
+    .bind_null = my_stmt_bind_null,
+    .param_count = my_stmt_param_count,
+    .step = my_stmt_step,
+    .column_text = my_stmt_column_text,
+    .column_int64 = my_stmt_column_int64,
+    .column_is_null = my_stmt_column_is_null,
+    .column_count = my_stmt_column_count,
+    .reset = my_stmt_reset,
     .changes = my_changes,
     .last_insert_id = my_last_insert_id,
     .errmsg = my_errmsg,

@@ -45,7 +45,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -82,15 +81,6 @@ struct pg_stmt {
 	int row; /* the current row, -1 before the first */
 	bool executed;
 };
-
-static int64_t
-pg_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* pg_notice keeps the server's notices ("already exists, skipping") out of
  * stderr. */
@@ -131,7 +121,7 @@ pg_fail(struct pg_conn *c, const PGresult *res, const char *what, const char *sq
 static enum gh_err
 pg_collect(struct pg_conn *c, PGresult **out, const char *what, const char *sql)
 {
-	int64_t deadline = pg_now_ms() + c->wait_ms, left;
+	int64_t deadline = db_now_ms() + c->wait_ms, left;
 	struct pollfd pfd;
 	PGresult *keep = NULL, *r;
 	ExecStatusType st;
@@ -140,7 +130,7 @@ pg_collect(struct pg_conn *c, PGresult **out, const char *what, const char *sql)
 	*out = NULL;
 	for (;;) {
 		while (PQisBusy(c->pg)) {
-			if ((left = deadline - pg_now_ms()) <= 0) {
+			if ((left = deadline - db_now_ms()) <= 0) {
 				c->gone = true;
 				snprintf(c->errmsg, sizeof(c->errmsg), "no answer within %lld ms",
 				    (long long)c->wait_ms);
@@ -408,22 +398,13 @@ pg_param(struct pg_stmt *s, int idx)
 static enum gh_err
 pg_set(struct pg_param *p, const char *str, size_t n)
 {
-	size_t cap;
-	char *nb;
-
 	if (n >= SIZE_MAX / 2) {
 		log_msg(LOG_ERR, "pgsql: bind: value too long");
 		return GH_ETOOBIG;
 	}
-	if (n + 1 > p->cap) {
-		for (cap = p->cap ? p->cap : 32; cap < n + 1; cap *= 2)
-			;
-		if ((nb = realloc(p->buf, cap)) == NULL) {
-			log_msg(LOG_ERR, "pgsql: out of memory");
-			return GH_ENOMEM;
-		}
-		p->buf = nb;
-		p->cap = cap;
+	if (!db_reserve(&p->buf, &p->cap, n + 1)) {
+		log_msg(LOG_ERR, "pgsql: out of memory");
+		return GH_ENOMEM;
 	}
 	memcpy(p->buf, str, n);
 	p->buf[n] = '\0';

@@ -170,18 +170,9 @@ extuser_shadow(struct db *local, const struct extuser *u, int64_t *id)
 enum gh_err
 extuser_record_login(struct db *db, const struct config *cfg, const struct extuser *u)
 {
-	struct db_stmt *st;
-	enum gh_err e;
-	bool row;
-
 	if (cfg->users_update_last_login == NULL)
 		return GH_OK;
-	if ((e = db_prepare(db, cfg->users_update_last_login, &st)) != GH_OK)
-		return e;
-	if ((e = db_bind_text(st, 1, u->id)) == GH_OK)
-		e = db_step(st, &row);
-	db_done(st);
-	return e;
+	return db_run(db, cfg->users_update_last_login, DB_TEXT(u->id));
 }
 
 /* The sync's probe: sync_query, when set, with an id no user should have. */

@@ -364,8 +364,10 @@ user_list(struct db *db, enum gh_err (*fn)(const struct user_row *row, void *arg
 	return e;
 }
 
-bool
-user_valid_username(const char *name)
+/* user_name_is_valid tells whether name is 1 to USER_NAME_MAX bytes of
+ * ASCII letters, digits and the characters of punct. */
+static bool
+user_name_is_valid(const char *name, const char *punct)
 {
 	size_t i;
 
@@ -376,28 +378,22 @@ user_valid_username(const char *name)
 		if (i == USER_NAME_MAX)
 			return false;
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		        c == '.' || c == '_' || c == '@' || c == '+' || c == '-'))
+		        strchr(punct, c) != NULL))
 			return false;
 	}
 	return i > 0;
 }
 
 bool
+user_valid_username(const char *name)
+{
+	return user_name_is_valid(name, "._@+-");
+}
+
+bool
 role_valid_name(const char *name)
 {
-	size_t i;
-
-	if (name == NULL)
-		return false;
-	for (i = 0; name[i] != '\0'; i++) {
-		char c = name[i];
-		if (i == USER_NAME_MAX)
-			return false;
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		        c == '_' || c == '-'))
-			return false;
-	}
-	return i > 0;
+	return user_name_is_valid(name, "_-");
 }
 
 enum gh_err

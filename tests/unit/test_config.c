@@ -1,9 +1,11 @@
 /*
- * test_config.c: unit tests for common/config.c: defaults, every value type
- * with its errors and their "FILE:LINE: [section] key: reason" messages,
- * environment overrides, *_file secrets, the rule list and the checks that
- * involve two keys.  Files the tests need are made in $TMPDIR (or /tmp) and
- * removed again; every GATEHOUSE_* variable a test sets is unset after it.
+ * test_config.c: unit tests for the loader of gatehouse.conf (common/
+ * config.c, config_ini.c, config_apply.c): defaults, the file's syntax and
+ * its "FILE:LINE: [section] key: reason" messages, environment overrides,
+ * *_file secrets, the rule list, reading the file.  Files the tests need
+ * are made in $TMPDIR (or /tmp) and removed again; every GATEHOUSE_*
+ * variable a test sets is unset after it.  The values' checks are in
+ * test_config_keys.c, the database URLs' in test_config_db_url.c.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L /* setenv, mkstemp, fdopen */
@@ -19,38 +21,7 @@
 
 #include "config.h"
 #include "test.h"
-
-#define SECRET40 "0123456789abcdef0123456789abcdef01234567"
-
-static char errbuf[1024];
-
-/* Loads text as "t.conf"; returns the error (message in errbuf). */
-static enum gh_err
-load(struct config *cfg, const char *text)
-{
-	errbuf[0] = '\0';
-	return config_load_string(cfg, "t.conf", text, errbuf, sizeof(errbuf));
-}
-
-/* Tells whether text is refused with exactly the message want. */
-static bool
-refused(const char *text, const char *want)
-{
-	struct config cfg;
-	enum gh_err e = load(&cfg, text);
-
-	if (e == GH_OK) {
-		fprintf(stderr, "accepted, wanted \"%s\"\n", want);
-		config_cleanup(&cfg);
-		return false;
-	}
-	if (e != GH_ECONFIG || strcmp(errbuf, want) != 0) {
-		fprintf(stderr, "got %d \"%s\"\nwanted \"%s\"\n", (int)e, errbuf, want);
-		return false;
-	}
-	/* A failed load leaves cfg cleaned up. */
-	return cfg.prefix == NULL && cfg.rules == NULL && cfg.path == NULL;
-}
+#include "test_config.h"
 
 /* Tells whether s ends with suffix (the install directories vary). */
 static bool
@@ -215,297 +186,6 @@ TEST(duplicate_key_refused_but_rule_repeats)
 	config_cleanup(&cfg);
 }
 
-TEST(password_in_database_url_refused)
-{
-	CHECK(refused("[database]\nurl = postgresql://gh:s3cret@db.example/gh\n",
-	    "t.conf:2: [database] url: must not hold a password: use password_file"));
-	CHECK(refused("[users]\nsource = external\nurl = mysql://app:pw@127.0.0.1/app\n",
-	    "t.conf:3: [users] url: must not hold a password: use password_file"));
-	struct config cfg;
-	CHECK(
-	    load(&cfg, "[database]\nurl = postgresql://gh@db.example/gh?host=/run/pg\n") == GH_OK);
-	config_cleanup(&cfg);
-}
-
-TEST(password_in_database_url_query_refused)
-{
-	const char *why = "t.conf:2: [database] url: must not hold a password: use password_file";
-	struct config cfg;
-
-	/* libpq takes any connection parameter from the query. */
-	CHECK(refused("[database]\nurl = postgresql://gh@db.example/gh?password=s3cret\n", why));
-	CHECK(refused(
-	    "[database]\nurl = postgres://gh@db.example/gh?sslmode=require&password=x\n", why));
-	CHECK(refused("[database]\nurl = postgresql://gh@db/gh?sslpassword=x\n", why));
-	CHECK(refused("[database]\nurl = postgresql://gh@db/gh?password\n", why));
-	/* libpq decodes the keys too; case is ignored here. */
-	CHECK(refused("[database]\nurl = postgresql://gh@db/gh?pass%77ord=x\n", why));
-	CHECK(refused("[database]\nurl = postgresql://gh@db/gh?PASSWORD=x\n", why));
-	CHECK(refused("[database]\nurl = mysql://gh@db/gh?socket=/s&password=x\n", why));
-	CHECK(refused("[users]\nsource = external\nurl = postgresql://app@db/app?password=x\n",
-	    "t.conf:3: [users] url: must not hold a password: use password_file"));
-	/* libpq looks for user:password@ up to the path, past a '?'. */
-	CHECK(refused("[database]\nurl = postgresql://db?x=gh:pw@db/gh\n", why));
-	/* The same through the environment. */
-	setenv("GATEHOUSE_DATABASE_URL", "postgresql://gh@db/gh?password=s3cret", 1);
-	CHECK(refused("", "environment GATEHOUSE_DATABASE_URL: must not hold a password: use "
-	                  "password_file"));
-	unsetenv("GATEHOUSE_DATABASE_URL");
-	/* Files are fine, and so are keys that only contain the word. */
-	CHECK(load(&cfg, "[database]\nurl = postgresql://gh@db/gh?passfile=/etc/gh/pgpass&"
-	                 "service=gh&sslmode=verify-full&application_name=password\n") == GH_OK);
-	config_cleanup(&cfg);
-	/* Keys that only contain the word are not taken for a password (libpq
-	 * refuses them for what they are). */
-	CHECK(refused("[database]\nurl = postgresql://gh@db/gh?x_password=1&passwords=2\n",
-	    "t.conf:2: [database] url: must be a URL libpq takes"));
-}
-
-/* A server database on another host is reached over TLS, or the URL says
- * explicitly that it is not; on this machine anything goes.  The rule of
- * each driver is checked where it is built. */
-TEST(database_on_another_host_needs_tls)
-{
-	const char *remote = "t.conf:2: [database] url: names a database on another host: add "
-	                     "sslmode=verify-full and sslrootcert=/path/to/ca.pem (sslmode=disable "
-	                     "to send passwords and sessions in clear)";
-	const char *fallback = "t.conf:2: [database] url: names a database on another host with "
-	                       "an sslmode that falls back to no TLS: use verify-full (or disable, "
-	                       "said explicitly)";
-	const char *const accepted[] = {
-#ifdef HAVE_MYSQL
-	    "mysql://gh@db.example/gh?sslmode=verify-full&sslrootcert=/etc/ssl/ca.pem",
-	    "mysql://gh@db.example/gh?sslmode=verify-ca&sslrootcert=/etc/ssl/ca.pem",
-	    "mysql://gh@192.0.2.1:3306/gh?sslmode=require",
-	    "mysql://gh@db.example/gh?sslmode=disable",
-	    "mysql://gh@127.0.0.1/gh",
-	    "mysql://gh@127.9.8.7:3306/gh",
-	    "mysql://gh@[::1]:3306/gh",
-	    "mysql://gh@localhost/gh?socket=/run/mysqld/mysqld.sock",
-	    "mysql://gh@LOCALHOST/gh",
-#endif
-#ifdef HAVE_PGSQL
-	    "postgresql://gh@db.example/gh?sslmode=verify-full",
-	    "postgresql://gh@db.example/gh?sslmode=require",
-	    "postgresql://gh@db.example/gh?sslmode=disable",
-	    "postgresql://gh@127.0.0.1:5432/gh",
-	    "postgresql://gh@[::1]/gh?sslmode=prefer",
-	    "postgresql://gh@/gh?host=/run/postgresql",
-	    "postgresql://gh@/gh",
-	    "postgresql://gh@localhost,127.0.0.2/gh",
-	    "postgres://gh@db.example/gh?hostaddr=127.0.0.1&sslmode=verify-full",
-#endif
-	    NULL,
-	};
-	const char *const remote_refused[] = {
-#ifdef HAVE_MYSQL
-	    "mysql://gh@db.example/gh",
-	    "mysql://gh@192.0.2.1:3306/gh",
-	    "mysql://gh@127.1/gh", /* a name to the client library: not resolved here */
-	    "mysql://gh@[::ffff:192.0.2.1]/gh",
-	    "mysql://gh@db.example/gh?socket=/run/mysqld/mysqld.sock",
-#endif
-#ifdef HAVE_PGSQL
-	    "postgresql://gh@db.example/gh",
-	    "postgresql://gh@127.0.0.1,db.example/gh",
-	    "postgresql://gh@/gh?host=/run/postgresql,db.example",
-	    "postgresql://gh@localhost/gh?hostaddr=192.0.2.1",
-	    "postgresql://gh@/gh?service=gatehouse", /* its host is in a file */
-#endif
-	    NULL,
-	};
-	struct config cfg;
-	char text[256];
-	size_t i;
-
-	for (i = 0; accepted[i] != NULL; i++) {
-		snprintf(text, sizeof(text), "[database]\nurl = %s\n", accepted[i]);
-		if (load(&cfg, text) != GH_OK) {
-			fprintf(stderr, "refused: %s: %s\n", accepted[i], errbuf);
-			CHECK(false);
-			continue;
-		}
-		config_cleanup(&cfg);
-	}
-	for (i = 0; remote_refused[i] != NULL; i++) {
-		snprintf(text, sizeof(text), "[database]\nurl = %s\n", remote_refused[i]);
-		CHECK(refused(text, remote));
-	}
-#ifdef HAVE_PGSQL
-	CHECK(refused("[database]\nurl = postgresql://gh@db.example/gh?sslmode=prefer\n", fallback));
-	CHECK(refused("[database]\nurl = postgresql://gh@db.example/gh?sslmode=allow\n", fallback));
-	CHECK(refused("[database]\nurl = postgresql://gh@db.example/gh?sslmode=verify\n",
-	    "t.conf:2: [database] url: must have sslmode disable, require, verify-ca or "
-	    "verify-full"));
-	/* What libpq takes from the environment when the URL says nothing. */
-	setenv("PGHOST", "db.example", 1);
-	CHECK(refused("[database]\nurl = postgresql://gh@/gh\n", remote));
-	setenv("PGSSLMODE", "verify-full", 1);
-	CHECK(load(&cfg, "[database]\nurl = postgresql://gh@/gh\n") == GH_OK);
-	config_cleanup(&cfg);
-	unsetenv("PGSSLMODE");
-	unsetenv("PGHOST");
-	/* The external users' table too. */
-	CHECK(refused("[users]\nsource = external\nurl = postgresql://app@db.example/app\n",
-	    "t.conf:3: [users] url: names a database on another host: add sslmode=verify-full "
-	    "and sslrootcert=/path/to/ca.pem (sslmode=disable to send passwords and sessions in "
-	    "clear)"));
-#endif
-#ifdef HAVE_MYSQL
-	/* MariaDB's client has no CA store to fall back on, and no "prefer". */
-	CHECK(refused("[database]\nurl = mysql://gh@db.example/gh?sslmode=verify-full\n",
-	    "t.conf:2: [database] url: must name the CA with sslrootcert=/path/to/ca.pem for "
-	    "sslmode verify-ca or verify-full"));
-	CHECK(refused("[database]\nurl = mysql://gh@127.0.0.1/gh?sslmode=prefer\n",
-	    "t.conf:2: [database] url: must have sslmode disable, require, verify-ca or "
-	    "verify-full"));
-	CHECK(refused("[database]\nurl = mysql://gh@127.0.0.1/gh?sslrootcert=/etc/ssl/ca.pem\n",
-	    "t.conf:2: [database] url: has sslrootcert without an sslmode that uses it "
-	    "(verify-full, verify-ca)"));
-	CHECK(refused("[database]\nurl = mysql://gh@127.0.0.1/gh?ssl=1\n",
-	    "t.conf:2: [database] url: must have no options but socket, sslmode and "
-	    "sslrootcert"));
-#endif
-	(void)remote;
-	(void)fallback;
-}
-
-TEST(bad_int_refused)
-{
-	CHECK(
-	    refused("[general]\nthreads = four\n", "t.conf:2: [general] threads: not an integer"));
-	CHECK(refused("[general]\nthreads = 4x\n", "t.conf:2: [general] threads: not an integer"));
-	CHECK(
-	    refused("[general]\nthreads = 0x10\n", "t.conf:2: [general] threads: not an integer"));
-	CHECK(refused("[general]\nthreads =\n", "t.conf:2: [general] threads: not an integer"));
-	CHECK(refused("[general]\nthreads = 99999999999999999999999\n",
-	    "t.conf:2: [general] threads: not an integer"));
-	CHECK(refused(
-	    "[general]\nthreads = 65\n", "t.conf:2: [general] threads: must be between 1 and 64"));
-	CHECK(refused(
-	    "[general]\nthreads = -1\n", "t.conf:2: [general] threads: must be between 1 and 64"));
-	CHECK(refused("[login]\nbcrypt_cost = 3\n",
-	    "t.conf:2: [login] bcrypt_cost: must be between 4 and 31"));
-	CHECK(refused("[login]\nmin_password_length = 7\n",
-	    "t.conf:2: [login] min_password_length: must be between 8 and 1024"));
-}
-
-TEST(weak_hash_costs_refused_with_file_line_and_key)
-{
-	CHECK(refused("[login]\nbcrypt_cost = 9\n",
-	    "t.conf:2: [login] bcrypt_cost: 9 is below the minimum 10 (OWASP); only tests may "
-	    "set less, with [login] allow_weak_hashing = true"));
-	CHECK(refused("[login]\npassword_scheme = bcrypt\n\nbcrypt_cost = 4\n",
-	    "t.conf:4: [login] bcrypt_cost: 4 is below the minimum 10 (OWASP); only tests may "
-	    "set less, with [login] allow_weak_hashing = true"));
-	CHECK(refused("[login]\nargon2_memory_kib = 19455\n",
-	    "t.conf:2: [login] argon2_memory_kib: 19455 is below the minimum 19456 (OWASP); "
-	    "only tests may set less, with [login] allow_weak_hashing = true"));
-	CHECK(refused("[login]\nargon2_time = 1\n",
-	    "t.conf:2: [login] argon2_time: 1 is below the minimum 2 (OWASP); only tests may "
-	    "set less, with [login] allow_weak_hashing = true"));
-	CHECK(refused("[login]\nallow_weak_hashing = false\nargon2_memory_kib = 1024\n",
-	    "t.conf:3: [login] argon2_memory_kib: 1024 is below the minimum 19456 (OWASP); "
-	    "only tests may set less, with [login] allow_weak_hashing = true"));
-	/* An environment override is named as such. */
-	setenv("GATEHOUSE_LOGIN_ARGON2_TIME", "1", 1);
-	CHECK(refused("", "environment GATEHOUSE_LOGIN_ARGON2_TIME: 1 is below the minimum 2 "
-	                  "(OWASP); only tests may set less, with [login] allow_weak_hashing = "
-	                  "true"));
-	unsetenv("GATEHOUSE_LOGIN_ARGON2_TIME");
-}
-
-TEST(weak_hash_costs_accepted_at_floor_or_when_allowed)
-{
-	struct config cfg;
-
-	CHECK(load(&cfg, "[login]\nbcrypt_cost = 10\nargon2_memory_kib = 19456\n"
-	                 "argon2_time = 2\n") == GH_OK);
-	CHECK(!cfg.allow_weak_hashing && !config_hashing_is_weak(&cfg));
-	config_cleanup(&cfg);
-	CHECK(load(&cfg, "[login]\nallow_weak_hashing = true\nbcrypt_cost = 4\n"
-	                 "argon2_memory_kib = 1024\nargon2_time = 1\n") == GH_OK);
-	CHECK_STR(errbuf, "");
-	CHECK(cfg.allow_weak_hashing && config_hashing_is_weak(&cfg));
-	CHECK(cfg.bcrypt_cost == 4 && cfg.argon2_memory_kib == 1024 && cfg.argon2_time == 1);
-	config_cleanup(&cfg);
-	setenv("GATEHOUSE_LOGIN_ALLOW_WEAK_HASHING", "yes", 1);
-	CHECK(load(&cfg, "[login]\nargon2_time = 1\n") == GH_OK);
-	CHECK(cfg.argon2_time == 1);
-	config_cleanup(&cfg);
-	unsetenv("GATEHOUSE_LOGIN_ALLOW_WEAK_HASHING");
-}
-
-TEST(bad_duration_refused)
-{
-	CHECK(refused("[session]\nidle_timeout = 10 minutes\n",
-	    "t.conf:2: [session] idle_timeout: not a duration (seconds, or a number with s, m, "
-	    "h or d)"));
-	CHECK(refused("[session]\nidle_timeout = 1w\n",
-	    "t.conf:2: [session] idle_timeout: not a duration (seconds, or a number with s, m, "
-	    "h or d)"));
-	CHECK(refused("[session]\nidle_timeout = -5m\n",
-	    "t.conf:2: [session] idle_timeout: not a duration (seconds, or a number with s, m, "
-	    "h or d)"));
-	CHECK(refused("[session]\nidle_timeout = 0\n",
-	    "t.conf:2: [session] idle_timeout: must be between 1 and 31536000 seconds"));
-	CHECK(refused("[session]\nabsolute_timeout = 9999999999999999999d\n",
-	    "t.conf:2: [session] absolute_timeout: not a duration (seconds, or a number with "
-	    "s, m, h or d)"));
-}
-
-TEST(bad_bool_size_and_choice_refused)
-{
-	CHECK(refused("[session]\ninsecure_cookies = maybe\n",
-	    "t.conf:2: [session] insecure_cookies: not a boolean (true/false, yes/no, on/off, "
-	    "1/0)"));
-	CHECK(refused("[login]\nmax_body = 2M\n",
-	    "t.conf:2: [login] max_body: must be between 1024 and 1048576 bytes"));
-	CHECK(refused("[login]\nmax_body = 512\n",
-	    "t.conf:2: [login] max_body: must be between 1024 and 1048576 bytes"));
-	CHECK(refused("[login]\npassword_scheme = md5\n",
-	    "t.conf:2: [login] password_scheme: must be argon2id or bcrypt"));
-	CHECK(refused("[general]\nlog_level = loud\n",
-	    "t.conf:2: [general] log_level: must be error, warning, info or debug"));
-	CHECK(refused("[database]\nurl = /var/lib/gatehouse.db\n",
-	    "t.conf:2: [database] url: must start with sqlite://, mysql:// or postgresql://"));
-	CHECK(refused("[general]\nprefix = /auth/\n",
-	    "t.conf:2: [general] prefix: must be empty or a path like /auth, without a trailing "
-	    "'/'"));
-}
-
-TEST(size_suffixes_accepted)
-{
-	struct config cfg;
-
-	CHECK(load(&cfg, "[login]\nmax_body = 1M\n") == GH_OK);
-	CHECK(cfg.max_body == 1048576);
-	config_cleanup(&cfg);
-	CHECK(load(&cfg, "[login]\nmax_body = 4k\n") == GH_OK);
-	CHECK(cfg.max_body == 4096);
-	config_cleanup(&cfg);
-}
-
-TEST(cookie_name_must_be_token)
-{
-	struct config cfg;
-
-	CHECK(refused("[session]\ncookie_name = my cookie\n",
-	    "t.conf:2: [session] cookie_name: may hold only letters, digits and "
-	    "!#$%&'*+-.^_`|~"));
-	CHECK(refused("[session]\ncookie_name = a;b\n",
-	    "t.conf:2: [session] cookie_name: may hold only letters, digits and "
-	    "!#$%&'*+-.^_`|~"));
-	CHECK(refused("[session]\ncookie_name =\n",
-	    "t.conf:2: [session] cookie_name: must be 1 to 64 characters long"));
-	CHECK(refused("[session]\ncookie_name = __Host-x\n",
-	    "t.conf:2: [session] cookie_name: must not start with __Host- or __Secure- (added "
-	    "over HTTPS)"));
-	CHECK(load(&cfg, "[session]\ncookie_name = gh_sid-2\n") == GH_OK);
-	CHECK_STR(cfg.cookie_name, "gh_sid-2");
-	config_cleanup(&cfg);
-}
-
 TEST(line_over_4096_bytes_refused)
 {
 	char *text = malloc(5000);
@@ -645,13 +325,6 @@ TEST(empty_or_nul_secret_file_refused)
 	unlink(path);
 }
 
-TEST(short_secret_refused_without_echo)
-{
-	CHECK(refused("[general]\nsecret = hunter2\n",
-	    "t.conf:2: [general] secret: must be at least 32 bytes long"));
-	CHECK(strstr(errbuf, "hunter2") == NULL);
-}
-
 TEST(rule_list_keeps_file_order)
 {
 	struct config cfg;
@@ -673,15 +346,6 @@ TEST(rule_list_keeps_file_order)
 	}
 	CHECK_STR(cfg.login_url, "https://login.example.org/auth/login");
 	config_cleanup(&cfg);
-}
-
-TEST(bad_rule_names_its_line)
-{
-	CHECK(refused("[check]\nrule = bypass\nrule = path:/x\n",
-	    "t.conf:3: [check] rule: no action (use bypass, require:login or "
-	    "require:role:NAME)"));
-	CHECK(refused("[check]\nrule = path:/admin/* require:role:\n",
-	    "t.conf:2: [check] rule: empty role name in require:role:"));
 }
 
 TEST(env_rule_override_replaces_whole_list)
@@ -709,50 +373,6 @@ TEST(env_rule_override_replaces_whole_list)
 	setenv("GATEHOUSE_CHECK_RULE", "bypass;path:/x bypass bypass", 1);
 	CHECK(refused("", "environment GATEHOUSE_CHECK_RULE: rule 2: more than one action"));
 	unsetenv("GATEHOUSE_CHECK_RULE");
-}
-
-TEST(unsafe_default_next_refused)
-{
-	struct config cfg;
-	static const char want[] = "not a safe redirect target (a path like /, or an http(s) "
-	                           "URL on one of allowed_hosts)";
-	char msg[256];
-
-	snprintf(msg, sizeof(msg), "t.conf:2: [login] default_next: %s", want);
-	CHECK(refused("[login]\ndefault_next = //evil.example/\n", msg));
-	CHECK(refused("[login]\ndefault_next = javascript:alert(1)\n", msg));
-	CHECK(refused("[login]\ndefault_next = https://evil.example/\n", msg));
-	/* An absolute URL is fine once its host is allowed. */
-	CHECK(load(&cfg, "[login]\ndefault_next = https://app.example.org/home\n"
-	                 "allowed_hosts = app.example.org  www.example.org\n") == GH_OK);
-	CHECK_STR(cfg.default_next, "https://app.example.org/home");
-	config_cleanup(&cfg);
-	CHECK(refused("[login]\nallowed_hosts = *.example.org\n",
-	    "t.conf:2: [login] allowed_hosts: must be exact host names separated by spaces (no "
-	    "wildcards)"));
-}
-
-TEST(password_length_limits_checked_together)
-{
-	struct config cfg;
-
-	CHECK(refused("[login]\nmin_password_length = 100\nmax_password_length = 64\n",
-	    "t.conf:3: [login] max_password_length: max_password_length (64) is less than "
-	    "min_password_length (100)"));
-	CHECK(refused("[login]\nmin_password_length = 200\n",
-	    "t.conf:2: [login] min_password_length: max_password_length (128) is less than "
-	    "min_password_length (200)"));
-	CHECK(refused("[login]\nmax_password_length = 5000\n",
-	    "t.conf:2: [login] max_password_length: must be between 64 and 4096"));
-	CHECK(load(&cfg, "[login]\nmin_password_length = 64\nmax_password_length = 64\n") == GH_OK);
-	config_cleanup(&cfg);
-}
-
-TEST(touch_interval_must_be_below_idle_timeout)
-{
-	CHECK(refused("[session]\nidle_timeout = 30s\n",
-	    "t.conf:2: [session] idle_timeout: touch_interval (60 s) must be shorter than "
-	    "idle_timeout (30 s)"));
 }
 
 TEST(load_reads_file_and_reports_missing_one)
@@ -835,71 +455,6 @@ TEST(small_error_buffer_is_safe)
 	CHECK(config_load_string(&cfg, "t.conf", "[x]\n", NULL, 0) == GH_ECONFIG);
 }
 
-/* Unsets every GATEHOUSE_* variable, so none leaks in from outside. */
-static void
-clear_gatehouse_env(void)
-{
-	extern char **environ;
-	char name[256];
-	size_t i, n;
-	int found;
-
-	do {
-		found = 0;
-		for (i = 0; environ != NULL && environ[i] != NULL; i++) {
-			if (strncmp(environ[i], "GATEHOUSE_", 10) != 0)
-				continue;
-			n = strcspn(environ[i], "=");
-			if (n >= sizeof(name))
-				continue;
-			memcpy(name, environ[i], n);
-			name[n] = '\0';
-			unsetenv(name);
-			found = 1;
-			break;
-		}
-	} while (found);
-}
-
-/* Every key the configuration knows has its entry in gatehouse.conf(5):
- * ".TP" (or ".TQ") then ".BR name \" (" within the page's ".SS [section]". */
-TEST(every_key_documented_in_its_section)
-{
-	char path[4096], want[160];
-	const char *section, *name;
-	FILE *f;
-	static char page[256 * 1024];
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/doc/gatehouse.conf.5", test_srcdir());
-	CHECK((f = fopen(path, "r")) != NULL);
-	if (f == NULL)
-		return;
-	n = fread(page, 1, sizeof(page) - 1, f);
-	fclose(f);
-	page[n] = '\0';
-	CHECK(n > 0 && n < sizeof(page) - 1);
-	for (size_t i = 0; config_key_at(i, &section, &name); i++) {
-		const char *start, *end, *hit;
-
-		snprintf(want, sizeof(want), "\n.SS [%s]\n", section);
-		start = strstr(page, want);
-		end = start != NULL ? strstr(start + 1, "\n.S") : NULL;
-		/* A paragraph of its own (.TP), or one shared with the key
-		 * before it (.TQ). */
-		snprintf(want, sizeof(want), "\n.TP\n.BR %s \" (", name);
-		hit = start != NULL ? strstr(start, want) : NULL;
-		if (hit == NULL || (end != NULL && hit > end)) {
-			want[3] = 'Q'; /* \n.TQ */
-			hit = start != NULL ? strstr(start, want) : NULL;
-		}
-		if (start == NULL || hit == NULL || (end != NULL && hit > end)) {
-			fprintf(stderr, "[%s] %s: not in gatehouse.conf(5)\n", section, name);
-			CHECK(false);
-		}
-	}
-}
-
 int
 main(void)
 {
@@ -909,17 +464,6 @@ main(void)
 	RUN(unknown_key_error_names_file_line_and_key);
 	RUN(unknown_section_and_malformed_lines_refused);
 	RUN(duplicate_key_refused_but_rule_repeats);
-	RUN(password_in_database_url_refused);
-	RUN(password_in_database_url_query_refused);
-	RUN(database_on_another_host_needs_tls);
-	RUN(every_key_documented_in_its_section);
-	RUN(bad_int_refused);
-	RUN(weak_hash_costs_refused_with_file_line_and_key);
-	RUN(weak_hash_costs_accepted_at_floor_or_when_allowed);
-	RUN(bad_duration_refused);
-	RUN(bad_bool_size_and_choice_refused);
-	RUN(size_suffixes_accepted);
-	RUN(cookie_name_must_be_token);
 	RUN(line_over_4096_bytes_refused);
 	RUN(env_override_wins);
 	RUN(env_override_replaces_bad_file_value);
@@ -928,13 +472,8 @@ main(void)
 	RUN(secret_and_secret_file_both_set_refused);
 	RUN(missing_secret_file_error_names_file_and_cause);
 	RUN(empty_or_nul_secret_file_refused);
-	RUN(short_secret_refused_without_echo);
 	RUN(rule_list_keeps_file_order);
-	RUN(bad_rule_names_its_line);
 	RUN(env_rule_override_replaces_whole_list);
-	RUN(unsafe_default_next_refused);
-	RUN(password_length_limits_checked_together);
-	RUN(touch_interval_must_be_below_idle_timeout);
 	RUN(load_reads_file_and_reports_missing_one);
 	RUN(file_over_1_mib_or_with_nul_refused);
 	RUN(small_error_buffer_is_safe);
