@@ -27,9 +27,12 @@ enum ctl_status {
 
 #define CTL_PASSWORD_MAX 4096
 
+/* A run: the command's words and arguments, and what main provides. */
 struct ctl {
+	int argc;    /* of argv */
+	char **argv; /* argv[0] is the command's last word, its arguments follow */
 	struct config cfg;
-	struct db *db;
+	struct db *db; /* with CTL_NEEDS_DB (gatehousectl.c), else NULL */
 };
 
 /* The exit status for error e, and a message "gatehousectl: what: error". */
@@ -39,7 +42,8 @@ enum ctl_status ctl_fail(enum gh_err e, const char *what);
 const char *ctl_sqlite_path(const char *url);
 /* Creates the folders above path (mode 0750), like mkdir -p of its dirname. */
 int ctl_mkdirs_for(const char *path);
-/* Opens [database] url into c->db (a message when it cannot). */
+/* Opens [database] url into c->db (a message when it cannot); main does it
+ * for the commands that need it, check for its report. */
 enum ctl_status ctl_open_db(struct ctl *c);
 /* Reads one line, without echo when echo_off, after prompt (may be NULL). */
 bool ctl_read_line(FILE *in, bool echo_off, const char *prompt, char *out, size_t outlen);
@@ -54,23 +58,33 @@ enum ctl_status ctl_find_user(struct ctl *c, const char *name, struct user *u);
 /* Checks that every role of the comma-separated list exists. */
 enum ctl_status ctl_roles_exist(struct ctl *c, const char *roles);
 
-/* The commands: argv[0] is the command's last word. */
-enum ctl_status cmd_init(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_migrate(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_user_add(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_user_list(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_user_show(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_user_passwd(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_user_disable(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_user_enable(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_user_sync(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_user_roles(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_role_add(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_role_list(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_session_list(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_session_revoke(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_purge(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_backup(struct ctl *c, int argc, char **argv);
-enum ctl_status cmd_check(struct ctl *c, int argc, char **argv);
+/* The commands: c->argv[0] is the command's last word, and main has checked
+ * how many arguments follow it and provided what the command needs (see
+ * the table in gatehousectl.c).  A cmd_*_args function checks the
+ * arguments of its command further, before anything is opened: CTL_OK or
+ * CTL_USAGE (with a message when the usage line would not say why). */
+enum ctl_status cmd_init(struct ctl *c);
+enum ctl_status cmd_migrate(struct ctl *c);
+enum ctl_status cmd_user_add_args(const struct ctl *c);
+enum ctl_status cmd_user_add(struct ctl *c);
+enum ctl_status cmd_user_list(struct ctl *c);
+enum ctl_status cmd_user_show(struct ctl *c);
+enum ctl_status cmd_user_passwd_args(const struct ctl *c);
+enum ctl_status cmd_user_passwd(struct ctl *c);
+enum ctl_status cmd_user_disable(struct ctl *c);
+enum ctl_status cmd_user_enable(struct ctl *c);
+enum ctl_status cmd_user_sync_args(const struct ctl *c);
+enum ctl_status cmd_user_sync(struct ctl *c);
+enum ctl_status cmd_user_roles(struct ctl *c);
+enum ctl_status cmd_role_add_args(const struct ctl *c);
+enum ctl_status cmd_role_add(struct ctl *c);
+enum ctl_status cmd_role_list(struct ctl *c);
+enum ctl_status cmd_session_list(struct ctl *c);
+enum ctl_status cmd_session_revoke(struct ctl *c);
+enum ctl_status cmd_purge_args(const struct ctl *c);
+enum ctl_status cmd_purge(struct ctl *c);
+enum ctl_status cmd_backup_args(const struct ctl *c);
+enum ctl_status cmd_backup(struct ctl *c);
+enum ctl_status cmd_check(struct ctl *c);
 
 #endif

@@ -2,7 +2,6 @@
  * ctl_db.c: gatehousectl init, migrate, purge, backup and check: the database
  * as a whole.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +12,10 @@
 #include "session.h"
 
 enum ctl_status
-cmd_init(struct ctl *c, int argc, char **argv)
+cmd_init(struct ctl *c)
 {
-	const char *path = ctl_sqlite_path(c->cfg.db_url);
 	int applied = 0;
-	enum ctl_status st;
 
-	if (argc != 1)
-		return CTL_USAGE;
-	if (path != NULL && ctl_mkdirs_for(path) != 0) {
-		fprintf(stderr, "gatehousectl: cannot create the folder of %s: %s\n", path,
-		    strerror(errno));
-		return CTL_FAIL;
-	}
-	if ((st = ctl_open_db(c)) != CTL_OK)
-		return st;
 	enum gh_err e = migrate_up(c->db, c->cfg.sql_dir, stdout, &applied);
 	if (e != GH_OK)
 		return ctl_fail(e, "migrate up");
@@ -36,23 +24,18 @@ cmd_init(struct ctl *c, int argc, char **argv)
 }
 
 enum ctl_status
-cmd_migrate(struct ctl *c, int argc, char **argv)
+cmd_migrate(struct ctl *c)
 {
-	enum ctl_status st;
 	enum gh_err e;
 	int n = 1, pending = 0;
 
-	if (argc < 2 || argc > 3)
-		return CTL_USAGE;
-	if ((st = ctl_open_db(c)) != CTL_OK)
-		return st;
-	if (strcmp(argv[1], "up") == 0 && argc == 2)
+	if (strcmp(c->argv[1], "up") == 0 && c->argc == 2)
 		e = migrate_up(c->db, c->cfg.sql_dir, stdout, NULL);
-	else if (strcmp(argv[1], "down") == 0) {
-		if (argc == 3 && (n = atoi(argv[2])) < 1)
+	else if (strcmp(c->argv[1], "down") == 0) {
+		if (c->argc == 3 && (n = atoi(c->argv[2])) < 1)
 			return CTL_USAGE;
 		e = migrate_down(c->db, c->cfg.sql_dir, n, stdout);
-	} else if (strcmp(argv[1], "status") == 0 && argc == 2) {
+	} else if (strcmp(c->argv[1], "status") == 0 && c->argc == 2) {
 		e = migrate_status(c->db, c->cfg.sql_dir, stdout, &pending);
 		if (e == GH_OK && pending > 0)
 			return CTL_FAIL;
@@ -62,20 +45,19 @@ cmd_migrate(struct ctl *c, int argc, char **argv)
 }
 
 enum ctl_status
-cmd_purge(struct ctl *c, int argc, char **argv)
+cmd_purge_args(const struct ctl *c)
 {
-	int64_t keep = 0, deleted = 0;
-	enum ctl_status st;
+	if (c->argc == 3 && strcmp(c->argv[1], "--keep") == 0)
+		return atoll(c->argv[2]) < 0 ? CTL_USAGE : CTL_OK;
+	return c->argc == 1 ? CTL_OK : CTL_USAGE;
+}
+
+enum ctl_status
+cmd_purge(struct ctl *c)
+{
+	int64_t keep = c->argc == 3 ? atoll(c->argv[2]) : 0, deleted = 0;
 	enum gh_err e;
 
-	if (argc == 3 && strcmp(argv[1], "--keep") == 0)
-		keep = atoll(argv[2]);
-	else if (argc != 1)
-		return CTL_USAGE;
-	if (keep < 0)
-		return CTL_USAGE;
-	if ((st = ctl_open_db(c)) != CTL_OK)
-		return st;
 	e = session_purge(c->db, keep, &deleted);
 	if (e != GH_OK)
 		return ctl_fail(e, "purge");
@@ -104,37 +86,35 @@ ctl_check_user_store(struct ctl *c)
 }
 
 enum ctl_status
-cmd_backup(struct ctl *c, int argc, char **argv)
+cmd_backup_args(const struct ctl *c)
 {
-	enum ctl_status st;
-	enum gh_err e;
-
-	if (argc != 2)
-		return CTL_USAGE;
 	if (ctl_sqlite_path(c->cfg.db_url) == NULL) {
 		fprintf(stderr, "gatehousectl: backup copies SQLite databases; for MariaDB/MySQL use "
 		                "mysqldump --single-transaction, for PostgreSQL pg_dump -Fc\n");
 		return CTL_USAGE;
 	}
-	if ((st = ctl_open_db(c)) != CTL_OK)
-		return st;
-	e = db_backup(c->db, argv[1]);
+	return CTL_OK;
+}
+
+enum ctl_status
+cmd_backup(struct ctl *c)
+{
+	enum gh_err e = db_backup(c->db, c->argv[1]);
+
 	if (e == GH_EEXISTS)
-		fprintf(stderr, "gatehousectl: %s exists already\n", argv[1]);
+		fprintf(stderr, "gatehousectl: %s exists already\n", c->argv[1]);
 	else if (e == GH_OK)
-		printf("backup written to %s\n", argv[1]);
+		printf("backup written to %s\n", c->argv[1]);
 	return e == GH_OK ? CTL_OK : e == GH_EEXISTS ? CTL_EXISTS : ctl_fail(e, "backup");
 }
 
 enum ctl_status
-cmd_check(struct ctl *c, int argc, char **argv)
+cmd_check(struct ctl *c)
 {
 	const char *why;
 	enum ctl_status st;
 	int pending = 0;
 
-	if (argc != 1)
-		return CTL_USAGE;
 	printf("config %s: ok\n", c->cfg.path);
 	if (c->cfg.allow_weak_hashing && config_hashing_is_weak(&c->cfg))
 		printf("warning: [login] allow_weak_hashing: hash costs below the minimum, for "

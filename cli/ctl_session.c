@@ -19,35 +19,27 @@ ctl_print_session(const struct session_row *r, void *arg)
 }
 
 enum ctl_status
-cmd_session_list(struct ctl *c, int argc, char **argv)
+cmd_session_list(struct ctl *c)
 {
-	enum ctl_status cs;
-	enum gh_err e;
+	enum gh_err e = session_list(c->db, c->argc == 2 ? c->argv[1] : "", ctl_print_session, NULL);
 
-	if (argc > 2)
-		return CTL_USAGE;
-	if ((cs = ctl_open_db(c)) != CTL_OK)
-		return cs;
-	e = session_list(c->db, argc == 2 ? argv[1] : "", ctl_print_session, NULL);
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "session list");
 }
 
 enum ctl_status
-cmd_session_revoke(struct ctl *c, int argc, char **argv)
+cmd_session_revoke(struct ctl *c)
 {
 	enum ctl_status st;
 	enum gh_err e;
 
-	if ((st = ctl_open_db(c)) != CTL_OK)
-		return st;
-	if (argc == 3 && strcmp(argv[1], "--user") == 0) {
+	if (c->argc == 3 && strcmp(c->argv[1], "--user") == 0) {
 		struct user u = {0};
-		if ((st = ctl_find_user(c, argv[2], &u)) != CTL_OK)
+		if ((st = ctl_find_user(c, c->argv[2], &u)) != CTL_OK)
 			return st;
 		e = session_revoke_user(c->db, u.id);
 		user_cleanup(&u);
-	} else if (argc == 2)
-		e = session_revoke_id(c->db, argv[1]);
+	} else if (c->argc == 2)
+		e = session_revoke_id(c->db, c->argv[1]);
 	else
 		return CTL_USAGE;
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "session revoke");

@@ -13,8 +13,16 @@
 #include "extuser.h"
 #include "session.h"
 
-enum ctl_status
-cmd_user_add(struct ctl *c, int argc, char **argv)
+/* The arguments of user add. */
+struct ctl_user_add_args {
+	const char *name, *email, *how;
+	char roles[1024]; /* comma-separated */
+};
+
+/* Reads the arguments of user add into a: CTL_OK, or CTL_USAGE (with a
+ * message for a bad name). */
+static enum ctl_status
+ctl_user_add_parse(const struct ctl *c, struct ctl_user_add_args *a)
 {
 	static const struct option opts[] = {
 		{"email", required_argument, NULL, 'e'},
@@ -23,53 +31,74 @@ cmd_user_add(struct ctl *c, int argc, char **argv)
 		{"random-password", no_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *email = NULL, *how = "prompt";
-	char roles[1024] = "", hash[PASSWORD_HASH_MAX];
-	int64_t id;
-	enum ctl_status st;
-	enum gh_err e;
 	int ch;
 
+	a->email = NULL;
+	a->how = "prompt";
+	a->roles[0] = '\0';
 	optind = 0; /* GNU getopt: start over, argv[0] is the command word */
-	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((ch = getopt_long(c->argc, c->argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'e': email = optarg; break;
-		case 's': how = "stdin"; break;
-		case 'R': how = "random"; break;
+		case 'e': a->email = optarg; break;
+		case 's': a->how = "stdin"; break;
+		case 'R': a->how = "random"; break;
 		case 'r': {
-			size_t l = strlen(roles);
-			int n = snprintf(roles + l, sizeof(roles) - l, "%s%s", l ? "," : "", optarg);
-			if (n < 0 || (size_t)n >= sizeof(roles) - l)
+			size_t l = strlen(a->roles);
+			int n = snprintf(a->roles + l, sizeof(a->roles) - l, "%s%s", l ? "," : "",
+			    optarg);
+			if (n < 0 || (size_t)n >= sizeof(a->roles) - l)
 				return CTL_USAGE;
 			break;
 		}
 		default: return CTL_USAGE;
 		}
 	}
-	if (optind != argc - 1)
+	if (optind != c->argc - 1)
 		return CTL_USAGE;
-	const char *name = argv[optind];
-	if (!user_valid_username(name)) {
+	a->name = c->argv[optind];
+	if (!user_valid_username(a->name)) {
 		fprintf(stderr, "gatehousectl: invalid user name (1-64 of letters, digits, . _ @ + -)\n");
 		return CTL_USAGE;
 	}
-	if ((st = ctl_open_db(c)) != CTL_OK)
+	return CTL_OK;
+}
+
+enum ctl_status
+cmd_user_add_args(const struct ctl *c)
+{
+	struct ctl_user_add_args a;
+
+	return ctl_user_add_parse(c, &a);
+}
+
+enum ctl_status
+cmd_user_add(struct ctl *c)
+{
+	struct ctl_user_add_args a;
+	char hash[PASSWORD_HASH_MAX];
+	int64_t id;
+	enum ctl_status st;
+	enum gh_err e;
+
+	/* Parsed again: cmd_user_add_args accepted them before the database
+	 * was opened. */
+	if ((st = ctl_user_add_parse(c, &a)) != CTL_OK)
 		return st;
-	if ((st = ctl_roles_exist(c, roles)) != CTL_OK)
+	if ((st = ctl_roles_exist(c, a.roles)) != CTL_OK)
 		return st;
 	/* Refuse a taken name before asking for a password. */
 	struct user u = {0};
-	if (user_find(c->db, name, &u) == GH_OK) {
+	if (user_find(c->db, a.name, &u) == GH_OK) {
 		user_cleanup(&u);
-		fprintf(stderr, "gatehousectl: user %s already exists\n", name);
+		fprintf(stderr, "gatehousectl: user %s already exists\n", a.name);
 		return CTL_EXISTS;
 	}
 	/* A generated password is shown only once the user exists. */
 	char plain[CTL_PASSWORD_MAX];
-	bool show = strcmp(how, "random") == 0;
-	if ((st = ctl_hash_new_password(c, how, hash, show ? plain : NULL)) != CTL_OK)
+	bool show = strcmp(a.how, "random") == 0;
+	if ((st = ctl_hash_new_password(c, a.how, hash, show ? plain : NULL)) != CTL_OK)
 		return st;
-	e = user_add(c->db, name, email, hash, &id);
+	e = user_add(c->db, a.name, a.email, hash, &id);
 	crypto_wipe(hash, sizeof(hash));
 	if (e == GH_OK && show)
 		printf("%s\n", plain);
@@ -79,9 +108,9 @@ cmd_user_add(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "gatehousectl: user name or e-mail already taken\n");
 	if (e != GH_OK)
 		return e == GH_EEXISTS ? CTL_EXISTS : ctl_fail(e, "user add");
-	if (roles[0] != '\0' && (e = user_set_roles(c->db, id, roles)) != GH_OK)
+	if (a.roles[0] != '\0' && (e = user_set_roles(c->db, id, a.roles)) != GH_OK)
 		return ctl_fail(e, "user add: setting the roles");
-	fprintf(stderr, "user %s added (id %lld)\n", name, (long long)id);
+	fprintf(stderr, "user %s added (id %lld)\n", a.name, (long long)id);
 	return CTL_OK;
 }
 
@@ -96,28 +125,20 @@ ctl_print_user(const struct user_row *r, void *arg)
 }
 
 enum ctl_status
-cmd_user_list(struct ctl *c, int argc, char **argv)
+cmd_user_list(struct ctl *c)
 {
-	enum ctl_status st;
-	enum gh_err e;
+	enum gh_err e = user_list(c->db, ctl_print_user, NULL);
 
-	if (argc != 1)
-		return CTL_USAGE;
-	if ((st = ctl_open_db(c)) != CTL_OK)
-		return st;
-	e = user_list(c->db, ctl_print_user, NULL);
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "user list");
 }
 
 enum ctl_status
-cmd_user_show(struct ctl *c, int argc, char **argv)
+cmd_user_show(struct ctl *c)
 {
 	struct user u = {0};
 	enum ctl_status st;
 
-	if (argc != 2)
-		return CTL_USAGE;
-	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
+	if ((st = ctl_find_user(c, c->argv[1], &u)) != CTL_OK)
 		return st;
 	printf("id: %lld\nusername: %s\nemail: %s\nstatus: %s\nroles: %s\ncreated_at: %lld\n"
 	       "last_login_at: %lld\n",
@@ -128,19 +149,21 @@ cmd_user_show(struct ctl *c, int argc, char **argv)
 }
 
 enum ctl_status
-cmd_user_passwd(struct ctl *c, int argc, char **argv)
+cmd_user_passwd_args(const struct ctl *c)
 {
-	const char *how = "prompt";
+	return c->argc == 2 || strcmp(c->argv[2], "--password-stdin") == 0 ? CTL_OK : CTL_USAGE;
+}
+
+enum ctl_status
+cmd_user_passwd(struct ctl *c)
+{
+	const char *how = c->argc == 3 ? "stdin" : "prompt";
 	char hash[PASSWORD_HASH_MAX];
 	struct user u = {0};
 	enum ctl_status st;
 	enum gh_err e;
 
-	if (argc == 3 && strcmp(argv[2], "--password-stdin") == 0)
-		how = "stdin";
-	else if (argc != 2)
-		return CTL_USAGE;
-	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
+	if ((st = ctl_find_user(c, c->argv[1], &u)) != CTL_OK)
 		return st;
 	st = ctl_hash_new_password(c, how, hash, NULL);
 	if (st == CTL_OK) {
@@ -153,15 +176,13 @@ cmd_user_passwd(struct ctl *c, int argc, char **argv)
 }
 
 static enum ctl_status
-ctl_user_set_status(struct ctl *c, int argc, char **argv, bool active)
+ctl_user_set_status(struct ctl *c, const char *name, bool active)
 {
 	struct user u = {0};
 	enum ctl_status st;
 	enum gh_err e;
 
-	if (argc != 2)
-		return CTL_USAGE;
-	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
+	if ((st = ctl_find_user(c, name, &u)) != CTL_OK)
 		return st;
 	/* A disabled user's sessions end now, not at their timeout. */
 	e = active ? account_enable(c->db, u.id) : account_disable(c->db, u.id);
@@ -170,39 +191,33 @@ ctl_user_set_status(struct ctl *c, int argc, char **argv, bool active)
 }
 
 enum ctl_status
-cmd_user_disable(struct ctl *c, int argc, char **argv)
+cmd_user_disable(struct ctl *c)
 {
-	return ctl_user_set_status(c, argc, argv, false);
+	return ctl_user_set_status(c, c->argv[1], false);
 }
 
 enum ctl_status
-cmd_user_enable(struct ctl *c, int argc, char **argv)
+cmd_user_enable(struct ctl *c)
 {
-	return ctl_user_set_status(c, argc, argv, true);
+	return ctl_user_set_status(c, c->argv[1], true);
+}
+
+enum ctl_status
+cmd_user_sync_args(const struct ctl *c)
+{
+	return c->argc == 1 || strcmp(c->argv[1], "--dry-run") == 0 ? CTL_OK : CTL_USAGE;
 }
 
 /* user sync: disables the shadow rows of users gone from the external store
  * or inactive there (extuser_sync).  An unreachable store changes nothing. */
 enum ctl_status
-cmd_user_sync(struct ctl *c, int argc, char **argv)
+cmd_user_sync(struct ctl *c)
 {
 	struct extuser_sync_stats stats;
 	struct db *users = NULL;
-	enum ctl_status st;
-	bool dry_run = false;
+	bool dry_run = c->argc == 2;
 	enum gh_err e;
 
-	if (argc == 2 && strcmp(argv[1], "--dry-run") == 0)
-		dry_run = true;
-	else if (argc != 1)
-		return CTL_USAGE;
-	if (c->cfg.users_source != CONFIG_USERS_EXTERNAL) {
-		fprintf(stderr, "gatehousectl: user sync: %s: [users] source is not external\n",
-		    c->cfg.path);
-		return CTL_USAGE;
-	}
-	if ((st = ctl_open_db(c)) != CTL_OK)
-		return st;
 	e = db_open(c->cfg.users_url, c->cfg.users_password, c->cfg.db_busy_timeout_ms, &users);
 	if (e != GH_OK) {
 		fprintf(stderr,
@@ -224,20 +239,18 @@ cmd_user_sync(struct ctl *c, int argc, char **argv)
 }
 
 enum ctl_status
-cmd_user_roles(struct ctl *c, int argc, char **argv)
+cmd_user_roles(struct ctl *c)
 {
 	struct user u = {0};
 	enum ctl_status st;
 	enum gh_err e;
 
-	if (argc != 3)
-		return CTL_USAGE;
-	if ((st = ctl_open_db(c)) != CTL_OK || (st = ctl_find_user(c, argv[1], &u)) != CTL_OK)
+	if ((st = ctl_find_user(c, c->argv[1], &u)) != CTL_OK)
 		return st;
 	/* A privilege change ends the user's sessions (they log in again). */
-	e = account_set_roles(c->db, u.id, argv[2]);
+	e = account_set_roles(c->db, u.id, c->argv[2]);
 	user_cleanup(&u);
 	if (e == GH_ENOTFOUND)
-		fprintf(stderr, "gatehousectl: unknown role in %s\n", argv[2]);
+		fprintf(stderr, "gatehousectl: unknown role in %s\n", c->argv[2]);
 	return e == GH_OK ? CTL_OK : e == GH_ENOTFOUND ? CTL_NOTFOUND : ctl_fail(e, "user roles");
 }

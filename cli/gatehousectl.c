@@ -2,12 +2,18 @@
  * gatehousectl: the administrator's command line.
  *
  * Each command is one function, in the ctl_*.c file of its group, and one
- * line in the table below.  Exit statuses are part of the interface
- * (scripts rely on them): 0 success, 1 failure (database, configuration),
+ * entry in the table below, which also says how many arguments it takes
+ * and what it needs (enum ctl_need).  main counts the arguments, lets the
+ * command check them further (its cmd_*_args), and only then provides
+ * what it needs: a usage error found there opens nothing, and a command
+ * starts with the database in hand.  Exit statuses are part of the interface (scripts
+ * rely on them): 0 success, 1 failure (database, configuration),
  * 2 usage, 3 not found, 4 already exists, 5 refused by the password policy.
  * Passwords are read from the terminal or from standard input, never from
  * the command line, where any user could see them in ps.
  */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,30 +21,111 @@
 #include "ctl.h"
 #include "log.h"
 
-static const struct ctl_command {
-	const char *word1, *word2;
-	enum ctl_status (*run)(struct ctl *, int, char **);
-	const char *usage;
-} ctl_commands[] = {
-	{"init", NULL, cmd_init, "init"},
-	{"migrate", NULL, cmd_migrate, "migrate up | down [N] | status"},
-	{"user", "add", cmd_user_add,
-	    "user add NAME [--email E] [--role R]... [--password-stdin | --random-password]"},
-	{"user", "list", cmd_user_list, "user list"},
-	{"user", "show", cmd_user_show, "user show NAME"},
-	{"user", "passwd", cmd_user_passwd, "user passwd NAME [--password-stdin]"},
-	{"user", "disable", cmd_user_disable, "user disable NAME"},
-	{"user", "enable", cmd_user_enable, "user enable NAME"},
-	{"user", "roles", cmd_user_roles, "user roles NAME ROLE[,ROLE...]"},
-	{"user", "sync", cmd_user_sync, "user sync [--dry-run]"},
-	{"role", "add", cmd_role_add, "role add NAME [DESCRIPTION]"},
-	{"role", "list", cmd_role_list, "role list"},
-	{"session", "list", cmd_session_list, "session list [NAME]"},
-	{"session", "revoke", cmd_session_revoke, "session revoke ID | --user NAME"},
-	{"purge", NULL, cmd_purge, "purge [--keep SECONDS]"},
-	{"backup", NULL, cmd_backup, "backup FILE"},
-	{"check", NULL, cmd_check, "check"},
+/* What a command needs, provided by ctl_provide in this order once its
+ * arguments are checked; the command itself does none of it. */
+enum ctl_need {
+	/* [users] source = external, or a usage error (user sync). */
+	CTL_NEEDS_EXTERNAL = 1 << 0,
+	/* The folder of a SQLite database, made when missing (init). */
+	CTL_NEEDS_DB_FOLDER = 1 << 1,
+	/* [database] url opened into c->db. */
+	CTL_NEEDS_DB = 1 << 2,
 };
+
+/* A command: its words, how many arguments follow them (args: least and
+ * most), its own check of them (may be NULL), what it needs, the function
+ * that runs it and its usage line. */
+struct ctl_command {
+	const char *word1, *word2;
+	int args[2];
+	enum ctl_status (*check)(const struct ctl *);
+	unsigned needs;
+	enum ctl_status (*run)(struct ctl *);
+	const char *usage;
+};
+
+#define CTL_ARGS_ANY INT_MAX /* args[1]: the command counts them itself */
+
+static const struct ctl_command ctl_commands[] = {
+	{"init", NULL, .args = {0, 0}, .needs = CTL_NEEDS_DB_FOLDER | CTL_NEEDS_DB,
+	    .run = cmd_init, .usage = "init"},
+	{"migrate", NULL, .args = {1, 2}, .needs = CTL_NEEDS_DB, .run = cmd_migrate,
+	    .usage = "migrate up | down [N] | status"},
+	{"user", "add", .args = {1, CTL_ARGS_ANY}, .check = cmd_user_add_args,
+	    .needs = CTL_NEEDS_DB, .run = cmd_user_add,
+	    .usage = "user add NAME [--email E] [--role R]... [--password-stdin | "
+	             "--random-password]"},
+	{"user", "list", .args = {0, 0}, .needs = CTL_NEEDS_DB, .run = cmd_user_list,
+	    .usage = "user list"},
+	{"user", "show", .args = {1, 1}, .needs = CTL_NEEDS_DB, .run = cmd_user_show,
+	    .usage = "user show NAME"},
+	{"user", "passwd", .args = {1, 2}, .check = cmd_user_passwd_args, .needs = CTL_NEEDS_DB,
+	    .run = cmd_user_passwd, .usage = "user passwd NAME [--password-stdin]"},
+	{"user", "disable", .args = {1, 1}, .needs = CTL_NEEDS_DB, .run = cmd_user_disable,
+	    .usage = "user disable NAME"},
+	{"user", "enable", .args = {1, 1}, .needs = CTL_NEEDS_DB, .run = cmd_user_enable,
+	    .usage = "user enable NAME"},
+	{"user", "roles", .args = {2, 2}, .needs = CTL_NEEDS_DB, .run = cmd_user_roles,
+	    .usage = "user roles NAME ROLE[,ROLE...]"},
+	{"user", "sync", .args = {0, 1}, .check = cmd_user_sync_args,
+	    .needs = CTL_NEEDS_EXTERNAL | CTL_NEEDS_DB, .run = cmd_user_sync,
+	    .usage = "user sync [--dry-run]"},
+	{"role", "add", .args = {1, 2}, .check = cmd_role_add_args, .needs = CTL_NEEDS_DB,
+	    .run = cmd_role_add, .usage = "role add NAME [DESCRIPTION]"},
+	{"role", "list", .args = {0, 0}, .needs = CTL_NEEDS_DB, .run = cmd_role_list,
+	    .usage = "role list"},
+	{"session", "list", .args = {0, 1}, .needs = CTL_NEEDS_DB, .run = cmd_session_list,
+	    .usage = "session list [NAME]"},
+	/* It opens the database before it looks at its arguments, as it always did. */
+	{"session", "revoke", .args = {0, CTL_ARGS_ANY}, .needs = CTL_NEEDS_DB,
+	    .run = cmd_session_revoke, .usage = "session revoke ID | --user NAME"},
+	{"purge", NULL, .args = {0, 2}, .check = cmd_purge_args, .needs = CTL_NEEDS_DB,
+	    .run = cmd_purge, .usage = "purge [--keep SECONDS]"},
+	{"backup", NULL, .args = {1, 1}, .check = cmd_backup_args, .needs = CTL_NEEDS_DB,
+	    .run = cmd_backup, .usage = "backup FILE"},
+	/* No needs: it opens the database itself, to report on it. */
+	{"check", NULL, .args = {0, 0}, .run = cmd_check, .usage = "check"},
+};
+
+/* Provides what cmd needs (enum ctl_need, in its order) into c, with the
+ * message of the first that fails; CTL_OK or its exit status. */
+static enum ctl_status
+ctl_provide(struct ctl *c, const struct ctl_command *cmd)
+{
+	const char *path;
+
+	if ((cmd->needs & CTL_NEEDS_EXTERNAL) && c->cfg.users_source != CONFIG_USERS_EXTERNAL) {
+		fprintf(stderr, "gatehousectl: %s%s%s: %s: [users] source is not external\n",
+		    cmd->word1, cmd->word2 != NULL ? " " : "", cmd->word2 != NULL ? cmd->word2 : "",
+		    c->cfg.path);
+		return CTL_USAGE;
+	}
+	if ((cmd->needs & CTL_NEEDS_DB_FOLDER) && (path = ctl_sqlite_path(c->cfg.db_url)) != NULL &&
+	    ctl_mkdirs_for(path) != 0) {
+		fprintf(stderr, "gatehousectl: cannot create the folder of %s: %s\n", path,
+		    strerror(errno));
+		return CTL_FAIL;
+	}
+	if (cmd->needs & CTL_NEEDS_DB)
+		return ctl_open_db(c);
+	return CTL_OK;
+}
+
+/* Runs cmd on c->argv: its arguments counted and checked, then what it
+ * needs provided. */
+static enum ctl_status
+ctl_run(struct ctl *c, const struct ctl_command *cmd)
+{
+	enum ctl_status st;
+
+	if (c->argc - 1 < cmd->args[0] || c->argc - 1 > cmd->args[1])
+		return CTL_USAGE;
+	if (cmd->check != NULL && (st = cmd->check(c)) != CTL_OK)
+		return st;
+	if ((st = ctl_provide(c, cmd)) != CTL_OK)
+		return st;
+	return cmd->run(c);
+}
 
 static void
 ctl_usage(FILE *out)
@@ -92,7 +179,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "gatehousectl: %s\n", err);
 			return CTL_FAIL;
 		}
-		st = cmd->run(&c, argc - i - skip, argv + i + skip);
+		c.argc = argc - i - skip;
+		c.argv = argv + i + skip;
+		st = ctl_run(&c, cmd);
 		if (st == CTL_USAGE)
 			fprintf(stderr, "usage: gatehousectl %s\n", cmd->usage);
 		db_close(c.db);
