@@ -64,7 +64,10 @@ enum ctl_status ctl_roles_exist(struct ctl *c, const char *roles);
  * arguments of its command further, before anything is opened: CTL_OK or
  * CTL_USAGE (with a message when the usage line would not say why). */
 enum ctl_status cmd_init(struct ctl *c);
-enum ctl_status cmd_migrate(struct ctl *c);
+enum ctl_status cmd_migrate_up(struct ctl *c);
+enum ctl_status cmd_migrate_down_args(const struct ctl *c);
+enum ctl_status cmd_migrate_down(struct ctl *c);
+enum ctl_status cmd_migrate_status(struct ctl *c);
 enum ctl_status cmd_user_add_args(const struct ctl *c);
 enum ctl_status cmd_user_add(struct ctl *c);
 enum ctl_status cmd_user_list(struct ctl *c);
@@ -80,6 +83,7 @@ enum ctl_status cmd_role_add_args(const struct ctl *c);
 enum ctl_status cmd_role_add(struct ctl *c);
 enum ctl_status cmd_role_list(struct ctl *c);
 enum ctl_status cmd_session_list(struct ctl *c);
+enum ctl_status cmd_session_revoke_args(const struct ctl *c);
 enum ctl_status cmd_session_revoke(struct ctl *c);
 enum ctl_status cmd_purge_args(const struct ctl *c);
 enum ctl_status cmd_purge(struct ctl *c);

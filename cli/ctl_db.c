@@ -24,24 +24,38 @@ cmd_init(struct ctl *c)
 }
 
 enum ctl_status
-cmd_migrate(struct ctl *c)
+cmd_migrate_up(struct ctl *c)
 {
-	enum gh_err e;
-	int n = 1, pending = 0;
+	enum gh_err e = migrate_up(c->db, c->cfg.sql_dir, stdout, NULL);
 
-	if (strcmp(c->argv[1], "up") == 0 && c->argc == 2)
-		e = migrate_up(c->db, c->cfg.sql_dir, stdout, NULL);
-	else if (strcmp(c->argv[1], "down") == 0) {
-		if (c->argc == 3 && (n = atoi(c->argv[2])) < 1)
-			return CTL_USAGE;
-		e = migrate_down(c->db, c->cfg.sql_dir, n, stdout);
-	} else if (strcmp(c->argv[1], "status") == 0 && c->argc == 2) {
-		e = migrate_status(c->db, c->cfg.sql_dir, stdout, &pending);
-		if (e == GH_OK && pending > 0)
-			return CTL_FAIL;
-	} else
-		return CTL_USAGE;
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "migrate");
+}
+
+enum ctl_status
+cmd_migrate_down_args(const struct ctl *c)
+{
+	return c->argc == 2 && atoi(c->argv[1]) < 1 ? CTL_USAGE : CTL_OK;
+}
+
+enum ctl_status
+cmd_migrate_down(struct ctl *c)
+{
+	enum gh_err e = migrate_down(c->db, c->cfg.sql_dir, c->argc == 2 ? atoi(c->argv[1]) : 1,
+	    stdout);
+
+	return e == GH_OK ? CTL_OK : ctl_fail(e, "migrate");
+}
+
+/* Fails (status 1) when a migration is pending, for scripts. */
+enum ctl_status
+cmd_migrate_status(struct ctl *c)
+{
+	int pending = 0;
+	enum gh_err e = migrate_status(c->db, c->cfg.sql_dir, stdout, &pending);
+
+	if (e != GH_OK)
+		return ctl_fail(e, "migrate");
+	return pending > 0 ? CTL_FAIL : CTL_OK;
 }
 
 enum ctl_status

@@ -27,20 +27,26 @@ cmd_session_list(struct ctl *c)
 }
 
 enum ctl_status
+cmd_session_revoke_args(const struct ctl *c)
+{
+	if (c->argc == 3)
+		return strcmp(c->argv[1], "--user") == 0 ? CTL_OK : CTL_USAGE;
+	return strcmp(c->argv[1], "--user") == 0 ? CTL_USAGE : CTL_OK;
+}
+
+enum ctl_status
 cmd_session_revoke(struct ctl *c)
 {
 	enum ctl_status st;
 	enum gh_err e;
 
-	if (c->argc == 3 && strcmp(c->argv[1], "--user") == 0) {
+	if (c->argc == 3) {
 		struct user u = {0};
 		if ((st = ctl_find_user(c, c->argv[2], &u)) != CTL_OK)
 			return st;
 		e = session_revoke_user(c->db, u.id);
 		user_cleanup(&u);
-	} else if (c->argc == 2)
+	} else
 		e = session_revoke_id(c->db, c->argv[1]);
-	else
-		return CTL_USAGE;
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "session revoke");
 }

@@ -13,6 +13,7 @@
  * the command line, where any user could see them in ps.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -49,8 +50,12 @@ struct ctl_command {
 static const struct ctl_command ctl_commands[] = {
 	{"init", NULL, .args = {0, 0}, .needs = CTL_NEEDS_DB_FOLDER | CTL_NEEDS_DB,
 	    .run = cmd_init, .usage = "init"},
-	{"migrate", NULL, .args = {1, 2}, .needs = CTL_NEEDS_DB, .run = cmd_migrate,
-	    .usage = "migrate up | down [N] | status"},
+	{"migrate", "up", .args = {0, 0}, .needs = CTL_NEEDS_DB, .run = cmd_migrate_up,
+	    .usage = "migrate up"},
+	{"migrate", "down", .args = {0, 1}, .check = cmd_migrate_down_args, .needs = CTL_NEEDS_DB,
+	    .run = cmd_migrate_down, .usage = "migrate down [N]"},
+	{"migrate", "status", .args = {0, 0}, .needs = CTL_NEEDS_DB, .run = cmd_migrate_status,
+	    .usage = "migrate status"},
 	{"user", "add", .args = {1, CTL_ARGS_ANY}, .check = cmd_user_add_args,
 	    .needs = CTL_NEEDS_DB, .run = cmd_user_add,
 	    .usage = "user add NAME [--email E] [--role R]... [--password-stdin | "
@@ -76,9 +81,9 @@ static const struct ctl_command ctl_commands[] = {
 	    .usage = "role list"},
 	{"session", "list", .args = {0, 1}, .needs = CTL_NEEDS_DB, .run = cmd_session_list,
 	    .usage = "session list [NAME]"},
-	/* It opens the database before it looks at its arguments, as it always did. */
-	{"session", "revoke", .args = {0, CTL_ARGS_ANY}, .needs = CTL_NEEDS_DB,
-	    .run = cmd_session_revoke, .usage = "session revoke ID | --user NAME"},
+	{"session", "revoke", .args = {1, 2}, .check = cmd_session_revoke_args,
+	    .needs = CTL_NEEDS_DB, .run = cmd_session_revoke,
+	    .usage = "session revoke ID | --user NAME"},
 	{"purge", NULL, .args = {0, 2}, .check = cmd_purge_args, .needs = CTL_NEEDS_DB,
 	    .run = cmd_purge, .usage = "purge [--keep SECONDS]"},
 	{"backup", NULL, .args = {1, 1}, .check = cmd_backup_args, .needs = CTL_NEEDS_DB,
@@ -135,6 +140,23 @@ ctl_usage(FILE *out)
 		fprintf(out, "  %s\n", ctl_commands[i].usage);
 }
 
+/* The usage of the commands whose first word is word (a group without its
+ * second word, "migrate"), or of all when none has it. */
+static void
+ctl_group_usage(const char *word)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < sizeof(ctl_commands) / sizeof(ctl_commands[0]); i++) {
+		if (strcmp(ctl_commands[i].word1, word) != 0)
+			continue;
+		fprintf(stderr, "usage: gatehousectl %s\n", ctl_commands[i].usage);
+		any = true;
+	}
+	if (!any)
+		ctl_usage(stderr);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -188,7 +210,7 @@ main(int argc, char **argv)
 		config_cleanup(&c.cfg);
 		return st;
 	}
-	ctl_usage(stderr);
+	ctl_group_usage(argv[i]);
 	return CTL_USAGE;
 }
 
