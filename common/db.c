@@ -371,6 +371,12 @@ db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	enum gh_err e;
 
 	*out = NULL;
+	if (sql[strspn(sql, " \t\r\n;")] == '\0') {
+		/* The drivers differ here (MariaDB fails, PostgreSQL prepares an
+		 * empty query): refused alike, before any of them sees it. */
+		log_msg(LOG_ERR, "database: prepare: no statement");
+		return GH_EINVAL;
+	}
 	if (db->drv->ping != NULL)
 		db_check_idle(db);
 	if (db->lost && (e = db_reconnect(db)) != GH_OK)

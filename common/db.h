@@ -102,7 +102,9 @@ enum gh_err db_exec(struct db *db, const char *sql);
  * use).  The statement belongs to db: never free it, call db_done.  After
  * the connection was lost it reconnects first (see above); a statement
  * still held across that reconnect answers GH_EDB, NULL and 0 until its
- * db_done, and is prepared again by its next db_prepare. */
+ * db_done, and is prepared again by its next db_prepare.  sql is one
+ * statement: none (only blanks and ";") is GH_EINVAL on every driver, two
+ * are refused (GH_EINVAL on SQLite, the server's GH_EDB on the others). */
 enum gh_err db_prepare(struct db *db, const char *sql, struct db_stmt **out);
 /* Parameters are numbered from 1; the text is copied (NULL binds NULL). */
 enum gh_err db_bind_text(struct db_stmt *st, int idx, const char *s);
