@@ -83,4 +83,39 @@ enum gh_err template_page_lists(const struct template_set *set, const char *name
     const struct template_var *vars, size_t nvars, const struct template_list *lists,
     size_t nlists, struct buf *out);
 
+/*
+ * A pager over a list of total rows shown per_page at a time, for the
+ * partial shared/pager.html.  template_pager_init takes path, the page's own
+ * path (prefix and route, e.g. "/auth/admin/users": "/" then letters,
+ * digits and "/-._~", no "//", at most TEMPLATE_PAGER_PATH_MAX bytes), and
+ * page, the query's "page" value as sent: NULL or "" is page 1; digits
+ * only, at least 1, else GH_EINVAL (answer 400); a page beyond the last is
+ * the last (rows deleted between two clicks).  The links are path plus
+ * "?page=N", nothing of the request but a number, so they can point
+ * nowhere else.  GH_EINVAL too for a path out of those rules or per_page 0
+ * (bugs: answer 500).  The handler reads offset and limit for its query.
+ */
+#define TEMPLATE_PAGER_PATH_MAX 256
+#define TEMPLATE_PAGER_NVARS 7
+
+struct template_pager {
+	size_t offset; /* rows before the page shown: the query's OFFSET */
+	size_t limit;  /* rows on a page: the query's LIMIT (per_page) */
+	size_t page;   /* the page shown, from 1 */
+	size_t pages;  /* how many, at least 1 */
+	/* The variables' text: page, pages, first and last row shown (from 1;
+	 * "0" and "0" without rows), total. */
+	char num[5][24];
+	char prev[TEMPLATE_PAGER_PATH_MAX + 32]; /* "" on the first page */
+	char next[TEMPLATE_PAGER_PATH_MAX + 32]; /* "" on the last page */
+};
+
+enum gh_err template_pager_init(struct template_pager *p, const char *path, const char *page,
+    size_t per_page, size_t total);
+/* template_pager_vars writes the pager's TEMPLATE_PAGER_NVARS variables
+ * (pager_page, pager_pages, pager_first, pager_last, pager_total,
+ * pager_prev, pager_next) to vars; they point into p, which must outlive
+ * the render.  Returns TEMPLATE_PAGER_NVARS. */
+size_t template_pager_vars(const struct template_pager *p, struct template_var *vars);
+
 #endif
