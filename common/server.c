@@ -39,7 +39,6 @@
 #include "log.h"
 #include "session.h"
 
-#define SERVER_MAX_VARS 32
 #define SERVER_STOP_WAIT_MS 800
 
 struct worker {
@@ -53,11 +52,43 @@ struct worker {
 
 static pthread_mutex_t server_accept_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* server_page_problem says why the variables and lists cannot be rendered
+ * as given, or NULL: a value that would not show is a bug to see. */
+static const char *
+server_page_problem(const struct template_var *all, size_t n, const struct template_list *lists,
+    size_t nlists, const char **what)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		*what = all[i].name;
+		if (all[i].name == NULL)
+			return "a variable without a name";
+		for (j = 0; j < i; j++)
+			if (strcmp(all[j].name, all[i].name) == 0)
+				return "a variable given twice";
+	}
+	for (i = 0; i < nlists; i++) {
+		*what = lists[i].name;
+		if (lists[i].name == NULL)
+			return "a list without a name";
+		for (j = 0; j < n; j++)
+			if (strcmp(all[j].name, lists[i].name) == 0)
+				return "a list named like a variable";
+		for (j = 0; j < i; j++)
+			if (strcmp(lists[j].name, lists[i].name) == 0)
+				return "a list given twice";
+	}
+	return NULL;
+}
+
 void
-server_page(struct server_ctx *ctx, struct response *res, int status, const char *name,
-    const struct template_var *vars, size_t nvars)
+server_page_lists(struct server_ctx *ctx, struct response *res, int status, const char *name,
+    const struct template_var *vars, size_t nvars, const struct template_list *lists,
+    size_t nlists)
 {
 	struct template_var all[SERVER_MAX_VARS];
+	const char *problem, *what = "";
 	size_t n = 0;
 
 	/* More variables than fit is a bug to see, never a value dropped. */
@@ -71,15 +102,29 @@ server_page(struct server_ctx *ctx, struct response *res, int status, const char
 	all[n++] = (struct template_var){"prefix", ctx->cfg->prefix};
 	for (size_t i = 0; i < nvars; i++)
 		all[n++] = vars[i];
+	if ((problem = server_page_problem(all, n, lists, nlists, &what)) != NULL) {
+		log_msg(LOG_ERR, "template %s: %s: \"%s\"", name, problem, what ? what : "");
+		response_text(res, 500, "Internal server error\n");
+		return;
+	}
 
 	buf_reset(&res->body);
-	if (template_page(ctx->templates, name, all, n, &res->body) != GH_OK || res->body.err) {
+	if (template_page_lists(ctx->templates, name, all, n, lists, nlists, &res->body) !=
+	        GH_OK ||
+	    res->body.err) {
 		log_msg(LOG_ERR, "cannot render template %s", name);
 		response_text(res, 500, "Internal server error\n");
 		return;
 	}
 	res->status = status;
 	response_header(res, "Content-Type", "text/html; charset=utf-8");
+}
+
+void
+server_page(struct server_ctx *ctx, struct response *res, int status, const char *name,
+    const struct template_var *vars, size_t nvars)
+{
+	server_page_lists(ctx, res, status, name, vars, nvars, NULL, 0);
 }
 
 void
@@ -403,8 +448,8 @@ server_main(const struct server_program *prog, int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog->name, cfg.path, err);
 		goto out;
 	}
-	if (prog->routes != NULL &&
-	    template_set_load(cfg.templates_dir, &templates, err, sizeof(err)) != GH_OK) {
+	if (prog->routes != NULL && template_set_load(cfg.templates_dir, prog->templates,
+	                                &templates, err, sizeof(err)) != GH_OK) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		goto out;
 	}

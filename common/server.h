@@ -46,9 +46,12 @@ typedef void (*server_handler)(struct server_ctx *ctx, const struct request *req
 struct server_program {
 	const char *name; /* "gatehouse-login" */
 	/* A page responder: its routes, checked at start (route_table_problem)
-	 * and printed by --routes; its templates are loaded at start. */
+	 * and printed by --routes; its templates are loaded at start: those of
+	 * [general] templates_dir/shared/ and of the folder named here ("login"
+	 * for templates_dir/login/; NULL: shared/ only), see template.h. */
 	const struct route *routes;
 	size_t nroutes;
+	const char *templates;
 	/* Else one handler for every request, which answers the web server's
 	 * access question (the check): it parses neither the query nor a body,
 	 * and a request it cannot parse is denied with 403 in the RESPONDER
@@ -70,9 +73,18 @@ struct server_program {
 int server_main(const struct server_program *prog, int argc, char **argv);
 
 /* server_page renders template name in the layout as a full HTML answer with
- * the security headers.  site_name and prefix are always set as variables. */
+ * the security headers.  site_name and prefix are always set as variables.
+ * A render that cannot be complete is a 500, logged, never a page with a
+ * value missing: more than SERVER_MAX_VARS - 2 variables, a name given
+ * twice (site_name and prefix included), a list named like a variable or
+ * another list, a template that fails. */
+#define SERVER_MAX_VARS 32
 void server_page(struct server_ctx *ctx, struct response *res, int status, const char *name,
     const struct template_var *vars, size_t nvars);
+/* server_page_lists is server_page with lists for {{#name}} sections. */
+void server_page_lists(struct server_ctx *ctx, struct response *res, int status,
+    const char *name, const struct template_var *vars, size_t nvars,
+    const struct template_list *lists, size_t nlists);
 /* server_route_is tells whether the request's path is <prefix><route>
  * (a trailing "/" allowed). */
 bool server_route_is(const struct server_ctx *ctx, const struct request *req, const char *route);

@@ -11,8 +11,12 @@
  * its line with it, as in Mustache, so templates can be indented freely.
  *
  * Limits: TEMPLATE_MAX templates of TEMPLATE_MAX_SIZE bytes, sections nested
- * TEMPLATE_MAX_DEPTH deep, partials included TEMPLATE_MAX_PARTIALS deep (a
- * deeper render, e.g. a partial including itself, fails with GH_EINVAL).
+ * TEMPLATE_MAX_DEPTH deep, partials included TEMPLATE_MAX_PARTIALS deep.  A
+ * set loaded from files is checked whole at load: an unknown partial, a
+ * partial that includes itself or a chain of them deeper than the renderer
+ * takes is an error at start, named by the tag's file and line.  A set
+ * built with template_set_add cannot be (its partials may come later): the
+ * renderer fails with GH_EINVAL when it meets such a chain.
  * This file loads and parses; template_render.c renders.
  */
 #include <dirent.h>
@@ -317,6 +321,7 @@ static enum gh_err
 template_add_file(struct template_set *set, const char *name, const char *text,
     const char *file, char *err, size_t errlen)
 {
+	const struct tmpl *other;
 	struct tmpl *t;
 	size_t len, nlen;
 	enum gh_err e;
@@ -328,8 +333,9 @@ template_add_file(struct template_set *set, const char *name, const char *text,
 		    TEMPLATE_NAME_MAX);
 		return GH_ECONFIG;
 	}
-	if (template_find(set, name, nlen) != NULL) {
-		tmpl_error(err, errlen, file, 0, "template \"%s\" defined twice", name);
+	if ((other = template_find(set, name, nlen)) != NULL) {
+		tmpl_error(err, errlen, file, 0, "template \"%s\" is already defined by %s", name,
+		    other->file);
 		return GH_ECONFIG;
 	}
 	if (set->n == TEMPLATE_MAX) {
@@ -461,45 +467,123 @@ fail:
 	return GH_ECONFIG;
 }
 
-/* template_check_partials: every {{>name}} of the set names a template. */
-static enum gh_err
-template_check_partials(const struct template_set *set, char *err, size_t errlen)
-{
-	const struct tnode *nd;
-	size_t i, j;
 
-	for (i = 0; i < set->n; i++) {
-		for (j = 0; j < set->t[i]->n; j++) {
-			nd = &set->t[i]->nodes[j];
-			if (nd->type == TNODE_PARTIAL &&
-			    template_find(set, nd->s, nd->len) == NULL) {
-				tmpl_error(err, errlen, set->t[i]->file, nd->line,
-				    "unknown partial \"%.*s\"", (int)nd->len, nd->s);
-				return GH_ECONFIG;
-			}
+/* What template_check_partials knows of each template of a set. */
+enum tmpl_walk_state { TMPL_UNSEEN, TMPL_VISITING, TMPL_DONE };
+
+struct tmpl_walk {
+	const struct template_set *set;
+	enum tmpl_walk_state state[TEMPLATE_MAX];
+	unsigned depth[TEMPLATE_MAX]; /* the longest chain of partials from it */
+	char *err;
+	size_t errlen;
+};
+
+static size_t
+template_index(const struct template_set *set, const struct tmpl *t)
+{
+	size_t i;
+
+	for (i = 0; i < set->n && set->t[i] != t; i++)
+		;
+	return i;
+}
+
+/*
+ * template_walk_partials finds the longest chain of {{>name}} tags that
+ * starts in set->t[i], refusing at the tag at fault an unknown partial, a
+ * partial that includes itself (directly or through others) and a chain
+ * longer than the renderer takes (TEMPLATE_MAX_PARTIALS): what would fail
+ * every render of a page fails the start instead.  Recursion is at most
+ * TEMPLATE_MAX deep: a template being walked is never walked again.
+ */
+static enum gh_err
+template_walk_partials(struct tmpl_walk *w, size_t i)
+{
+	const struct tmpl *t = w->set->t[i], *p;
+	const struct tnode *nd;
+	size_t j, k;
+	enum gh_err e;
+
+	w->state[i] = TMPL_VISITING;
+	w->depth[i] = 0;
+	for (j = 0; j < t->n; j++) {
+		nd = &t->nodes[j];
+		if (nd->type != TNODE_PARTIAL)
+			continue;
+		if ((p = template_find(w->set, nd->s, nd->len)) == NULL) {
+			tmpl_error(w->err, w->errlen, t->file, nd->line, "unknown partial \"%.*s\"",
+			    (int)nd->len, nd->s);
+			return GH_ECONFIG;
+		}
+		k = template_index(w->set, p);
+		if (w->state[k] == TMPL_VISITING) {
+			tmpl_error(w->err, w->errlen, t->file, nd->line,
+			    "partial \"%s\" includes itself", p->name);
+			return GH_ECONFIG;
+		}
+		if (w->state[k] == TMPL_UNSEEN && (e = template_walk_partials(w, k)) != GH_OK)
+			return e;
+		if (w->depth[k] + 1 > w->depth[i])
+			w->depth[i] = w->depth[k] + 1;
+		if (w->depth[i] > TEMPLATE_MAX_PARTIALS) {
+			tmpl_error(w->err, w->errlen, t->file, nd->line,
+			    "partials nested deeper than %d from here", TEMPLATE_MAX_PARTIALS);
+			return GH_ECONFIG;
 		}
 	}
+	w->state[i] = TMPL_DONE;
 	return GH_OK;
 }
 
-enum gh_err
-template_set_load(const char *dir, struct template_set **out, char *err, size_t errlen)
+/* template_check_partials: every {{>name}} of the set names a template, and
+ * no chain of partials loops or goes deeper than the renderer takes. */
+static enum gh_err
+template_check_partials(const struct template_set *set, char *err, size_t errlen)
 {
-	struct template_set *set = NULL;
+	struct tmpl_walk w;
+	size_t i;
+	enum gh_err e;
+
+	memset(&w, 0, sizeof(w));
+	w.set = set;
+	w.err = err;
+	w.errlen = errlen;
+	for (i = 0; i < set->n; i++)
+		if (w.state[i] == TMPL_UNSEEN && (e = template_walk_partials(&w, i)) != GH_OK)
+			return e;
+	return GH_OK;
+}
+
+/*
+ * template_load_dir adds the *.html files of dir to set, in the order of
+ * their names (so that errors come in the same order on every system).  A
+ * folder that does not exist is an error when required, else nothing to add.
+ */
+static enum gh_err
+template_load_dir(struct template_set *set, const char *dir, bool required, char *err,
+    size_t errlen)
+{
 	char *names[TEMPLATE_MAX + 1];
 	size_t nnames = 0, i, len;
 	struct dirent *de;
 	struct buf path;
 	char *text;
-	DIR *d = NULL;
+	DIR *d;
 	enum gh_err e = GH_ECONFIG;
 
-	*out = NULL;
-	buf_init(&path);
 	if ((d = opendir(dir)) == NULL) {
-		tmpl_error(err, errlen, dir, 0, "%s", strerror(errno));
+		if (!required && errno == ENOENT)
+			return GH_OK;
+		if (errno == ENOENT)
+			tmpl_error(err, errlen, dir, 0,
+			    "%s (templates_dir holds %s/ and a folder per program)", strerror(errno),
+			    TEMPLATE_SHARED_DIR);
+		else
+			tmpl_error(err, errlen, dir, 0, "%s", strerror(errno));
 		return GH_ECONFIG;
 	}
+	buf_init(&path);
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
 		if (de->d_name[0] == '.' || len <= 5 || strcmp(de->d_name + len - 5, ".html") != 0)
@@ -514,13 +598,8 @@ template_set_load(const char *dir, struct template_set **out, char *err, size_t 
 		}
 		nnames++;
 	}
-	/* Sorted, so that errors come in the same order on every system. */
 	qsort(names, nnames, sizeof(names[0]), template_cmp_names);
 
-	if ((set = template_set_new()) == NULL) {
-		tmpl_error(err, errlen, dir, 0, "out of memory");
-		goto done;
-	}
 	for (i = 0; i < nnames; i++) {
 		buf_reset(&path);
 		buf_printf(&path, "%s/%s.html", dir, names[i]);
@@ -537,16 +616,58 @@ template_set_load(const char *dir, struct template_set **out, char *err, size_t 
 			goto done;
 		}
 	}
-	if ((e = template_check_partials(set, err, errlen)) != GH_OK)
-		goto done;
-	*out = set;
-	set = NULL;
 	e = GH_OK;
 done:
 	for (i = 0; i < nnames; i++)
 		free(names[i]);
 	closedir(d);
 	buf_cleanup(&path);
+	return e;
+}
+
+enum gh_err
+template_set_load(const char *root, const char *program, struct template_set **out, char *err,
+    size_t errlen)
+{
+	struct template_set *set = NULL;
+	struct buf dir;
+	size_t rlen = strlen(root);
+	enum gh_err e = GH_ECONFIG;
+
+	*out = NULL;
+	if (program != NULL && (!tmpl_name_ok(program, strlen(program)) || program[0] == '.' ||
+	                           strcmp(program, TEMPLATE_SHARED_DIR) == 0)) {
+		tmpl_error(err, errlen, root, 0, "\"%.64s\" cannot be a program's folder", program);
+		return GH_ECONFIG;
+	}
+	/* "templates/" names its files "templates/shared/…", not "templates//…". */
+	while (rlen > 1 && root[rlen - 1] == '/')
+		rlen--;
+	buf_init(&dir);
+	buf_printf(&dir, "%.*s/%s", (int)rlen, root, TEMPLATE_SHARED_DIR);
+	if (dir.err || (set = template_set_new()) == NULL) {
+		tmpl_error(err, errlen, root, 0, "out of memory");
+		goto done;
+	}
+	if ((e = template_load_dir(set, dir.data, true, err, errlen)) != GH_OK)
+		goto done;
+	if (program != NULL) {
+		buf_reset(&dir);
+		buf_printf(&dir, "%.*s/%s", (int)rlen, root, program);
+		if (dir.err) {
+			tmpl_error(err, errlen, root, 0, "out of memory");
+			e = GH_ECONFIG;
+			goto done;
+		}
+		if ((e = template_load_dir(set, dir.data, false, err, errlen)) != GH_OK)
+			goto done;
+	}
+	if ((e = template_check_partials(set, err, errlen)) != GH_OK)
+		goto done;
+	*out = set;
+	set = NULL;
+done:
+	buf_cleanup(&dir);
 	template_set_free(set);
 	return e;
 }

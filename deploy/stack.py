@@ -891,7 +891,10 @@ class Stack:
         self.settings["general"]["templates_dir"] = templates = self.templates_source
         account = self.system_account
         programs = [self.program(f"gatehouse-{n}") for n in RESPONDERS]
-        if account is None or unreachable_by(account, [*programs, templates]) is None:
+        # The templates are shared/ and a folder per responder: every one of
+        # their folders and files must be readable, not only the root.
+        if account is None or unreachable_by(
+                account, [*programs, templates, *sorted(Path(templates).rglob("*"))]) is None:
             return
         lib = self.serve_root / "lib"
         copy_for_others(templates, lib / "templates")

@@ -185,6 +185,7 @@ main(int argc, char **argv)
 		.name = "gatehouse-login",
 		.routes = routes,
 		.nroutes = sizeof(routes) / sizeof(routes[0]),
+		.templates = "login",
 		.process_init = login_process_init,
 		.thread_init = login_thread_init,
 		.thread_cleanup = login_thread_cleanup,

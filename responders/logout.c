@@ -69,6 +69,7 @@ main(int argc, char **argv)
 		.name = "gatehouse-logout",
 		.routes = routes,
 		.nroutes = sizeof(routes) / sizeof(routes[0]),
+		.templates = "logout",
 	};
 
 	return server_main(&prog, argc, argv);

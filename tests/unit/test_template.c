@@ -1,9 +1,11 @@
 /*
- * test_template.c: unit tests for common/template.c: escaping, sections,
- * partials, the layout, load-time syntax errors with file and line, and the
- * limits.
+ * test_template.c: unit tests for common/template.c, template_render.c and
+ * template_pager.c: escaping, sections, partials, the layout, the folders a
+ * program loads, load-time errors with file and line, the limits, and the
+ * pager with its partial.
  */
-#include <stdarg.h>
+#include <ftw.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -398,18 +400,35 @@ TEST(duplicate_and_invalid_names_are_refused)
 	template_set_free(NULL);
 }
 
-/* Files for the load tests, in a fresh temporary folder. */
+/* Files for the load tests, in a fresh temporary folder (the root). */
 static char tmpdir[64];
 
 static void
+make_root(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/gh_tmpl_XXXXXX");
+	CHECK(mkdtemp(tmpdir) != NULL);
+}
+
+/* write_file writes text to name under the root, making its folder. */
+static void
 write_file(const char *name, const char *text)
 {
-	char path[256];
+	char path[256], *slash;
 	FILE *f;
 	int n;
 
 	n = snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-	if (n < 0 || (size_t)n >= sizeof(path) || (f = fopen(path, "w")) == NULL) {
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		CHECK(!"test file name too long");
+		return;
+	}
+	if ((slash = strrchr(path, '/')) > path + strlen(tmpdir)) {
+		*slash = '\0';
+		mkdir(path, 0700);
+		*slash = '/';
+	}
+	if ((f = fopen(path, "w")) == NULL) {
 		CHECK(!"cannot write test file");
 		return;
 	}
@@ -417,106 +436,246 @@ write_file(const char *name, const char *text)
 	fclose(f);
 }
 
-static void
-remove_files(const char *first, ...)
+static int
+remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-	char path[256];
-	const char *name;
-	va_list ap;
-
-	va_start(ap, first);
-	for (name = first; name != NULL; name = va_arg(ap, const char *)) {
-		snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
-		unlink(path);
-	}
-	va_end(ap);
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
 }
 
-TEST(load_reads_every_html_file_of_the_folder)
+static void
+remove_root(void)
+{
+	nftw(tmpdir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* load loads the root for program; returns the error message or NULL. */
+static const char *
+load(const char *program, struct template_set **set)
+{
+	errmsg[0] = '\0';
+	return template_set_load(tmpdir, program, set, errmsg, sizeof(errmsg)) == GH_OK ? NULL
+	                                                                                : errmsg;
+}
+
+/* want_error checks that errmsg is the root then first, or with second:
+ * root, first, root, second. */
+static void
+want_error(const char *first, const char *second)
+{
+	char want[512];
+
+	snprintf(want, sizeof(want), "%s%s%s%s", tmpdir, first, second ? tmpdir : "",
+	    second ? second : "");
+	CHECK_STR(errmsg, want);
+}
+
+TEST(load_reads_shared_and_the_program_folder_only)
 {
 	struct template_set *set = NULL;
 	struct template_var v[] = { { "title", "T" } };
 	struct buf b;
 
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/gh_tmpl_XXXXXX");
-	CHECK(mkdtemp(tmpdir) != NULL);
-	write_file("layout.html", "<h1>{{title}}</h1>{{{content}}}");
-	write_file("login.html", "{{>field}}!");
-	write_file("field.html", "<input>");
-	write_file("notes.txt", "{{#broken");
-	write_file(".hidden.html", "{{#broken");
-	CHECK(template_set_load(tmpdir, &set, errmsg, sizeof(errmsg)) == GH_OK);
+	make_root();
+	write_file("shared/layout.html", "<h1>{{title}}</h1>{{{content}}}");
+	write_file("shared/field.html", "<input>");
+	write_file("shared/notes.txt", "{{#broken");
+	write_file("shared/.hidden.html", "{{#broken");
+	write_file("login/login.html", "{{>field}}!");
+	write_file("logout/logout.html", "{{#broken}}");
+	write_file("stray.html", "{{#broken");
+	CHECK(load("login", &set) == NULL);
 	CHECK(set != NULL);
 	buf_init(&b);
 	CHECK(template_page(set, "login", v, 1, &b) == GH_OK);
 	CHECK_STR(b.data, "<h1>T</h1><input>!");
 	CHECK(template_render(set, "notes", NULL, 0, &b) == GH_ENOTFOUND);
+	CHECK(template_render(set, "logout", NULL, 0, &b) == GH_ENOTFOUND);
+	CHECK(template_render(set, "stray", NULL, 0, &b) == GH_ENOTFOUND);
 	buf_cleanup(&b);
 	template_set_free(set);
-	remove_files("layout.html", "login.html", "field.html", "notes.txt", ".hidden.html",
-	    NULL);
-	rmdir(tmpdir);
+	/* Another program loads the same shared/ and its own folder. */
+	CHECK(load("logout", &set) != NULL);
+	want_error("/logout/logout.html:1: section \"broken\" is not closed", NULL);
+	remove_root();
+}
+
+TEST(load_without_a_program_folder_reads_shared_only)
+{
+	struct template_set *set = NULL;
+	struct buf b;
+
+	make_root();
+	write_file("shared/message.html", "m");
+	CHECK(load("check", &set) == NULL);
+	buf_init(&b);
+	CHECK(template_render(set, "message", NULL, 0, &b) == GH_OK);
+	CHECK_STR(b.data, "m");
+	buf_cleanup(&b);
+	template_set_free(set);
+	set = NULL;
+	CHECK(load(NULL, &set) == NULL);
+	template_set_free(set);
+	remove_root();
+}
+
+TEST(load_refuses_a_name_in_both_folders_naming_both_files)
+{
+	struct template_set *set = (struct template_set *)&set;
+
+	make_root();
+	write_file("shared/message.html", "shared");
+	write_file("login/message.html", "mine");
+	CHECK(load("login", &set) != NULL);
+	CHECK(set == NULL);
+	want_error("/login/message.html: template \"message\" is already defined by ",
+	    "/shared/message.html");
+	remove_root();
+}
+
+TEST(load_refuses_a_program_folder_that_is_no_plain_name)
+{
+	struct template_set *set = NULL;
+
+	make_root();
+	write_file("shared/message.html", "m");
+	CHECK(load("shared", &set) != NULL);
+	CHECK(load("../etc", &set) != NULL);
+	CHECK(load(".", &set) != NULL);
+	CHECK(load("", &set) != NULL);
+	CHECK(set == NULL);
+	remove_root();
 }
 
 TEST(load_error_names_path_and_line)
 {
 	struct template_set *set = (struct template_set *)&set;
-	char want[256];
 
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/gh_tmpl_XXXXXX");
-	CHECK(mkdtemp(tmpdir) != NULL);
-	write_file("good.html", "ok");
-	write_file("bad.html", "line 1\nline 2 {{#open}}\n");
-	CHECK(template_set_load(tmpdir, &set, errmsg, sizeof(errmsg)) == GH_ECONFIG);
+	make_root();
+	write_file("shared/good.html", "ok");
+	write_file("shared/bad.html", "line 1\nline 2 {{#open}}\n");
+	CHECK(load(NULL, &set) != NULL);
 	CHECK(set == NULL);
-	snprintf(want, sizeof(want), "%s/bad.html:2: section \"open\" is not closed", tmpdir);
-	CHECK_STR(errmsg, want);
-	remove_files("good.html", "bad.html", NULL);
-	rmdir(tmpdir);
+	want_error("/shared/bad.html:2: section \"open\" is not closed", NULL);
+	remove_root();
 }
 
 TEST(load_refuses_an_unknown_partial_with_its_line)
 {
 	struct template_set *set = NULL;
-	char want[256];
 
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/gh_tmpl_XXXXXX");
-	CHECK(mkdtemp(tmpdir) != NULL);
-	write_file("page.html", "a\nb\n{{>nosuch}}\n");
-	CHECK(template_set_load(tmpdir, &set, errmsg, sizeof(errmsg)) == GH_ECONFIG);
+	make_root();
+	write_file("shared/layout.html", "{{{content}}}");
+	write_file("login/page.html", "a\nb\n{{>nosuch}}\n");
+	CHECK(load("login", &set) != NULL);
 	CHECK(set == NULL);
-	snprintf(want, sizeof(want), "%s/page.html:3: unknown partial \"nosuch\"", tmpdir);
-	CHECK_STR(errmsg, want);
-	remove_files("page.html", NULL);
-	rmdir(tmpdir);
+	want_error("/login/page.html:3: unknown partial \"nosuch\"", NULL);
+	remove_root();
+}
+
+TEST(load_refuses_a_partial_that_includes_itself)
+{
+	struct template_set *set = NULL;
+
+	make_root();
+	write_file("shared/a.html", "{{#x}}\n{{>b}}\n{{/x}}\n");
+	write_file("shared/b.html", "b\n{{>a}}");
+	CHECK(load(NULL, &set) != NULL);
+	CHECK(set == NULL);
+	want_error("/shared/b.html:2: partial \"a\" includes itself", NULL);
+	remove_root();
+
+	make_root();
+	write_file("shared/self.html", "{{>self}}");
+	CHECK(load(NULL, &set) != NULL);
+	want_error("/shared/self.html:1: partial \"self\" includes itself", NULL);
+	remove_root();
+}
+
+TEST(load_refuses_partials_nested_nine_deep_not_eight)
+{
+	struct template_set *set = NULL;
+	char name[32], text[32];
+	int i;
+
+	/* p1 includes p2 ... includes p9: eight levels, what the renderer takes. */
+	make_root();
+	for (i = 1; i < 9; i++) {
+		snprintf(name, sizeof(name), "shared/p%d.html", i);
+		snprintf(text, sizeof(text), "%d{{>p%d}}", i, i + 1);
+		write_file(name, text);
+	}
+	write_file("shared/p9.html", "end");
+	CHECK(load(NULL, &set) == NULL);
+	template_set_free(set);
+	set = NULL;
+	/* p0 makes it nine: refused at start, not at every render of p0. */
+	write_file("shared/p0.html", "x\n{{>p1}}");
+	CHECK(load(NULL, &set) != NULL);
+	CHECK(set == NULL);
+	want_error("/shared/p0.html:2: partials nested deeper than 8 from here", NULL);
+	remove_root();
+}
+
+TEST(load_counts_the_templates_of_both_folders)
+{
+	struct template_set *set = NULL;
+	char name[32];
+	int i;
+
+	make_root();
+	for (i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "shared/s%02d.html", i);
+		write_file(name, "x");
+	}
+	for (i = 0; i < 24; i++) {
+		snprintf(name, sizeof(name), "login/p%02d.html", i);
+		write_file(name, "x");
+	}
+	CHECK(load("login", &set) == NULL); /* 64 */
+	template_set_free(set);
+	set = NULL;
+	write_file("login/p24.html", "x");
+	CHECK(load("login", &set) != NULL);
+	CHECK(set == NULL);
+	want_error("/login/p24.html: more than 64 templates", NULL);
+	remove_root();
 }
 
 TEST(load_of_a_missing_folder_fails)
 {
 	struct template_set *set = NULL;
 
-	CHECK(template_set_load("/nonexistent/gatehouse/templates", &set, errmsg,
+	CHECK(template_set_load("/nonexistent/gatehouse/templates/", "login", &set, errmsg,
 	          sizeof(errmsg)) == GH_ECONFIG);
 	CHECK(set == NULL);
-	CHECK(strncmp(errmsg, "/nonexistent/gatehouse/templates: ", 34) == 0);
+	CHECK_STR(errmsg, "/nonexistent/gatehouse/templates/shared: No such file or directory "
+			  "(templates_dir holds shared/ and a folder per program)");
 }
 
-TEST(source_tree_templates_load)
+TEST(source_tree_templates_load_for_every_program)
 {
+	static const char *const programs[] = { "login", "logout", NULL };
 	struct template_set *set = NULL;
 	char dir[1024];
 	struct stat st;
+	size_t i;
 	int n;
 
 	n = snprintf(dir, sizeof(dir), "%s/templates", test_srcdir());
 	CHECK(n > 0 && (size_t)n < sizeof(dir));
 	if (stat(dir, &st) != 0)
 		return; /* not run from a source tree */
-	if (template_set_load(dir, &set, errmsg, sizeof(errmsg)) != GH_OK) {
-		fprintf(stderr, "%s\n", errmsg);
-		CHECK(!"templates/ does not load");
+	for (i = 0; i < NV(programs); i++) {
+		if (template_set_load(dir, programs[i], &set, errmsg, sizeof(errmsg)) != GH_OK) {
+			fprintf(stderr, "%s\n", errmsg);
+			CHECK(!"templates/ does not load");
+		}
+		template_set_free(set);
+		set = NULL;
 	}
-	template_set_free(set);
 }
 
 static const char *const user_cols[] = {"name", "status"};
@@ -569,6 +728,186 @@ TEST(partial_in_a_row_sees_its_columns)
 	    "<td>ann</td><td>&lt;bob&gt;</td>");
 }
 
+/* pager sets p up for /auth/admin/users; returns the error. */
+static enum gh_err
+pager(struct template_pager *p, const char *page, size_t per_page, size_t total)
+{
+	return template_pager_init(p, "/auth/admin/users", page, per_page, total);
+}
+
+TEST(pager_counts_pages_rows_and_links)
+{
+	struct template_pager p;
+
+	CHECK(pager(&p, "2", 10, 25) == GH_OK);
+	CHECK(p.offset == 10 && p.limit == 10 && p.page == 2 && p.pages == 3);
+	CHECK_STR(p.num[0], "2");
+	CHECK_STR(p.num[1], "3");
+	CHECK_STR(p.num[2], "11");
+	CHECK_STR(p.num[3], "20");
+	CHECK_STR(p.num[4], "25");
+	CHECK_STR(p.prev, "/auth/admin/users?page=1");
+	CHECK_STR(p.next, "/auth/admin/users?page=3");
+
+	/* The last page is short and has no next; the first has no previous. */
+	CHECK(pager(&p, "3", 10, 25) == GH_OK);
+	CHECK(p.offset == 20);
+	CHECK_STR(p.num[2], "21");
+	CHECK_STR(p.num[3], "25");
+	CHECK_STR(p.next, "");
+	CHECK(pager(&p, NULL, 10, 25) == GH_OK);
+	CHECK(p.page == 1 && p.offset == 0);
+	CHECK_STR(p.prev, "");
+	CHECK(pager(&p, "", 10, 30) == GH_OK);
+	CHECK(p.pages == 3);
+	CHECK(pager(&p, "3", 10, 30) == GH_OK);
+	CHECK_STR(p.num[3], "30");
+	CHECK_STR(p.next, "");
+}
+
+TEST(pager_of_no_rows_is_one_empty_page)
+{
+	struct template_pager p;
+
+	CHECK(pager(&p, "1", 10, 0) == GH_OK);
+	CHECK(p.page == 1 && p.pages == 1 && p.offset == 0);
+	CHECK_STR(p.num[2], "0");
+	CHECK_STR(p.num[3], "0");
+	CHECK_STR(p.prev, "");
+	CHECK_STR(p.next, "");
+}
+
+TEST(pager_beyond_the_last_page_shows_the_last)
+{
+	struct template_pager p;
+
+	CHECK(pager(&p, "7", 10, 25) == GH_OK);
+	CHECK(p.page == 3 && p.offset == 20);
+	CHECK_STR(p.num[0], "3");
+	CHECK(pager(&p, "99999999999999999999999999", 10, 25) == GH_OK);
+	CHECK(p.page == 3);
+	CHECK(pager(&p, "5", SIZE_MAX, SIZE_MAX) == GH_OK);
+	CHECK(p.page == 1 && p.pages == 1);
+}
+
+TEST(pager_refuses_a_page_that_is_no_plain_number)
+{
+	static const char *const bad[] = { "0", "00", "-1", "+1", " 1", "1 ", "1x", "0x10", "1e3",
+		"2&admin=1", "\"><script>" };
+	struct template_pager p;
+	size_t i;
+
+	for (i = 0; i < NV(bad); i++)
+		CHECK(pager(&p, bad[i], 10, 25) == GH_EINVAL);
+	CHECK(pager(&p, "01", 10, 25) == GH_OK);
+	CHECK(p.page == 1);
+}
+
+TEST(pager_links_stay_on_a_path_of_the_site)
+{
+	static const char *const bad[] = { "", "users", "//evil.example/x",
+		"/a//b", "https://evil.example/", "javascript:alert(1)", "/a?page=2",
+		"/a#x", "/a\"b", "/a<b", "/a b", "/a\\b", "/%2F" };
+	struct template_pager p;
+	char longpath[TEMPLATE_PAGER_PATH_MAX + 2];
+	size_t i;
+
+	for (i = 0; i < NV(bad); i++)
+		CHECK(template_pager_init(&p, bad[i], "2", 10, 25) == GH_EINVAL);
+	CHECK(template_pager_init(&p, NULL, "2", 10, 25) == GH_EINVAL);
+	CHECK(template_pager_init(&p, "/a", "2", 0, 25) == GH_EINVAL);
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	CHECK(template_pager_init(&p, longpath, "2", 10, 25) == GH_EINVAL);
+	longpath[sizeof(longpath) - 2] = '\0'; /* exactly the limit */
+	CHECK(template_pager_init(&p, longpath, "2", 10, 25) == GH_OK);
+	CHECK(template_pager_init(&p, "/", "2", 10, 25) == GH_OK);
+	CHECK_STR(p.next, "/?page=3");
+	CHECK(template_pager_init(&p, "/a-b_c.d~e/f", "2", 10, 25) == GH_OK);
+}
+
+/* read_source reads a file of the source tree into a static buffer, or NULL
+ * when the test does not run from one. */
+static const char *
+read_source(const char *name)
+{
+	static char text[8192];
+	char path[1024];
+	size_t n;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", test_srcdir(), name);
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	CHECK(feof(f));
+	fclose(f);
+	text[n] = '\0';
+	return text;
+}
+
+TEST(pager_partial_renders_under_a_table_of_rows)
+{
+	static const char *const cols[] = { "name", "status" };
+	static const char *const cells[] = { "ann", "active", "<bob>", "locked" };
+	const struct template_list users = { "users", cols, 2, cells, 2 };
+	const char *page = "<table>\n"
+			   "{{#users}}\n"
+			   "<tr><td>{{name}}</td><td>{{status}}</td></tr>\n"
+			   "{{/users}}\n"
+			   "</table>\n"
+			   "{{>pager}}\n";
+	const char *partial = read_source("templates/shared/pager.html");
+	struct template_var vars[1 + TEMPLATE_PAGER_NVARS] = { { "title", "Users" } };
+	struct template_set *set = template_set_new();
+	struct template_pager p;
+	struct buf b;
+
+	if (partial == NULL) {
+		test_skip("pager_partial_renders_under_a_table_of_rows", "no source tree");
+		template_set_free(set);
+		return;
+	}
+	CHECK(add(set, "layout", "{{{content}}}") == GH_OK);
+	CHECK(add(set, "pager", partial) == GH_OK);
+	CHECK(add(set, "users", page) == GH_OK);
+	buf_init(&b);
+
+	/* Rows 3-4 of 5: both links, the numbers. */
+	CHECK(pager(&p, "2", 2, 5) == GH_OK);
+	CHECK(template_pager_vars(&p, vars + 1) == TEMPLATE_PAGER_NVARS);
+	CHECK(template_page_lists(set, "users", vars, NV(vars), &users, 1, &b) == GH_OK);
+	CHECK_STR(b.data, "<table>\n"
+			  "<tr><td>ann</td><td>active</td></tr>\n"
+			  "<tr><td>&lt;bob&gt;</td><td>locked</td></tr>\n"
+			  "</table>\n"
+			  "<nav class=\"pager\" aria-label=\"Pages\">\n"
+			  "<a rel=\"prev\" href=\"/auth/admin/users?page=1\">Previous</a>\n"
+			  "<span>Rows 3–4 of 5, page 2 of 3</span>\n"
+			  "<a rel=\"next\" href=\"/auth/admin/users?page=3\">Next</a>\n"
+			  "</nav>\n");
+
+	/* The only page: no links. */
+	buf_reset(&b);
+	CHECK(pager(&p, NULL, 10, 2) == GH_OK);
+	template_pager_vars(&p, vars + 1);
+	CHECK(template_page_lists(set, "users", vars, NV(vars), &users, 1, &b) == GH_OK);
+	CHECK(strstr(b.data, "<nav class=\"pager\" aria-label=\"Pages\">\n"
+			     "<span>Rows 1–2 of 2, page 1 of 1</span>\n"
+			     "</nav>\n") != NULL);
+	CHECK(strstr(b.data, "href") == NULL);
+
+	/* No rows at all. */
+	buf_reset(&b);
+	CHECK(pager(&p, NULL, 10, 0) == GH_OK);
+	template_pager_vars(&p, vars + 1);
+	CHECK(template_page_lists(set, "users", vars, NV(vars), &users, 1, &b) == GH_OK);
+	CHECK(strstr(b.data, "<span>No rows</span>\n</nav>\n") != NULL);
+	buf_cleanup(&b);
+	template_set_free(set);
+}
+
 int
 main(void)
 {
@@ -601,15 +940,27 @@ main(void)
 	RUN(template_over_256_kib_is_refused);
 	RUN(at_most_64_templates);
 	RUN(duplicate_and_invalid_names_are_refused);
-	RUN(load_reads_every_html_file_of_the_folder);
+	RUN(load_reads_shared_and_the_program_folder_only);
+	RUN(load_without_a_program_folder_reads_shared_only);
+	RUN(load_refuses_a_name_in_both_folders_naming_both_files);
+	RUN(load_refuses_a_program_folder_that_is_no_plain_name);
 	RUN(load_error_names_path_and_line);
 	RUN(load_refuses_an_unknown_partial_with_its_line);
+	RUN(load_refuses_a_partial_that_includes_itself);
+	RUN(load_refuses_partials_nested_nine_deep_not_eight);
+	RUN(load_counts_the_templates_of_both_folders);
 	RUN(load_of_a_missing_folder_fails);
-	RUN(source_tree_templates_load);
+	RUN(source_tree_templates_load_for_every_program);
 	RUN(list_repeats_its_section_per_row_escaped);
 	RUN(list_rows_see_the_page_variables_columns_first);
 	RUN(empty_list_renders_its_inverted_section);
 	RUN(list_wins_over_a_variable_of_its_name);
 	RUN(partial_in_a_row_sees_its_columns);
+	RUN(pager_counts_pages_rows_and_links);
+	RUN(pager_of_no_rows_is_one_empty_page);
+	RUN(pager_beyond_the_last_page_shows_the_last);
+	RUN(pager_refuses_a_page_that_is_no_plain_number);
+	RUN(pager_links_stay_on_a_path_of_the_site);
+	RUN(pager_partial_renders_under_a_table_of_rows);
 	return test_summary();
 }
