@@ -52,8 +52,8 @@ argon2_time_worker(void *arg)
 	memset(salt, 0x5a, sizeof(salt));
 	do {
 		t0 = now();
-		j->error = argon2id_hash_raw(j->t, j->m, j->p, pw, sizeof(pw) - 1, salt, sizeof(salt),
-		    out, sizeof(out));
+		j->error = argon2id_hash_raw(
+		    j->t, j->m, j->p, pw, sizeof(pw) - 1, salt, sizeof(salt), out, sizeof(out));
 		j->busy += now() - t0;
 		if (j->error != ARGON2_OK)
 			return NULL;

@@ -55,7 +55,8 @@ main(int argc, char **argv)
 	sigset_t stop;
 
 	if (n < 1 || n > NULL_AUTHORIZER_MAX_THREADS) {
-		fprintf(stderr, "usage: %s [THREADS 1..%d]\n", argv[0], NULL_AUTHORIZER_MAX_THREADS);
+		fprintf(
+		    stderr, "usage: %s [THREADS 1..%d]\n", argv[0], NULL_AUTHORIZER_MAX_THREADS);
 		return 2;
 	}
 	if (FCGX_Init() != 0) {

@@ -14,11 +14,16 @@ enum ctl_status
 ctl_status_of(enum gh_err e)
 {
 	switch (e) {
-	case GH_OK: return CTL_OK;
-	case GH_ENOTFOUND: return CTL_NOTFOUND;
-	case GH_EEXISTS: return CTL_EXISTS;
-	case GH_EPOLICY: return CTL_POLICY;
-	default: return CTL_FAIL;
+	case GH_OK:
+		return CTL_OK;
+	case GH_ENOTFOUND:
+		return CTL_NOTFOUND;
+	case GH_EEXISTS:
+		return CTL_EXISTS;
+	case GH_EPOLICY:
+		return CTL_POLICY;
+	default:
+		return CTL_FAIL;
 	}
 }
 
@@ -69,8 +74,8 @@ ctl_mkdirs_for(const char *path)
 enum ctl_status
 ctl_open_db(struct ctl *c)
 {
-	enum gh_err e = db_open(c->cfg.db_url, c->cfg.db_password, c->cfg.db_busy_timeout_ms,
-	    &c->db);
+	enum gh_err e =
+	    db_open(c->cfg.db_url, c->cfg.db_password, c->cfg.db_busy_timeout_ms, &c->db);
 
 	if (e != GH_OK) {
 		fprintf(stderr, "gatehousectl: %s: [database] url: cannot open the database: %s\n",
@@ -138,7 +143,7 @@ ctl_new_password(struct ctl *c, const char *how, char out[CTL_PASSWORD_MAX])
 			return CTL_USAGE;
 		}
 		bool ok = ctl_read_line(tty, true, "New password: ", out, CTL_PASSWORD_MAX) &&
-		    ctl_read_line(tty, true, "Again: ", again, sizeof(again));
+		          ctl_read_line(tty, true, "Again: ", again, sizeof(again));
 		fclose(tty);
 		if (!ok || strcmp(out, again) != 0) {
 			crypto_wipe(again, sizeof(again));
@@ -158,8 +163,8 @@ ctl_new_password(struct ctl *c, const char *how, char out[CTL_PASSWORD_MAX])
 /* Gets a new password as ctl_new_password and hashes it.  The password itself
  * is copied to plain (may be NULL) for a caller that shows it once. */
 enum ctl_status
-ctl_hash_new_password(struct ctl *c, const char *how, char hash[PASSWORD_HASH_MAX],
-    char plain[CTL_PASSWORD_MAX])
+ctl_hash_new_password(
+    struct ctl *c, const char *how, char hash[PASSWORD_HASH_MAX], char plain[CTL_PASSWORD_MAX])
 {
 	char pw[CTL_PASSWORD_MAX];
 	enum ctl_status st = ctl_new_password(c, how, pw);
@@ -212,7 +217,8 @@ ctl_roles_exist(struct ctl *c, const char *roles)
 		if (e != GH_OK)
 			return ctl_fail(e, "role lookup");
 		if (!row) {
-			fprintf(stderr, "gatehousectl: no role %s (add it with: gatehousectl role add %s)\n",
+			fprintf(stderr,
+			    "gatehousectl: no role %s (add it with: gatehousectl role add %s)\n",
 			    name, name);
 			return CTL_NOTFOUND;
 		}

@@ -51,8 +51,8 @@ bool ctl_read_line(FILE *in, bool echo_off, const char *prompt, char *out, size_
  * terminal), checked against the policy (CTL_POLICY when refused). */
 enum ctl_status ctl_new_password(struct ctl *c, const char *how, char out[CTL_PASSWORD_MAX]);
 /* The same, hashed; the password is copied to plain (may be NULL). */
-enum ctl_status ctl_hash_new_password(struct ctl *c, const char *how, char hash[PASSWORD_HASH_MAX],
-    char plain[CTL_PASSWORD_MAX]);
+enum ctl_status ctl_hash_new_password(
+    struct ctl *c, const char *how, char hash[PASSWORD_HASH_MAX], char plain[CTL_PASSWORD_MAX]);
 /* Looks up user name (a message when there is none: CTL_NOTFOUND). */
 enum ctl_status ctl_find_user(struct ctl *c, const char *name, struct user *u);
 /* Checks that every role of the comma-separated list exists. */

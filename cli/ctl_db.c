@@ -40,8 +40,8 @@ cmd_migrate_down_args(const struct ctl *c)
 enum ctl_status
 cmd_migrate_down(struct ctl *c)
 {
-	enum gh_err e = migrate_down(c->db, c->cfg.sql_dir, c->argc == 2 ? atoi(c->argv[1]) : 1,
-	    stdout);
+	enum gh_err e =
+	    migrate_down(c->db, c->cfg.sql_dir, c->argc == 2 ? atoi(c->argv[1]) : 1, stdout);
 
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "migrate");
 }
@@ -103,8 +103,9 @@ enum ctl_status
 cmd_backup_args(const struct ctl *c)
 {
 	if (ctl_sqlite_path(c->cfg.db_url) == NULL) {
-		fprintf(stderr, "gatehousectl: backup copies SQLite databases; for MariaDB/MySQL use "
-		                "mysqldump --single-transaction, for PostgreSQL pg_dump -Fc\n");
+		fprintf(stderr,
+		    "gatehousectl: backup copies SQLite databases; for MariaDB/MySQL use "
+		    "mysqldump --single-transaction, for PostgreSQL pg_dump -Fc\n");
 		return CTL_USAGE;
 	}
 	return CTL_OK;

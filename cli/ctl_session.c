@@ -21,7 +21,8 @@ ctl_print_session(const struct session_row *r, void *arg)
 enum ctl_status
 cmd_session_list(struct ctl *c)
 {
-	enum gh_err e = session_list(c->db, c->argc == 2 ? c->argv[1] : "", ctl_print_session, NULL);
+	enum gh_err e =
+	    session_list(c->db, c->argc == 2 ? c->argv[1] : "", ctl_print_session, NULL);
 
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "session list");
 }

@@ -25,11 +25,11 @@ static enum ctl_status
 ctl_user_add_parse(const struct ctl *c, struct ctl_user_add_args *a)
 {
 	static const struct option opts[] = {
-		{"email", required_argument, NULL, 'e'},
-		{"role", required_argument, NULL, 'r'},
-		{"password-stdin", no_argument, NULL, 's'},
-		{"random-password", no_argument, NULL, 'R'},
-		{NULL, 0, NULL, 0},
+	    {"email", required_argument, NULL, 'e'},
+	    {"role", required_argument, NULL, 'r'},
+	    {"password-stdin", no_argument, NULL, 's'},
+	    {"random-password", no_argument, NULL, 'R'},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
@@ -39,25 +39,33 @@ ctl_user_add_parse(const struct ctl *c, struct ctl_user_add_args *a)
 	optind = 0; /* GNU getopt: start over, argv[0] is the command word */
 	while ((ch = getopt_long(c->argc, c->argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'e': a->email = optarg; break;
-		case 's': a->how = "stdin"; break;
-		case 'R': a->how = "random"; break;
+		case 'e':
+			a->email = optarg;
+			break;
+		case 's':
+			a->how = "stdin";
+			break;
+		case 'R':
+			a->how = "random";
+			break;
 		case 'r': {
 			size_t l = strlen(a->roles);
-			int n = snprintf(a->roles + l, sizeof(a->roles) - l, "%s%s", l ? "," : "",
-			    optarg);
+			int n = snprintf(
+			    a->roles + l, sizeof(a->roles) - l, "%s%s", l ? "," : "", optarg);
 			if (n < 0 || (size_t)n >= sizeof(a->roles) - l)
 				return CTL_USAGE;
 			break;
 		}
-		default: return CTL_USAGE;
+		default:
+			return CTL_USAGE;
 		}
 	}
 	if (optind != c->argc - 1)
 		return CTL_USAGE;
 	a->name = c->argv[optind];
 	if (!user_valid_username(a->name)) {
-		fprintf(stderr, "gatehousectl: invalid user name (1-64 of letters, digits, . _ @ + -)\n");
+		fprintf(stderr,
+		    "gatehousectl: invalid user name (1-64 of letters, digits, . _ @ + -)\n");
 		return CTL_USAGE;
 	}
 	return CTL_OK;

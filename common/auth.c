@@ -109,8 +109,7 @@ auth_name_tag(const struct config *cfg, const char *name, char out[AUTH_TAG_LEN 
 
 /* Replaces a hash weaker than the configured scheme; a failure only logs. */
 static void
-auth_rehash(struct db *db, const struct config *cfg, const struct user *u,
-    const char *password)
+auth_rehash(struct db *db, const struct config *cfg, const struct user *u, const char *password)
 {
 	char hash[PASSWORD_HASH_MAX];
 

@@ -17,8 +17,7 @@
 #include "crypto.h"
 
 /* The header's declaration carries no format attribute; this one does. */
-__attribute__((format(printf, 2, 0))) void buf_vprintf(struct buf *b, const char *fmt,
-    va_list ap);
+__attribute__((format(printf, 2, 0))) void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 
 /* What data points to before the first allocation; never written to. */
 static char buf_empty[1];
@@ -187,12 +186,23 @@ buf_put_html(struct buf *b, const char *s)
 		const char *ent;
 
 		switch (*s) {
-		case '&': ent = "&amp;"; break;
-		case '<': ent = "&lt;"; break;
-		case '>': ent = "&gt;"; break;
-		case '"': ent = "&quot;"; break;
-		case '\'': ent = "&#39;"; break;
-		default: continue;
+		case '&':
+			ent = "&amp;";
+			break;
+		case '<':
+			ent = "&lt;";
+			break;
+		case '>':
+			ent = "&gt;";
+			break;
+		case '"':
+			ent = "&quot;";
+			break;
+		case '\'':
+			ent = "&#39;";
+			break;
+		default:
+			continue;
 		}
 		buf_append(b, run, (size_t)(s - run));
 		buf_puts(b, ent);
@@ -212,8 +222,7 @@ buf_put_urlenc(struct buf *b, const char *s)
 		return;
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' ||
-		    *p == '~') {
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
 			buf_putc(b, (char)*p);
 			continue;
 		}

@@ -39,7 +39,7 @@
 #include "crypto.h"
 
 #define CONFIG_FILE_MAX (1024 * 1024) /* largest configuration file */
-#define CONFIG_WHY_MAX 1024 /* longest reason for an error */
+#define CONFIG_WHY_MAX 1024           /* longest reason for an error */
 
 /* -- The loader's state and messages --------------------------------------- */
 
@@ -189,8 +189,8 @@ config_apply_env(struct config_loader *l)
 		fv = NULL;
 		if (config_keys[i].type == CT_SECRET) {
 			if (!config_env_name(&config_keys[i], "_FILE", fwhere.env))
-				return config_fail(
-				    l, &config_keys[i], true, NULL, "internal error: name too long");
+				return config_fail(l, &config_keys[i], true, NULL,
+				    "internal error: name too long");
 			fv = getenv(fwhere.env);
 		}
 		if (config_keys[i].type == CT_RULES) {
@@ -316,7 +316,8 @@ config_cleanup(struct config *cfg)
 			free(*field);
 			*field = NULL;
 			break;
-		default: break;
+		default:
+			break;
 		}
 	}
 	if (cfg->rules != NULL) {

@@ -46,43 +46,44 @@ struct config {
 	char *site_name;     /* shown in page titles, default "Gatehouse" */
 
 	/* [database] */
-	char *db_url;        /* sqlite:///path, default sqlite://LOCALSTATEDIR/lib/gatehouse/gatehouse.db */
-	char *db_password;   /* for server databases; password_file recommended */
+	/* sqlite:///path, default sqlite://LOCALSTATEDIR/lib/gatehouse/gatehouse.db */
+	char *db_url;
+	char *db_password;          /* for server databases; password_file recommended */
 	int64_t db_busy_timeout_ms; /* default 5000 */
 
 	/* [session] */
-	char *cookie_name;       /* default "gatehouse"; "__Host-" is prefixed over HTTPS */
-	bool insecure_cookies;   /* allow the cookie over plain HTTP, default false */
-	int64_t idle_timeout;    /* seconds, default 1800 */
-	int64_t absolute_timeout;/* seconds, default 43200 */
-	int64_t remember_timeout;/* seconds, default 2592000 (30 days) */
-	int64_t touch_interval;  /* seconds between last_seen_at writes, default 60 */
+	char *cookie_name;        /* default "gatehouse"; "__Host-" is prefixed over HTTPS */
+	bool insecure_cookies;    /* allow the cookie over plain HTTP, default false */
+	int64_t idle_timeout;     /* seconds, default 1800 */
+	int64_t absolute_timeout; /* seconds, default 43200 */
+	int64_t remember_timeout; /* seconds, default 2592000 (30 days) */
+	int64_t touch_interval;   /* seconds between last_seen_at writes, default 60 */
 
 	/* [login] */
-	char *default_next;      /* where to go after login when next is unsafe, default "/" */
-	char *allowed_hosts;     /* space-separated hosts next may name, default "" */
-	size_t max_body;         /* largest POST body in bytes, default 8192 */
+	char *default_next;  /* where to go after login when next is unsafe, default "/" */
+	char *allowed_hosts; /* space-separated hosts next may name, default "" */
+	size_t max_body;     /* largest POST body in bytes, default 8192 */
 	enum config_scheme password_scheme; /* default argon2id */
-	int bcrypt_cost;         /* default 12 */
-	int argon2_memory_kib;   /* default 19456 */
-	int argon2_time;         /* default 2 */
-	int argon2_parallelism;  /* default 1 */
-	bool allow_weak_hashing; /* below the CONFIG_*_MIN floors (tests); false */
-	int min_password_length; /* default 12 */
-	int max_password_length; /* default 128 */
+	int bcrypt_cost;                    /* default 12 */
+	int argon2_memory_kib;              /* default 19456 */
+	int argon2_time;                    /* default 2 */
+	int argon2_parallelism;             /* default 1 */
+	bool allow_weak_hashing;            /* below the CONFIG_*_MIN floors (tests); false */
+	int min_password_length;            /* default 12 */
+	int max_password_length;            /* default 128 */
 
 	/* [users] */
 	enum config_users_source users_source; /* default local */
-	char *users_url;         /* database of the external users table */
-	char *users_password;    /* its password; password_file recommended */
-	char *users_lookup_query;/* SELECT returning id, username, email, hash, active */
+	char *users_url;                       /* database of the external users table */
+	char *users_password;                  /* its password; password_file recommended */
+	char *users_lookup_query;      /* SELECT returning id, username, email, hash, active */
 	char *users_update_last_login; /* optional UPDATE ... WHERE id = ? */
-	char *users_sync_query; /* optional SELECT by external id, for user sync */
+	char *users_sync_query;        /* optional SELECT by external id, for user sync */
 	enum config_scheme users_password_scheme; /* the table's hashes, default bcrypt */
 	int users_bcrypt_cost; /* their bcrypt cost, default 10 (for the dummy hash) */
 
 	/* [check] */
-	char *login_url;         /* where browsers are sent, default "<prefix>/login" */
+	char *login_url;           /* where browsers are sent, default "<prefix>/login" */
 	struct access_rule *rules; /* "rule" lines, in order; default deny after them */
 	size_t nrules;
 
@@ -97,8 +98,8 @@ struct config {
 enum gh_err config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 /* config_load_string is config_load on text held in memory (name is used in
  * messages); used by tests and the fuzzer. */
-enum gh_err config_load_string(struct config *cfg, const char *name, const char *text,
-    char *err, size_t errlen);
+enum gh_err config_load_string(
+    struct config *cfg, const char *name, const char *text, char *err, size_t errlen);
 /* config_hashing_is_weak tells whether a [login] hash cost is below its
  * CONFIG_*_MIN floor (which config_load accepts only with allow_weak_hashing). */
 bool config_hashing_is_weak(const struct config *cfg);

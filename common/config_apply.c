@@ -35,7 +35,10 @@ config_choices(const struct config_key *k, char *out, size_t outlen)
 	out[0] = '\0';
 	for (i = 0; k->choices[i] != NULL && n < outlen; i++) {
 		r = snprintf(out + n, outlen - n, "%s%s",
-		    i == 0 ? "" : k->choices[i + 1] == NULL ? " or " : ", ", k->choices[i]);
+		    i == 0                      ? ""
+		    : k->choices[i + 1] == NULL ? " or "
+		                                : ", ",
+		    k->choices[i]);
 		if (r < 0)
 			break;
 		n += (size_t)r;
@@ -82,8 +85,8 @@ config_set(struct config_loader *l, const struct config_key *k, const char *v,
 				*(int *)field = (int)i;
 				return GH_OK;
 			}
-		return config_fail(l, k, file_key, where, "must be %s", config_choices(k, words,
-		    sizeof(words)));
+		return config_fail(
+		    l, k, file_key, where, "must be %s", config_choices(k, words, sizeof(words)));
 	case CT_LEVEL:
 		if ((level = log_level_parse(v)) < 0)
 			return config_fail(
@@ -106,7 +109,8 @@ config_set(struct config_loader *l, const struct config_key *k, const char *v,
 		else
 			*(int *)field = (int)n;
 		return GH_OK;
-	case CT_RULES: break;
+	case CT_RULES:
+		break;
 	}
 	return config_fail(l, k, file_key, where, "internal error: bad key type");
 }

@@ -51,13 +51,16 @@ config_key_find(const char *section, const char *name, bool *file_key)
 
 	*file_key = false;
 	for (i = 0; i < config_nkeys; i++)
-		if (strcmp(config_keys[i].section, section) == 0 && strcmp(config_keys[i].name, name) == 0)
+		if (strcmp(config_keys[i].section, section) == 0 &&
+		    strcmp(config_keys[i].name, name) == 0)
 			return (long)i;
 	if (n <= 5 || strcmp(name + n - 5, "_file") != 0)
 		return -1;
 	for (i = 0; i < config_nkeys; i++)
-		if (config_keys[i].type == CT_SECRET && strcmp(config_keys[i].section, section) == 0 &&
-		    strlen(config_keys[i].name) == n - 5 && strncmp(config_keys[i].name, name, n - 5) == 0) {
+		if (config_keys[i].type == CT_SECRET &&
+		    strcmp(config_keys[i].section, section) == 0 &&
+		    strlen(config_keys[i].name) == n - 5 &&
+		    strncmp(config_keys[i].name, name, n - 5) == 0) {
 			*file_key = true;
 			return (long)i;
 		}
@@ -110,8 +113,8 @@ config_parse_assignment(struct config_loader *l, const char *section, char *s, i
 		return config_rule_add(l, value, &where);
 	slot = &l->slots[i];
 	if (slot->raw != NULL && slot->is_file == file_key)
-		return config_fail(l, &config_keys[i], file_key, &where, "set twice (first on line %d)",
-		    slot->where.line);
+		return config_fail(l, &config_keys[i], file_key, &where,
+		    "set twice (first on line %d)", slot->where.line);
 	if (slot->raw != NULL)
 		return config_fail(l, &config_keys[i], file_key, &where,
 		    "%s%s is already set on line %d; set one of them only", config_keys[i].name,

@@ -19,19 +19,23 @@
 #define GH_STR(x) GH_STR_(x)
 
 static config_check_fn config_check_prefix, config_check_nonempty, config_check_secret,
-    config_check_db_url, config_check_cookie_name, config_check_hosts,
-    config_check_login_url, config_check_lookup_query,
-    config_check_sync_query, config_check_update_query;
+    config_check_db_url, config_check_cookie_name, config_check_hosts, config_check_login_url,
+    config_check_lookup_query, config_check_sync_query, config_check_update_query;
 
 /* A key: section, name, type, the field of struct config, default, limits
  * and check; ENUM_KEY one of fixed words, stored as their index. */
-#define KEY(sec, nm, ty, f, d, lo, hi, chk)                                                    \
-	{.section = (sec), .name = (nm), .type = (ty), .off = offsetof(struct config, f),       \
-	    .size = sizeof(((struct config *)0)->f), .def = (d), .min = (lo), .max = (hi),      \
-	    .check = (chk)}
-#define ENUM_KEY(sec, nm, f, d, words)                                                         \
-	{.section = (sec), .name = (nm), .type = CT_ENUM, .off = offsetof(struct config, f),    \
-	    .size = sizeof(((struct config *)0)->f), .def = (d), .choices = (words)}
+#define KEY(sec, nm, ty, f, d, lo, hi, chk)                                                      \
+	{                                                                                        \
+		.section = (sec), .name = (nm), .type = (ty), .off = offsetof(struct config, f), \
+		.size = sizeof(((struct config *)0)->f), .def = (d), .min = (lo), .max = (hi),   \
+		.check = (chk)                                                                   \
+	}
+#define ENUM_KEY(sec, nm, f, d, words)                                                      \
+	{                                                                                   \
+		.section = (sec), .name = (nm), .type = CT_ENUM,                            \
+		.off = offsetof(struct config, f), .size = sizeof(((struct config *)0)->f), \
+		.def = (d), .choices = (words)                                              \
+	}
 
 /* The words of the CT_ENUM keys, in the order of their enums (config.h). */
 static const char *const config_schemes[] = {
@@ -41,8 +45,8 @@ static const char *const config_users_sources[] = {
 
 const struct config_key config_keys[] = {
     KEY("general", "prefix", CT_STRING, prefix, "/auth", 0, 0, config_check_prefix),
-    KEY("general", "templates_dir", CT_STRING, templates_dir, DATADIR "/gatehouse/templates", 0,
-        0, config_check_nonempty),
+    KEY("general", "templates_dir", CT_STRING, templates_dir, DATADIR "/gatehouse/templates", 0, 0,
+        config_check_nonempty),
     KEY("general", "sql_dir", CT_STRING, sql_dir, DATADIR "/gatehouse/sql", 0, 0,
         config_check_nonempty),
     KEY("general", "secret", CT_SECRET, secret, NULL, 0, 0, config_check_secret),
@@ -60,10 +64,8 @@ const struct config_key config_keys[] = {
         config_check_cookie_name),
     KEY("session", "insecure_cookies", CT_BOOL, insecure_cookies, "false", 0, 0, NULL),
     KEY("session", "idle_timeout", CT_DURATION, idle_timeout, "30m", 1, 365 * DAY, NULL),
-    KEY("session", "absolute_timeout", CT_DURATION, absolute_timeout, "12h", 1, 365 * DAY,
-        NULL),
-    KEY("session", "remember_timeout", CT_DURATION, remember_timeout, "30d", 1, 365 * DAY,
-        NULL),
+    KEY("session", "absolute_timeout", CT_DURATION, absolute_timeout, "12h", 1, 365 * DAY, NULL),
+    KEY("session", "remember_timeout", CT_DURATION, remember_timeout, "30d", 1, 365 * DAY, NULL),
     KEY("session", "touch_interval", CT_DURATION, touch_interval, "60", 0, DAY, NULL),
 
     KEY("login", "default_next", CT_STRING, default_next, "/", 0, 0, NULL),
@@ -85,8 +87,7 @@ const struct config_key config_keys[] = {
         "SELECT user_id, username, email, password_hash, is_active FROM users "
         "WHERE (username = ? OR email = ?) LIMIT 1",
         0, 0, config_check_lookup_query),
-    KEY("users", "sync_query", CT_STRING, users_sync_query, NULL, 0, 0,
-        config_check_sync_query),
+    KEY("users", "sync_query", CT_STRING, users_sync_query, NULL, 0, 0, config_check_sync_query),
     KEY("users", "update_last_login", CT_STRING, users_update_last_login, NULL, 0, 0,
         config_check_update_query),
     ENUM_KEY("users", "password_scheme", users_password_scheme, "bcrypt", config_schemes),
@@ -308,7 +309,7 @@ config_key_at(size_t i, const char **section, const char **name)
 const char *
 config_secret_missing(const struct config *cfg)
 {
-	return cfg->secret == NULL ? "[general] secret_file: not set (a secret of at least "
-	                             GH_STR(CONFIG_SECRET_MIN) " bytes is required)"
+	return cfg->secret == NULL ? "[general] secret_file: not set (a secret of at least " GH_STR(
+	                                 CONFIG_SECRET_MIN) " bytes is required)"
 	                           : NULL;
 }

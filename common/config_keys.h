@@ -25,15 +25,15 @@
 #define CONFIG_KEYS_MAX 64 /* room in the loader; config_keys.c asserts it */
 
 enum config_type {
-	CT_STRING, /* char *, any text without control characters */
-	CT_SECRET, /* char *, also settable as "KEY_file", wiped at cleanup */
-	CT_BOOL, /* bool: true/false, yes/no, on/off, 1/0 */
-	CT_INT, /* int or int64_t (by size): decimal, within min..max */
-	CT_LEVEL, /* int: a log level name, see log_level_parse */
+	CT_STRING,   /* char *, any text without control characters */
+	CT_SECRET,   /* char *, also settable as "KEY_file", wiped at cleanup */
+	CT_BOOL,     /* bool: true/false, yes/no, on/off, 1/0 */
+	CT_INT,      /* int or int64_t (by size): decimal, within min..max */
+	CT_LEVEL,    /* int: a log level name, see log_level_parse */
 	CT_DURATION, /* int64_t seconds: N, Ns, Nm, Nh or Nd, within min..max */
-	CT_SIZE, /* size_t bytes: N, NK, NKiB, NM, NMiB, within min..max */
-	CT_RULES, /* struct access_rule *: repeatable, order kept */
-	CT_ENUM, /* int (a config.h enum): one of the key's choices, its index */
+	CT_SIZE,     /* size_t bytes: N, NK, NKiB, NM, NMiB, within min..max */
+	CT_RULES,    /* struct access_rule *: repeatable, order kept */
+	CT_ENUM,     /* int (a config.h enum): one of the key's choices, its index */
 };
 
 /* A check on a string value beyond its type: NULL if fine, else a reason. */
@@ -43,11 +43,11 @@ struct config_key {
 	const char *section;
 	const char *name;
 	enum config_type type;
-	size_t off; /* offset of the field in struct config */
-	size_t size; /* size of that field */
+	size_t off;      /* offset of the field in struct config */
+	size_t size;     /* size of that field */
 	const char *def; /* default, parsed like a value; NULL: none */
 	long long min, max;
-	config_check_fn *check; /* CT_STRING, CT_SECRET: may be NULL */
+	config_check_fn *check;     /* CT_STRING, CT_SECRET: may be NULL */
 	const char *const *choices; /* CT_ENUM: its words, NULL-terminated */
 };
 
@@ -70,8 +70,8 @@ struct config_unit {
  * (NULL: none), config_type_name and config_unit_name its words for
  * messages.  config_read_file reads at most max bytes of path into a fresh
  * NUL-terminated buffer: 0, ERANGE when larger, or the errno. */
-bool config_parse_number(const char *s, const struct config_unit *units, bool allow_neg,
-    long long *out);
+bool config_parse_number(
+    const char *s, const struct config_unit *units, bool allow_neg, long long *out);
 bool config_parse_bool(const char *v, bool *out);
 const struct config_unit *config_units(enum config_type t);
 const char *config_type_name(enum config_type t);

@@ -17,17 +17,17 @@
 #include "err.h"
 
 #define CONFIG_LINE_MAX 4096 /* longest line, also of a *_file */
-#define CONFIG_ENV_MAX 96 /* longest environment variable name */
+#define CONFIG_ENV_MAX 96    /* longest environment variable name */
 
 /* Where a value came from. */
 struct config_origin {
-	int line; /* line in the file; 0: not from the file */
+	int line;                 /* line in the file; 0: not from the file */
 	char env[CONFIG_ENV_MAX]; /* the variable's name, or "" */
 };
 
 /* The text of one key's value before it is parsed. */
 struct config_slot {
-	char *raw; /* NULL: not set, the default applies */
+	char *raw;    /* NULL: not set, the default applies */
 	bool is_file; /* raw names a file ("KEY_file") */
 	struct config_origin where;
 };

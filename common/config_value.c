@@ -101,9 +101,12 @@ const struct config_unit *
 config_units(enum config_type t)
 {
 	switch (t) {
-	case CT_DURATION: return config_duration_units;
-	case CT_SIZE: return config_size_units;
-	default: return NULL;
+	case CT_DURATION:
+		return config_duration_units;
+	case CT_SIZE:
+		return config_size_units;
+	default:
+		return NULL;
 	}
 }
 
@@ -111,10 +114,14 @@ const char *
 config_type_name(enum config_type t)
 {
 	switch (t) {
-	case CT_INT: return "an integer";
-	case CT_DURATION: return "a duration (seconds, or a number with s, m, h or d)";
-	case CT_SIZE: return "a size (bytes, or a number with K, KiB, M or MiB)";
-	default: return "a value";
+	case CT_INT:
+		return "an integer";
+	case CT_DURATION:
+		return "a duration (seconds, or a number with s, m, h or d)";
+	case CT_SIZE:
+		return "a size (bytes, or a number with K, KiB, M or MiB)";
+	default:
+		return "a value";
 	}
 }
 
@@ -122,9 +129,12 @@ const char *
 config_unit_name(enum config_type t)
 {
 	switch (t) {
-	case CT_DURATION: return " seconds";
-	case CT_SIZE: return " bytes";
-	default: return "";
+	case CT_DURATION:
+		return " seconds";
+	case CT_SIZE:
+		return " bytes";
+	default:
+		return "";
 	}
 }
 

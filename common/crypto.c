@@ -82,8 +82,7 @@ crypto_sha256_hex(const void *p, size_t n, char out[CRYPTO_SHA256_HEX_LEN + 1])
 
 	if (p == NULL)
 		p = "";
-	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != CRYPTO_SHA256_LEN)
+	if (EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != CRYPTO_SHA256_LEN)
 		crypto_fatal("SHA-256");
 	crypto_hex(md, CRYPTO_SHA256_LEN, out);
 }

@@ -24,8 +24,8 @@ void csrf_token(const struct config *cfg, const char *purpose, const char *bindi
     char out[CSRF_TOKEN_LEN + 1]);
 /* csrf_verify tells whether token is the one for (purpose, binding); false
  * for NULL or empty inputs. */
-bool csrf_verify(const struct config *cfg, const char *purpose, const char *binding,
-    const char *token);
+bool csrf_verify(
+    const struct config *cfg, const char *purpose, const char *binding, const char *token);
 /* csrf_origin_ok tells whether the request's Origin and Sec-Fetch-Site allow a
  * state change (absent headers are allowed: older clients send none). */
 bool csrf_origin_ok(const struct request *r);

@@ -44,24 +44,24 @@
 struct db_stmt {
 	struct db *db;
 	void *stmt; /* the driver's statement */
-	char *sql; /* the key, owned */
+	char *sql;  /* the key, owned */
 	uint32_t hash;
 };
 
 struct db {
 	const struct db_driver *drv;
-	void *conn; /* NULL after a failed reconnect */
+	void *conn;             /* NULL after a failed reconnect */
 	struct db_stmt **slots; /* open addressing, linear probing */
-	size_t nslots; /* a power of two */
+	size_t nslots;          /* a power of two */
 	size_t nused;
 	/* For reconnecting (server databases only). */
 	char *url;
 	char *password;
 	int64_t busy_ms;
-	bool lost; /* reconnect before the next statement */
-	bool in_tx; /* between db_begin and db_commit/db_rollback */
+	bool lost;           /* reconnect before the next statement */
+	bool in_tx;          /* between db_begin and db_commit/db_rollback */
 	int64_t next_try_ms; /* monotonic time of the earliest reconnect */
-	int64_t used_ms; /* monotonic time of the last db_prepare or db_exec */
+	int64_t used_ms;     /* monotonic time of the last db_prepare or db_exec */
 };
 
 static const struct db_driver *const db_drivers[] = {
@@ -222,7 +222,8 @@ db_failed(struct db *db, enum gh_err e)
 		return e;
 	if (db->conn == NULL || db->drv->gone(db->conn)) {
 		db->lost = true;
-		log_msg(LOG_WARNING, "database: connection lost; reconnecting at the next statement");
+		log_msg(
+		    LOG_WARNING, "database: connection lost; reconnecting at the next statement");
 	}
 	return e;
 }
@@ -384,8 +385,8 @@ db_prepare(struct db *db, const char *sql, struct db_stmt **out)
 	for (i = h & mask; (st = db->slots[i]) != NULL; i = (i + 1) & mask) {
 		if (st->hash == h && (st->sql == sql || strcmp(st->sql, sql) == 0)) {
 			/* Dropped by a reconnect: prepare it on the new connection. */
-			if (st->stmt == NULL &&
-			    (e = db_failed(db, db->drv->prepare(db->conn, sql, &st->stmt))) != GH_OK)
+			if (st->stmt == NULL && (e = db_failed(db, db->drv->prepare(db->conn, sql,
+			                                               &st->stmt))) != GH_OK)
 				return e;
 			*out = st;
 			return GH_OK;
@@ -465,9 +466,15 @@ db_bind_values(struct db_stmt *st, const struct db_value *v, size_t n)
 	}
 	for (i = 0; i < n && e == GH_OK; i++) {
 		switch (v[i].type) {
-		case DB_VALUE_NULL: e = db_bind_null(st, (int)i + 1); break;
-		case DB_VALUE_TEXT: e = db_bind_text(st, (int)i + 1, v[i].u.text); break;
-		case DB_VALUE_INT64: e = db_bind_int64(st, (int)i + 1, v[i].u.int64); break;
+		case DB_VALUE_NULL:
+			e = db_bind_null(st, (int)i + 1);
+			break;
+		case DB_VALUE_TEXT:
+			e = db_bind_text(st, (int)i + 1, v[i].u.text);
+			break;
+		case DB_VALUE_INT64:
+			e = db_bind_int64(st, (int)i + 1, v[i].u.int64);
+			break;
 		default:
 			log_msg(LOG_ERR, "database: \"%s\": value %zu has no type", st->sql, i + 1);
 			e = GH_EINVAL;

@@ -49,11 +49,11 @@ struct db;
 struct db_stmt;
 
 /* Server databases only (see db_open and above). */
-#define DB_STATEMENT_EXTRA_MS 10000 /* server's statement timeout past the busy timeout */
-#define DB_CLIENT_GRACE_MS 5000 /* client's wait for an answer past that */
-#define DB_CONNECT_TIMEOUT_S 5 /* connecting */
+#define DB_STATEMENT_EXTRA_MS 10000   /* server's statement timeout past the busy timeout */
+#define DB_CLIENT_GRACE_MS 5000       /* client's wait for an answer past that */
+#define DB_CONNECT_TIMEOUT_S 5        /* connecting */
 #define DB_RECONNECT_INTERVAL_MS 1000 /* at most one reconnect attempt per interval */
-#define DB_IDLE_CHECK_MS 10000 /* a connection unused this long is pinged before use */
+#define DB_IDLE_CHECK_MS 10000        /* a connection unused this long is pinged before use */
 
 /* db_open connects to url: "sqlite:///abs/path.db" or "sqlite:relative.db";
  * "mysql://user@host[:port]/db" or "mysql://user@localhost/db?socket=/path"
@@ -65,8 +65,8 @@ struct db_stmt;
  * and given up by the client DB_CLIENT_GRACE_MS after that, and connecting
  * gives up after DB_CONNECT_TIMEOUT_S.  A failure is logged (never the
  * password); *out is NULL then. */
-enum gh_err db_open(const char *url, const char *password, int64_t busy_timeout_ms,
-    struct db **out);
+enum gh_err db_open(
+    const char *url, const char *password, int64_t busy_timeout_ms, struct db **out);
 /*
  * db_url_problem checks url without connecting: NULL when its driver takes
  * it, else why not, as a phrase for a config error ("must ...").  Beyond
@@ -137,8 +137,8 @@ struct db_value {
 #define DB_INT64(v) ((struct db_value){.type = DB_VALUE_INT64, .u.int64 = (v)})
 #define DB_NULL ((struct db_value){.type = DB_VALUE_NULL})
 /* DB_VALUES(...) is an array of the values and its length, two arguments. */
-#define DB_VALUES(...)                                                                             \
-	(const struct db_value[]){__VA_ARGS__},                                                    \
+#define DB_VALUES(...)                          \
+	(const struct db_value[]){__VA_ARGS__}, \
 	    sizeof((const struct db_value[]){__VA_ARGS__}) / sizeof(struct db_value)
 #define db_bind(st, ...) db_bind_values((st), DB_VALUES(__VA_ARGS__))
 /* db_bind_values binds v[0], ..., v[n - 1] to parameters 1 to n (db_bind). */

@@ -95,6 +95,7 @@ db_tls_problem(bool local, enum db_tls mode)
 		return local ? NULL
 		             : "names a database on another host with an sslmode that falls back "
 		               "to no TLS: use verify-full (or disable, said explicitly)";
-	default: return NULL;
+	default:
+		return NULL;
 	}
 }

@@ -41,7 +41,7 @@
  */
 struct db_driver {
 	const char *scheme; /* URL scheme, e.g. "sqlite" */
-	const char *alias; /* another scheme it takes, or NULL ("postgres") */
+	const char *alias;  /* another scheme it takes, or NULL ("postgres") */
 	enum db_dialect dialect;
 	const char *begin; /* the statement that opens a transaction (db_begin) */
 	enum gh_err (*open)(const char *url, const char *password, int64_t busy_ms, void **conn);
@@ -78,10 +78,10 @@ struct db_driver {
 enum db_tls {
 	DB_TLS_UNSET, /* no sslmode given */
 	DB_TLS_DISABLE,
-	DB_TLS_ALLOW, /* libpq only: TLS if the server insists */
-	DB_TLS_PREFER, /* libpq only (its default): TLS if the server has it */
-	DB_TLS_REQUIRE, /* TLS, the certificate not verified */
-	DB_TLS_VERIFY_CA, /* TLS, the certificate signed by the CA */
+	DB_TLS_ALLOW,       /* libpq only: TLS if the server insists */
+	DB_TLS_PREFER,      /* libpq only (its default): TLS if the server has it */
+	DB_TLS_REQUIRE,     /* TLS, the certificate not verified */
+	DB_TLS_VERIFY_CA,   /* TLS, the certificate signed by the CA */
 	DB_TLS_VERIFY_FULL, /* ... and naming the host */
 	DB_TLS_INVALID
 };

@@ -61,8 +61,8 @@
 #include "db_mysql_url.h"
 #include "log.h"
 
-#define MY_SQL_MODE                                                                                \
-	"STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,"               \
+#define MY_SQL_MODE                                                                  \
+	"STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE," \
 	"NO_ENGINE_SUBSTITUTION,ANSI_QUOTES,PIPES_AS_CONCAT,NO_BACKSLASH_ESCAPES"
 
 static pthread_once_t my_once = PTHREAD_ONCE_INIT;
@@ -89,8 +89,10 @@ my_is_gone(unsigned int no)
 	case CR_COMMANDS_OUT_OF_SYNC:
 	case ER_CONNECTION_KILLED:
 	case ER_SERVER_SHUTDOWN:
-	case ER_NORMAL_SHUTDOWN: return true;
-	default: return false;
+	case ER_NORMAL_SHUTDOWN:
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -243,8 +245,10 @@ my_open(const char *url, const char *password, int64_t busy_ms, void **out)
 	}
 	if (u.tls != DB_TLS_UNSET && u.tls != DB_TLS_DISABLE &&
 	    mysql_get_ssl_cipher(c->mysql) == NULL) {
-		log_msg(LOG_ERR, "mysql: the connection to database \"%s\" is not encrypted "
-		                 "(sslmode needs TLS)", u.db);
+		log_msg(LOG_ERR,
+		    "mysql: the connection to database \"%s\" is not encrypted "
+		    "(sslmode needs TLS)",
+		    u.db);
 		e = GH_EDB;
 		goto out;
 	}
@@ -295,7 +299,6 @@ my_exec(void *conn, const char *sql)
 		e = my_conn_fail(c, "exec", NULL);
 	return e;
 }
-
 
 static int64_t
 my_changes(void *conn)

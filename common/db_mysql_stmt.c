@@ -31,7 +31,7 @@ struct my_param {
 };
 
 struct my_col {
-	char *buf; /* NUL-terminated text of the current row, owned */
+	char *buf;  /* NUL-terminated text of the current row, owned */
 	size_t cap; /* bound as cap - 1 bytes, keeping room for the NUL */
 	unsigned long len;
 	my_bool is_null;
@@ -50,7 +50,7 @@ struct my_stmt {
 	bool dml; /* INSERT, UPDATE, DELETE or REPLACE: counts changes */
 	bool executed;
 	bool stored; /* a result set is held on the client */
-	bool row; /* a row is fetched */
+	bool row;    /* a row is fetched */
 };
 
 static enum gh_err

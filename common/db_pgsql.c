@@ -53,7 +53,6 @@
 #include "db_pgsql_text.h"
 #include "log.h"
 
-
 struct pg_conn {
 	PGconn *pg;
 	bool gone; /* the connection is unusable */

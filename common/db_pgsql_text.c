@@ -56,7 +56,8 @@ pg_url_problem(const char *url)
 
 	if ((opts = PQconninfoParse(url, &err)) == NULL) {
 		PQfreemem(err);
-		return err != NULL ? "must be a URL libpq takes" : "could not be read: out of memory";
+		return err != NULL ? "must be a URL libpq takes"
+		                   : "could not be read: out of memory";
 	}
 	host = pg_option(opts, "host");
 	hostaddr = pg_option(opts, "hostaddr");

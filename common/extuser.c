@@ -151,8 +151,8 @@ extuser_shadow(struct db *local, const struct extuser *u, int64_t *id)
 		    "UPDATE users SET username = ?, email = ?, updated_at = ? WHERE id = ?",
 		    DB_TEXT(u->username), DB_TEXT(u->email), DB_INT64(now), DB_INT64(*id));
 		if (e == GH_EEXISTS)
-			log_msg(LOG_WARNING, "external user %s: name or e-mail taken by a local user",
-			    u->username);
+			log_msg(LOG_WARNING,
+			    "external user %s: name or e-mail taken by a local user", u->username);
 		return e;
 	}
 	e = db_run(local,
@@ -221,8 +221,9 @@ extuser_probe(struct db *db, const struct config *cfg, FILE *out)
 
 	e = extuser_query(db, cfg->users_lookup_query, EXTUSER_PROBE_NAME, &st, &row);
 	if (e != GH_OK) {
-		fprintf(out, "[users] lookup_query fails on the external database: %s\n"
-		             "  (a misspelt table or column name is the usual cause)\n",
+		fprintf(out,
+		    "[users] lookup_query fails on the external database: %s\n"
+		    "  (a misspelt table or column name is the usual cause)\n",
 		    db_errmsg(db));
 		return e;
 	}
@@ -232,8 +233,9 @@ extuser_probe(struct db *db, const struct config *cfg, FILE *out)
 		fprintf(out, "[users] lookup_query: note: a user named %s exists\n",
 		    EXTUSER_PROBE_NAME);
 	if (cols != EXTUSER_COLUMNS) {
-		fprintf(out, "[users] lookup_query returns %d columns; it must return %d: "
-		             "id, username, email, password_hash, active (in that order)\n",
+		fprintf(out,
+		    "[users] lookup_query returns %d columns; it must return %d: "
+		    "id, username, email, password_hash, active (in that order)\n",
 		    cols, EXTUSER_COLUMNS);
 		return GH_EINVAL;
 	}

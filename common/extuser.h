@@ -26,9 +26,9 @@ struct config;
 #define EXTUSER_COLUMNS 5
 
 struct extuser {
-	char *id;       /* the external user id, as text */
+	char *id; /* the external user id, as text */
 	char *username;
-	char *email;    /* NULL when none */
+	char *email;         /* NULL when none */
 	char *password_hash; /* NULL when none: such a user cannot log in */
 	bool active;
 };
@@ -38,8 +38,8 @@ void extuser_cleanup(struct extuser *u); /* wipes the hash; harmless twice */
  * row comes back; GH_EINVAL when the row does not have EXTUSER_COLUMNS
  * columns or its id or username is NULL (logged: the query is wrong).  A
  * NULL hash is a user without a password (out->password_hash NULL). */
-enum gh_err extuser_find(struct db *db, const struct config *cfg, const char *login,
-    struct extuser *out);
+enum gh_err extuser_find(
+    struct db *db, const struct config *cfg, const char *login, struct extuser *out);
 /* extuser_shadow creates or updates the local row for u and returns its id.
  * GH_EEXISTS when a local user (not from this store) has the same name. */
 enum gh_err extuser_shadow(struct db *local, const struct extuser *u, int64_t *id);
@@ -47,7 +47,7 @@ enum gh_err extuser_shadow(struct db *local, const struct extuser *u, int64_t *i
 enum gh_err extuser_record_login(struct db *db, const struct config *cfg, const struct extuser *u);
 /* What one extuser_sync did. */
 struct extuser_sync_stats {
-	int64_t checked; /* active shadow rows looked up in the store */
+	int64_t checked;  /* active shadow rows looked up in the store */
 	int64_t disabled; /* of those, gone or inactive there: disabled here */
 };
 /*

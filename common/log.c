@@ -31,14 +31,22 @@ static const char *
 log_level_name(int level)
 {
 	switch (level) {
-	case LOG_EMERG: return "emergency";
-	case LOG_ALERT: return "alert";
-	case LOG_CRIT: return "critical";
-	case LOG_ERR: return "error";
-	case LOG_WARNING: return "warning";
-	case LOG_NOTICE: return "notice";
-	case LOG_INFO: return "info";
-	default: return "debug";
+	case LOG_EMERG:
+		return "emergency";
+	case LOG_ALERT:
+		return "alert";
+	case LOG_CRIT:
+		return "critical";
+	case LOG_ERR:
+		return "error";
+	case LOG_WARNING:
+		return "warning";
+	case LOG_NOTICE:
+		return "notice";
+	case LOG_INFO:
+		return "info";
+	default:
+		return "debug";
 	}
 }
 
@@ -91,8 +99,7 @@ log_msg(int level, const char *fmt, ...)
 			msg[i] = ' ';
 
 	/* One write per line, so lines of concurrent threads do not mix. */
-	n = snprintf(line, sizeof(line), "%s: %s: %s\n", log_progname, log_level_name(level),
-	    msg);
+	n = snprintf(line, sizeof(line), "%s: %s: %s\n", log_progname, log_level_name(level), msg);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) { /* cannot happen: line has room for all */
@@ -114,10 +121,10 @@ log_level_parse(const char *name)
 		const char *name;
 		int level;
 	} tab[] = {
-		{ "error", LOG_ERR },
-		{ "warning", LOG_WARNING },
-		{ "info", LOG_INFO },
-		{ "debug", LOG_DEBUG },
+	    {"error", LOG_ERR},
+	    {"warning", LOG_WARNING},
+	    {"info", LOG_INFO},
+	    {"debug", LOG_DEBUG},
 	};
 	size_t i;
 

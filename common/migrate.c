@@ -43,8 +43,8 @@
 struct migration {
 	int64_t version;
 	char stem[MIGRATE_MAX_NAME]; /* "0001_init" */
-	const char *name; /* the part after "NNNN_", inside stem */
-	char *up; /* contents of the up file */
+	const char *name;            /* the part after "NNNN_", inside stem */
+	char *up;                    /* contents of the up file */
 	bool has_down;
 	char checksum[CRYPTO_SHA256_HEX_LEN + 1];
 	/* From schema_migrations. */

@@ -184,7 +184,8 @@ password_check(const char *pw, const char *hash)
 		ok = crypto_equal(out, hash);
 		crypto_wipe(out, sizeof(out));
 		return ok && !too_long ? 1 : 0;
-	case SCHEME_UNKNOWN: break;
+	case SCHEME_UNKNOWN:
+		break;
 	}
 	return -1;
 }
@@ -281,14 +282,18 @@ password_cost_span(const char *hash, size_t *from)
 
 	*from = password_scheme_of(hash) == SCHEME_BCRYPT ? 3 : 0;
 	switch (password_scheme_of(hash)) {
-	case SCHEME_BCRYPT: return strlen(hash) >= 7 && hash[6] == '$' ? 4 : 0;
+	case SCHEME_BCRYPT:
+		return strlen(hash) >= 7 && hash[6] == '$' ? 4 : 0;
 	case SCHEME_ARGON2ID:
 		for (; *p != '\0' && dollars < 4; p++)
 			dollars += *p == '$';
 		return dollars == 4 ? (size_t)(p - hash) : 0;
-	case SCHEME_SHA512CRYPT: return 3;
-	case SCHEME_YESCRYPT: return 3;
-	case SCHEME_UNKNOWN: break;
+	case SCHEME_SHA512CRYPT:
+		return 3;
+	case SCHEME_YESCRYPT:
+		return 3;
+	case SCHEME_UNKNOWN:
+		break;
 	}
 	return 0;
 }

@@ -349,8 +349,8 @@ request_parse(
 	memset(r, 0, sizeof(*r));
 
 	v = env_get(envp, "FCGI_ROLE");
-	r->role = v != NULL && strcmp(v, "AUTHORIZER") == 0 ? REQUEST_AUTHORIZER
-	                                                    : REQUEST_RESPONDER;
+	r->role =
+	    v != NULL && strcmp(v, "AUTHORIZER") == 0 ? REQUEST_AUTHORIZER : REQUEST_RESPONDER;
 	/* nginx's auth_request calls the check as a responder on a subrequest
 	 * of its own; the web server's config passes the URI being decided. */
 	original = r->role == REQUEST_RESPONDER && env_get(envp, "GATEHOUSE_ORIGINAL_URI") != NULL;
@@ -360,11 +360,9 @@ request_parse(
 	    (e = request_strdup(&r->remote_addr, envp, "REMOTE_ADDR", "")) != GH_OK ||
 	    (e = request_strdup(&r->user_agent, envp, "HTTP_USER_AGENT", "")) != GH_OK ||
 	    (e = request_strdup(&r->accept, envp, "HTTP_ACCEPT", "")) != GH_OK ||
-	    (e = request_strdup(&r->authorization, envp, "HTTP_AUTHORIZATION", "")) !=
-	        GH_OK ||
+	    (e = request_strdup(&r->authorization, envp, "HTTP_AUTHORIZATION", "")) != GH_OK ||
 	    (e = request_strdup(&r->origin, envp, "HTTP_ORIGIN", "")) != GH_OK ||
-	    (e = request_strdup(&r->sec_fetch_site, envp, "HTTP_SEC_FETCH_SITE", "")) !=
-	        GH_OK ||
+	    (e = request_strdup(&r->sec_fetch_site, envp, "HTTP_SEC_FETCH_SITE", "")) != GH_OK ||
 	    (e = request_strdup(&r->content_type, envp, "CONTENT_TYPE", "")) != GH_OK)
 		goto fail;
 	if (*r->method == '\0') {

@@ -80,8 +80,8 @@ enum request_parts {
  * A raw target that is not origin-form ("/..."), holds a raw "#" in its path,
  * or a path with a control character is GH_EINVAL: the check cannot tell
  * which path the web server serves.  On error r is still safe to clean up. */
-enum gh_err request_parse(struct request *r, char *const *envp, const char *body,
-    size_t body_len, unsigned int parts);
+enum gh_err request_parse(
+    struct request *r, char *const *envp, const char *body, size_t body_len, unsigned int parts);
 void request_cleanup(struct request *r);
 
 /* kvlist_get returns the value of the first field named key, or NULL. */

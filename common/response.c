@@ -19,10 +19,10 @@
 #define RESPONSE_MAX_HEADERS (64 * 1024)
 
 static const char response_500[] = "Status: 500 Internal Server Error\r\n"
-				   "Content-Type: text/plain; charset=utf-8\r\n"
-				   "Cache-Control: no-store\r\n"
-				   "\r\n"
-				   "Internal Server Error\n";
+                                   "Content-Type: text/plain; charset=utf-8\r\n"
+                                   "Cache-Control: no-store\r\n"
+                                   "\r\n"
+                                   "Internal Server Error\n";
 
 void
 response_init(struct response *r)
@@ -248,49 +248,79 @@ response_send(struct response *r, struct FCGX_Stream *out)
 	if (r->broken)
 		return response_put(out, response_500, sizeof(response_500) - 1);
 
-	n = snprintf(status, sizeof(status), "Status: %d %s\r\n", r->status,
-	    response_reason(r->status));
+	n = snprintf(
+	    status, sizeof(status), "Status: %d %s\r\n", r->status, response_reason(r->status));
 	if (n < 0 || (size_t)n >= sizeof(status))
 		return response_put(out, response_500, sizeof(response_500) - 1);
 	return response_put(out, status, (size_t)n) &&
-	    response_put(out, r->headers.data, r->headers.len) &&
-	    response_put(out, "\r\n", 2) && response_put(out, r->body.data, r->body.len);
+	       response_put(out, r->headers.data, r->headers.len) && response_put(out, "\r\n", 2) &&
+	       response_put(out, r->body.data, r->body.len);
 }
 
 const char *
 response_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 304: return "Not Modified";
-	case 307: return "Temporary Redirect";
-	case 308: return "Permanent Redirect";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 409: return "Conflict";
-	case 410: return "Gone";
-	case 411: return "Length Required";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 304:
+		return "Not Modified";
+	case 307:
+		return "Temporary Redirect";
+	case 308:
+		return "Permanent Redirect";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
+	case 409:
+		return "Conflict";
+	case 410:
+		return "Gone";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Content";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
 	}
 	return "Unknown";
 }

@@ -23,7 +23,7 @@ struct response {
 	int status;
 	struct buf headers; /* "Name: value\r\n" lines */
 	struct buf body;
-	bool broken;        /* a bad header was refused; sent as 500 */
+	bool broken; /* a bad header was refused; sent as 500 */
 };
 
 void response_init(struct response *r);
@@ -36,9 +36,9 @@ void response_header(struct response *r, const char *name, const char *value);
 void response_security_headers(struct response *r);
 
 struct cookie {
-	const char *name;  /* the full name ("__Host-gatehouse" or "gatehouse") */
+	const char *name; /* the full name ("__Host-gatehouse" or "gatehouse") */
 	const char *value;
-	long max_age;      /* seconds; 0: session cookie; <0: delete now */
+	long max_age; /* seconds; 0: session cookie; <0: delete now */
 	bool secure;
 	bool http_only;
 	const char *same_site; /* "Lax", "Strict" or NULL */

@@ -12,7 +12,7 @@
 #include "route.h"
 #include "server.h"
 
-#define ROUTE_EXPIRED                                                                              \
+#define ROUTE_EXPIRED \
 	"This form has expired or was sent from another site. Please go back and try again."
 
 static unsigned
@@ -30,9 +30,12 @@ static const char *
 route_allow(unsigned methods)
 {
 	switch (methods & (ROUTE_GET | ROUTE_POST)) {
-	case ROUTE_GET: return "GET, HEAD";
-	case ROUTE_POST: return "POST";
-	default: return "GET, HEAD, POST";
+	case ROUTE_GET:
+		return "GET, HEAD";
+	case ROUTE_POST:
+		return "POST";
+	default:
+		return "GET, HEAD, POST";
 	}
 }
 
@@ -132,8 +135,9 @@ route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
 	}
 
 	if (r->caller != ROUTE_ANYONE) {
-		e = call.session_token == NULL ? GH_ENOTFOUND
-		                               : session_lookup(ctx->db, ctx->cfg, call.session_token, &s);
+		e = call.session_token == NULL
+		        ? GH_ENOTFOUND
+		        : session_lookup(ctx->db, ctx->cfg, call.session_token, &s);
 		if (e != GH_OK && e != GH_ENOTFOUND) {
 			server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 			return;
@@ -145,7 +149,8 @@ route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
 		return;
 	}
 	if (r->caller == ROUTE_ROLE && !access_roles_has(s.roles, r->role)) {
-		log_msg(LOG_INFO, "%s refused: user %s lacks role %s", r->path, s.username, r->role);
+		log_msg(
+		    LOG_INFO, "%s refused: user %s lacks role %s", r->path, s.username, r->role);
 		server_error(ctx, req, res, 403, "Forbidden.");
 		return;
 	}
@@ -154,8 +159,8 @@ route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
 	if (method == ROUTE_POST &&
 	    (binding == NULL || !csrf_origin_ok(req) ||
 	        !csrf_verify(ctx->cfg, r->csrf_purpose, binding, kvlist_get(&req->form, "csrf")))) {
-		log_msg(LOG_WARNING, "%s refused: bad CSRF token or origin from %s", r->csrf_purpose,
-		    req->remote_addr);
+		log_msg(LOG_WARNING, "%s refused: bad CSRF token or origin from %s",
+		    r->csrf_purpose, req->remote_addr);
 		server_error(ctx, req, res, 403, ROUTE_EXPIRED);
 		return;
 	}
@@ -206,7 +211,8 @@ route_table_problem(const struct route *routes, size_t n)
 			    r->fields[j].error == NULL)
 				return "a form field needs a name, a maximum length and an error";
 		for (size_t j = 0; j < i; j++)
-			if (strcmp(routes[j].path, r->path) == 0 && (routes[j].methods & r->methods))
+			if (strcmp(routes[j].path, r->path) == 0 &&
+			    (routes[j].methods & r->methods))
 				return "two routes answer the same method on one path";
 	}
 	return NULL;
@@ -231,8 +237,9 @@ route_print(const struct route *routes, size_t n, FILE *out)
 		const struct route *r = &routes[i];
 
 		fprintf(out, "%s <prefix>%s %s%s %s%s%s%s\n",
-		    r->methods == ROUTE_GET ? "GET,HEAD" : r->methods == ROUTE_POST ? "POST"
-		                                                                    : "GET,HEAD,POST",
+		    r->methods == ROUTE_GET    ? "GET,HEAD"
+		    : r->methods == ROUTE_POST ? "POST"
+		                               : "GET,HEAD,POST",
 		    r->path, callers[r->caller], r->role ? r->role : "",
 		    (r->methods & ROUTE_POST) ? "csrf:" : "form:",
 		    r->csrf == ROUTE_CSRF_NONE ? "none" : r->csrf_purpose,

@@ -50,10 +50,10 @@ struct response;
 
 /* Who may call a route. */
 enum route_caller {
-	ROUTE_ANYONE,       /* no session looked up */
-	ROUTE_ANY_SESSION,  /* anyone; the session, if valid, is looked up */
-	ROUTE_SESSION,      /* a valid session */
-	ROUTE_ROLE,         /* a valid session whose user has route->role */
+	ROUTE_ANYONE,      /* no session looked up */
+	ROUTE_ANY_SESSION, /* anyone; the session, if valid, is looked up */
+	ROUTE_SESSION,     /* a valid session */
+	ROUTE_ROLE,        /* a valid session whose user has route->role */
 };
 
 /* What the CSRF token of a route's forms is bound to. */
@@ -76,11 +76,11 @@ struct route_field {
 
 /* What a handler gets besides the context, request and response. */
 struct route_call {
-	const char *session_token; /* the session cookie as sent (NULL: none, or
-	                            * cookies not allowed), valid or not */
+	const char *session_token;          /* the session cookie as sent (NULL: none, or
+	                                     * cookies not allowed), valid or not */
 	const struct session_info *session; /* its valid session (not looked up
 	                                     * for ROUTE_ANYONE), or NULL */
-	const char *csrf; /* the token for the forms of this route ("" without) */
+	const char *csrf;                   /* the token for the forms of this route ("" without) */
 	/* The route's fields, in its order: each value validated ("" when an
 	 * optional one is absent).  In the invalid handler, error says why the
 	 * first refused one was (NULL in the handler). */
@@ -92,17 +92,17 @@ typedef void (*route_handler)(struct server_ctx *ctx, const struct request *req,
     struct response *res, const struct route_call *call);
 
 struct route {
-	const char *path;          /* under [general] prefix: "/login" */
-	unsigned methods;          /* ROUTE_GET, ROUTE_POST */
+	const char *path; /* under [general] prefix: "/login" */
+	unsigned methods; /* ROUTE_GET, ROUTE_POST */
 	enum route_caller caller;
-	const char *role;          /* for ROUTE_ROLE */
-	const char *https_only;    /* the HTTPS gate (2): its message; NULL: none */
+	const char *role;       /* for ROUTE_ROLE */
+	const char *https_only; /* the HTTPS gate (2): its message; NULL: none */
 	enum route_binding csrf;
-	const char *csrf_purpose;  /* the token's purpose, and the log's name */
+	const char *csrf_purpose; /* the token's purpose, and the log's name */
 	route_handler handler;
 	const struct route_field *fields; /* a POST's form fields (nfields) */
 	size_t nfields;
-	route_handler invalid;     /* a refused field (NULL: a 400 page) */
+	route_handler invalid; /* a refused field (NULL: a 400 page) */
 };
 
 /* route_dispatch runs the pipeline above over routes[0..n). */

@@ -84,8 +84,7 @@ server_page_problem(const struct template_var *all, size_t n, const struct templ
 
 void
 server_page_lists(struct server_ctx *ctx, struct response *res, int status, const char *name,
-    const struct template_var *vars, size_t nvars, const struct template_list *lists,
-    size_t nlists)
+    const struct template_var *vars, size_t nvars, const struct template_list *lists, size_t nlists)
 {
 	struct template_var all[SERVER_MAX_VARS];
 	const char *problem, *what = "";
@@ -109,8 +108,7 @@ server_page_lists(struct server_ctx *ctx, struct response *res, int status, cons
 	}
 
 	buf_reset(&res->body);
-	if (template_page_lists(ctx->templates, name, all, n, lists, nlists, &res->body) !=
-	        GH_OK ||
+	if (template_page_lists(ctx->templates, name, all, n, lists, nlists, &res->body) != GH_OK ||
 	    res->body.err) {
 		log_msg(LOG_ERR, "cannot render template %s", name);
 		response_text(res, 500, "Internal server error\n");
@@ -145,8 +143,8 @@ server_error(struct server_ctx *ctx, const struct request *req, struct response 
 		return;
 	}
 	const struct template_var vars[] = {
-		{"title", response_reason(status)},
-		{"message", message},
+	    {"title", response_reason(status)},
+	    {"message", message},
 	};
 	server_page(ctx, res, status, "message", vars, sizeof(vars) / sizeof(vars[0]));
 }
@@ -191,12 +189,12 @@ server_set_cookie(struct server_ctx *ctx, const struct request *req, struct resp
 {
 	char name[160];
 	struct cookie c = {
-		.name = server_cookie_name(ctx, req, suffix, name, sizeof(name)),
-		.value = value,
-		.max_age = max_age,
-		.secure = req->https,
-		.http_only = true,
-		.same_site = "Lax",
+	    .name = server_cookie_name(ctx, req, suffix, name, sizeof(name)),
+	    .value = value,
+	    .max_age = max_age,
+	    .secure = req->https,
+	    .http_only = true,
+	    .same_site = "Lax",
 	};
 
 	if (c.name == NULL) {
@@ -372,11 +370,11 @@ int
 server_main(const struct server_program *prog, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"threads", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"routes", no_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+	    {"config", required_argument, NULL, 'c'},
+	    {"threads", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"routes", no_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *config_path = NULL, *root, *problem;
 	struct config cfg;
@@ -462,8 +460,8 @@ server_main(const struct server_program *prog, int argc, char **argv)
 	if (ws == NULL)
 		goto out;
 	for (int i = 0; i < threads; i++) {
-		enum gh_err e = db_open(cfg.db_url, cfg.db_password, cfg.db_busy_timeout_ms,
-		    &ws[i].ctx.db);
+		enum gh_err e =
+		    db_open(cfg.db_url, cfg.db_password, cfg.db_busy_timeout_ms, &ws[i].ctx.db);
 		if (e != GH_OK) {
 			fprintf(stderr, "%s: %s: [database] url: cannot open: %s\n", prog->name,
 			    cfg.path, gh_strerror(e));

@@ -40,8 +40,8 @@ struct server_ctx {
 	struct db *users; /* the external users database, or NULL ([users] source) */
 };
 
-typedef void (*server_handler)(struct server_ctx *ctx, const struct request *req,
-    struct response *res);
+typedef void (*server_handler)(
+    struct server_ctx *ctx, const struct request *req, struct response *res);
 
 struct server_program {
 	const char *name; /* "gatehouse-login" */
@@ -82,9 +82,9 @@ int server_main(const struct server_program *prog, int argc, char **argv);
 void server_page(struct server_ctx *ctx, struct response *res, int status, const char *name,
     const struct template_var *vars, size_t nvars);
 /* server_page_lists is server_page with lists for {{#name}} sections. */
-void server_page_lists(struct server_ctx *ctx, struct response *res, int status,
-    const char *name, const struct template_var *vars, size_t nvars,
-    const struct template_list *lists, size_t nlists);
+void server_page_lists(struct server_ctx *ctx, struct response *res, int status, const char *name,
+    const struct template_var *vars, size_t nvars, const struct template_list *lists,
+    size_t nlists);
 /* server_route_is tells whether the request's path is <prefix><route>
  * (a trailing "/" allowed). */
 bool server_route_is(const struct server_ctx *ctx, const struct request *req, const char *route);

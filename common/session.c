@@ -26,10 +26,10 @@
 #include "session.h"
 #include "user.h"
 
-#define SESSION_LOOKUP_SQL(roles)                                                                  \
-	"SELECT s.user_id, u.username, u.email, s.created_at, s.expires_at, "                      \
-	"s.last_seen_at, s.idle_timeout, s.mfa, u.status, " roles " "                              \
-	"FROM sessions s JOIN users u ON u.id = s.user_id "                                        \
+#define SESSION_LOOKUP_SQL(roles)                                             \
+	"SELECT s.user_id, u.username, u.email, s.created_at, s.expires_at, " \
+	"s.last_seen_at, s.idle_timeout, s.mfa, u.status, " roles " "         \
+	"FROM sessions s JOIN users u ON u.id = s.user_id "                   \
 	"WHERE s.id = ? AND s.revoked_at IS NULL"
 
 /*
@@ -39,13 +39,13 @@
  * last_seen_at would wait for it.  MariaDB cannot LIMIT a subquery under
  * IN, but it can LIMIT a DELETE; SQLite and PostgreSQL the other way round.
  */
-#define SESSION_PURGE_WHERE                                                                   \
-	"expires_at < ? OR last_seen_at + idle_timeout < ? "                                  \
+#define SESSION_PURGE_WHERE                                  \
+	"expires_at < ? OR last_seen_at + idle_timeout < ? " \
 	"OR (revoked_at IS NOT NULL AND revoked_at < ?)"
 #define SESSION_PURGE_BATCH "2000"
-#define SESSION_PURGE_SQL_LIMIT                                                               \
+#define SESSION_PURGE_SQL_LIMIT \
 	"DELETE FROM sessions WHERE " SESSION_PURGE_WHERE " LIMIT " SESSION_PURGE_BATCH
-#define SESSION_PURGE_SQL_IN                                                                  \
+#define SESSION_PURGE_SQL_IN                                                                   \
 	"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " SESSION_PURGE_WHERE \
 	" LIMIT " SESSION_PURGE_BATCH ")"
 

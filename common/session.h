@@ -45,8 +45,8 @@ enum gh_err session_create(struct db *db, const struct config *cfg, const struct
 /* session_lookup finds the valid session of token and fills out; touches
  * last_seen_at when due.  GH_ENOTFOUND when the token is malformed, unknown,
  * revoked, expired or idle too long, or the user is not active. */
-enum gh_err session_lookup(struct db *db, const struct config *cfg, const char *token,
-    struct session_info *out);
+enum gh_err session_lookup(
+    struct db *db, const struct config *cfg, const char *token, struct session_info *out);
 /* session_revoke revokes the session of token (GH_OK also when unknown). */
 enum gh_err session_revoke(struct db *db, const char *token);
 /* session_revoke_id revokes by stored id (hex SHA-256), for gatehousectl. */

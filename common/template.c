@@ -63,7 +63,7 @@ static bool
 tmpl_name_char(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	    c == '_' || c == '-' || c == '.';
+	       c == '_' || c == '-' || c == '.';
 }
 
 static bool
@@ -283,8 +283,7 @@ tmpl_parse(struct tmpl *t, char *err, size_t errlen)
 		}
 		text_start = re;
 	}
-	if (*text_start != '\0' &&
-	    !tmpl_push(t, TNODE_TEXT, text_start, strlen(text_start), 0))
+	if (*text_start != '\0' && !tmpl_push(t, TNODE_TEXT, text_start, strlen(text_start), 0))
 		goto nomem;
 
 	if (depth > 0) {
@@ -318,8 +317,8 @@ template_find(const struct template_set *set, const char *name, size_t len)
 
 /* template_add_file adds a template; file names it in error messages. */
 static enum gh_err
-template_add_file(struct template_set *set, const char *name, const char *text,
-    const char *file, char *err, size_t errlen)
+template_add_file(struct template_set *set, const char *name, const char *text, const char *file,
+    char *err, size_t errlen)
 {
 	const struct tmpl *other;
 	struct tmpl *t;
@@ -348,8 +347,8 @@ template_add_file(struct template_set *set, const char *name, const char *text,
 		return GH_ECONFIG;
 	}
 
-	if ((t = calloc(1, sizeof(*t))) == NULL ||
-	    (t->file = strdup(file)) == NULL || (t->text = strndup(text, len)) == NULL) {
+	if ((t = calloc(1, sizeof(*t))) == NULL || (t->file = strdup(file)) == NULL ||
+	    (t->text = strndup(text, len)) == NULL) {
 		tmpl_free(t);
 		tmpl_error(err, errlen, file, 0, "out of memory");
 		return GH_ENOMEM;
@@ -382,8 +381,8 @@ template_set_free(struct template_set *set)
 }
 
 enum gh_err
-template_set_add(struct template_set *set, const char *name, const char *text, char *err,
-    size_t errlen)
+template_set_add(
+    struct template_set *set, const char *name, const char *text, char *err, size_t errlen)
 {
 	struct buf file;
 	enum gh_err e;
@@ -466,7 +465,6 @@ fail:
 	close(fd);
 	return GH_ECONFIG;
 }
-
 
 /* What template_check_partials knows of each template of a set. */
 enum tmpl_walk_state { TMPL_UNSEEN, TMPL_VISITING, TMPL_DONE };
@@ -561,8 +559,8 @@ template_check_partials(const struct template_set *set, char *err, size_t errlen
  * folder that does not exist is an error when required, else nothing to add.
  */
 static enum gh_err
-template_load_dir(struct template_set *set, const char *dir, bool required, char *err,
-    size_t errlen)
+template_load_dir(
+    struct template_set *set, const char *dir, bool required, char *err, size_t errlen)
 {
 	char *names[TEMPLATE_MAX + 1];
 	size_t nnames = 0, i, len;
@@ -577,8 +575,8 @@ template_load_dir(struct template_set *set, const char *dir, bool required, char
 			return GH_OK;
 		if (errno == ENOENT)
 			tmpl_error(err, errlen, dir, 0,
-			    "%s (templates_dir holds %s/ and a folder per program)", strerror(errno),
-			    TEMPLATE_SHARED_DIR);
+			    "%s (templates_dir holds %s/ and a folder per program)",
+			    strerror(errno), TEMPLATE_SHARED_DIR);
 		else
 			tmpl_error(err, errlen, dir, 0, "%s", strerror(errno));
 		return GH_ECONFIG;
@@ -626,8 +624,8 @@ done:
 }
 
 enum gh_err
-template_set_load(const char *root, const char *program, struct template_set **out, char *err,
-    size_t errlen)
+template_set_load(
+    const char *root, const char *program, struct template_set **out, char *err, size_t errlen)
 {
 	struct template_set *set = NULL;
 	struct buf dir;

@@ -64,11 +64,11 @@ struct template_list {
  * read.  On success *out is the set (template_set_free); on error *out is
  * NULL, err holds "FILE:LINE: reason" (or "FILE: reason") and the result
  * is GH_ECONFIG. */
-enum gh_err template_set_load(const char *root, const char *program,
-    struct template_set **out, char *err, size_t errlen);
+enum gh_err template_set_load(
+    const char *root, const char *program, struct template_set **out, char *err, size_t errlen);
 /* template_set_add adds one template from memory (tests, fuzzer). */
-enum gh_err template_set_add(struct template_set *set, const char *name, const char *text,
-    char *err, size_t errlen);
+enum gh_err template_set_add(
+    struct template_set *set, const char *name, const char *text, char *err, size_t errlen);
 struct template_set *template_set_new(void);
 void template_set_free(struct template_set *set);
 /* template_render appends template name rendered with vars (nvars of them)
@@ -80,8 +80,8 @@ enum gh_err template_page(const struct template_set *set, const char *name,
     const struct template_var *vars, size_t nvars, struct buf *out);
 /* template_page_lists is template_page with lists (nlists of them). */
 enum gh_err template_page_lists(const struct template_set *set, const char *name,
-    const struct template_var *vars, size_t nvars, const struct template_list *lists,
-    size_t nlists, struct buf *out);
+    const struct template_var *vars, size_t nvars, const struct template_list *lists, size_t nlists,
+    struct buf *out);
 
 /*
  * A pager over a list of total rows shown per_page at a time, for the
@@ -110,8 +110,8 @@ struct template_pager {
 	char next[TEMPLATE_PAGER_PATH_MAX + 32]; /* "" on the last page */
 };
 
-enum gh_err template_pager_init(struct template_pager *p, const char *path, const char *page,
-    size_t per_page, size_t total);
+enum gh_err template_pager_init(
+    struct template_pager *p, const char *path, const char *page, size_t per_page, size_t total);
 /* template_pager_vars writes the pager's TEMPLATE_PAGER_NVARS variables
  * (pager_page, pager_pages, pager_first, pager_last, pager_total,
  * pager_prev, pager_next) to vars; they point into p, which must outlive

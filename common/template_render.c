@@ -90,8 +90,8 @@ static enum gh_err tmpl_render(const struct tmpl_ctx *c, const struct tmpl *t, s
 
 /* tmpl_section renders the section or inverted section at nodes[i]. */
 static enum gh_err
-tmpl_section(const struct tmpl_ctx *c, const struct tmpl *t, size_t i,
-    const struct tmpl_scope *sc, unsigned pdepth, struct buf *out)
+tmpl_section(const struct tmpl_ctx *c, const struct tmpl *t, size_t i, const struct tmpl_scope *sc,
+    unsigned pdepth, struct buf *out)
 {
 	const struct tnode *nd = &t->nodes[i];
 	const struct template_list *list = NULL;
@@ -99,8 +99,7 @@ tmpl_section(const struct tmpl_ctx *c, const struct tmpl *t, size_t i,
 	struct tmpl_scope row;
 	enum gh_err e;
 
-	if (!tmpl_cell(sc, nd->s, nd->len, &value) &&
-	    (list = tmpl_list(c, nd->s, nd->len)) == NULL)
+	if (!tmpl_cell(sc, nd->s, nd->len, &value) && (list = tmpl_list(c, nd->s, nd->len)) == NULL)
 		value = tmpl_value(c, NULL, nd->s, nd->len);
 	if (list == NULL) {
 		if (tmpl_truthy(value) != (nd->type == TNODE_SECTION))
@@ -195,8 +194,8 @@ template_lookup(const struct template_set *set, const char *name)
 }
 
 enum gh_err
-template_render(const struct template_set *set, const char *name,
-    const struct template_var *vars, size_t nvars, struct buf *out)
+template_render(const struct template_set *set, const char *name, const struct template_var *vars,
+    size_t nvars, struct buf *out)
 {
 	const struct tmpl *t;
 	size_t start = out->len;
@@ -212,16 +211,16 @@ template_render(const struct template_set *set, const char *name,
 }
 
 enum gh_err
-template_page(const struct template_set *set, const char *name,
-    const struct template_var *vars, size_t nvars, struct buf *out)
+template_page(const struct template_set *set, const char *name, const struct template_var *vars,
+    size_t nvars, struct buf *out)
 {
 	return template_page_lists(set, name, vars, nvars, NULL, 0, out);
 }
 
 enum gh_err
 template_page_lists(const struct template_set *set, const char *name,
-    const struct template_var *vars, size_t nvars, const struct template_list *lists,
-    size_t nlists, struct buf *out)
+    const struct template_var *vars, size_t nvars, const struct template_list *lists, size_t nlists,
+    struct buf *out)
 {
 	const struct tmpl *t, *layout;
 	struct buf content;

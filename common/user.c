@@ -20,8 +20,8 @@
 #include "log.h"
 #include "user.h"
 
-#define USER_COLUMNS(roles)                                                                        \
-	"u.id, u.username, u.email, u.password_hash, u.status, u.created_at, "                     \
+#define USER_COLUMNS(roles)                                                    \
+	"u.id, u.username, u.email, u.password_hash, u.status, u.created_at, " \
 	"u.last_login_at, " roles
 
 /* The queries with the roles, for one dialect's roles expression (user.h). */
@@ -30,12 +30,13 @@ struct user_sql {
 	const char *find_id;
 	const char *list;
 };
-#define USER_SQL(roles)                                                                            \
-	{                                                                                          \
-		.find = "SELECT " USER_COLUMNS(roles) " FROM users u WHERE u.username = ? "        \
-		        "OR u.email = ? ORDER BY u.username = ? DESC LIMIT 1",                     \
-		.find_id = "SELECT " USER_COLUMNS(roles) " FROM users u WHERE u.id = ?",           \
-		.list = "SELECT " USER_COLUMNS(roles) " FROM users u ORDER BY u.id",               \
+#define USER_SQL(roles)                                                                  \
+	{                                                                                \
+		.find = "SELECT " USER_COLUMNS(                                          \
+		    roles) " FROM users u WHERE u.username = ? "                         \
+		           "OR u.email = ? ORDER BY u.username = ? DESC LIMIT 1",        \
+		.find_id = "SELECT " USER_COLUMNS(roles) " FROM users u WHERE u.id = ?", \
+		.list = "SELECT " USER_COLUMNS(roles) " FROM users u ORDER BY u.id",     \
 	}
 
 static const struct user_sql user_sqls[DB_NDIALECTS] = {

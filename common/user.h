@@ -21,7 +21,7 @@ struct user {
 	char *status;
 	int64_t created_at;
 	int64_t last_login_at;
-	char *roles;         /* comma-separated, "" when none */
+	char *roles; /* comma-separated, "" when none */
 };
 
 void user_cleanup(struct user *u); /* wipes the hash; harmless twice */
@@ -31,8 +31,8 @@ enum gh_err user_find(struct db *db, const char *login, struct user *out);
 enum gh_err user_find_id(struct db *db, int64_t id, struct user *out);
 /* user_add inserts an active user; email and hash may be NULL. GH_EEXISTS when
  * the username or e-mail is taken. */
-enum gh_err user_add(struct db *db, const char *username, const char *email, const char *hash,
-    int64_t *id);
+enum gh_err user_add(
+    struct db *db, const char *username, const char *email, const char *hash, int64_t *id);
 enum gh_err user_set_password(struct db *db, int64_t id, const char *hash);
 /* user_set_status sets "active" or "inactive" (or "locked", "deleted"). */
 enum gh_err user_set_status(struct db *db, int64_t id, const char *status);
@@ -50,8 +50,8 @@ struct user_row {
 };
 /* user_list calls fn for every user, by id; an answer of fn other than
  * GH_OK stops the list and is returned. */
-enum gh_err user_list(struct db *db, enum gh_err (*fn)(const struct user_row *row, void *arg),
-    void *arg);
+enum gh_err user_list(
+    struct db *db, enum gh_err (*fn)(const struct user_row *row, void *arg), void *arg);
 /* user_valid_username: 1..64 bytes of letters, digits, and . _ @ + - */
 bool user_valid_username(const char *name);
 
@@ -61,8 +61,8 @@ struct role_row {
 	const char *description; /* "" when none */
 };
 /* role_list calls fn for every role, by name (see user_list). */
-enum gh_err role_list(struct db *db, enum gh_err (*fn)(const struct role_row *row, void *arg),
-    void *arg);
+enum gh_err role_list(
+    struct db *db, enum gh_err (*fn)(const struct role_row *row, void *arg), void *arg);
 /* role_valid_name: 1..64 bytes of letters, digits, _ and - */
 bool role_valid_name(const char *name);
 
@@ -70,14 +70,14 @@ bool role_valid_name(const char *name);
  * text sorted by name (NULL when none): an SQL expression for each dialect,
  * since each aggregates differently (SQLite's group_concat keeps the order
  * of its input, and has no ORDER BY of its own before 3.44). */
-#define USER_ROLES_SQL_SQLITE                                                                      \
-	"(SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur "          \
+#define USER_ROLES_SQL_SQLITE                                                             \
+	"(SELECT group_concat(name, ',') FROM (SELECT r.name AS name FROM user_roles ur " \
 	"JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id ORDER BY r.name))"
-#define USER_ROLES_SQL_MYSQL                                                                       \
-	"(SELECT GROUP_CONCAT(r.name ORDER BY r.name SEPARATOR ',') FROM user_roles ur "          \
+#define USER_ROLES_SQL_MYSQL                                                             \
+	"(SELECT GROUP_CONCAT(r.name ORDER BY r.name SEPARATOR ',') FROM user_roles ur " \
 	"JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id)"
-#define USER_ROLES_SQL_PGSQL                                                                       \
-	"(SELECT string_agg(r.name, ',' ORDER BY r.name) FROM user_roles ur "                     \
+#define USER_ROLES_SQL_PGSQL                                                  \
+	"(SELECT string_agg(r.name, ',' ORDER BY r.name) FROM user_roles ur " \
 	"JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = u.id)"
 
 #endif

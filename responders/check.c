@@ -105,8 +105,8 @@ check_handle(struct server_ctx *ctx, const struct request *req, struct response 
 		return;
 	}
 	if (req->https || cfg->insecure_cookies)
-		token = kvlist_get(&req->cookies, session_cookie_name(cfg, req->https, name,
-		    sizeof(name)));
+		token = kvlist_get(
+		    &req->cookies, session_cookie_name(cfg, req->https, name, sizeof(name)));
 	if (token == NULL) {
 		check_unauthenticated(ctx, req, res);
 		return;
@@ -133,8 +133,8 @@ int
 main(int argc, char **argv)
 {
 	static const struct server_program prog = {
-		.name = "gatehouse-check",
-		.decide = check_handle,
+	    .name = "gatehouse-check",
+	    .decide = check_handle,
 	};
 
 	return server_main(&prog, argc, argv);

@@ -40,14 +40,14 @@ login_next(const struct config *cfg, const char *next)
 /* Renders the form with the route's CSRF token (bound to the pre-login
  * cookie, which the pipeline sets when the client has none). */
 static void
-login_form(struct server_ctx *ctx, struct response *res, const struct route_call *call,
-    int status, const char *next, const char *error)
+login_form(struct server_ctx *ctx, struct response *res, const struct route_call *call, int status,
+    const char *next, const char *error)
 {
 	const struct template_var vars[] = {
-		{"title", "Log in"},
-		{"csrf", call->csrf},
-		{"next", login_next(ctx->cfg, next)},
-		{"error", error},
+	    {"title", "Log in"},
+	    {"csrf", call->csrf},
+	    {"next", login_next(ctx->cfg, next)},
+	    {"error", error},
 	};
 	server_page(ctx, res, status, "login", vars, sizeof(vars) / sizeof(vars[0]));
 }
@@ -98,11 +98,11 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 		session_revoke(ctx->db, call->session_token);
 	bool remember_me = *remember != '\0';
 	struct session_new sn = {
-		.user_id = u.id,
-		.auth_method = "form",
-		.remember = remember_me,
-		.ip = req->remote_addr,
-		.user_agent = req->user_agent,
+	    .user_id = u.id,
+	    .auth_method = "form",
+	    .remember = remember_me,
+	    .ip = req->remote_addr,
+	    .user_agent = req->user_agent,
 	};
 	if (session_create(ctx->db, cfg, &sn, token) != GH_OK) {
 		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
@@ -167,28 +167,38 @@ main(int argc, char **argv)
 {
 	static const char https_only[] = "HTTPS is required to log in.";
 	static const struct route_field fields[] = {
-		[LOGIN_USERNAME] = {"username", 254, false, LOGIN_FAILED},
-		[LOGIN_PASSWORD] = {"password", 4096, false, LOGIN_FAILED},
-		[LOGIN_NEXT] = {"next", URL_NEXT_MAX, false, "The page to go to is too long."},
-		[LOGIN_REMEMBER] = {"remember", 8, false, "Invalid form."},
+	    [LOGIN_USERNAME] = {"username", 254, false, LOGIN_FAILED},
+	    [LOGIN_PASSWORD] = {"password", 4096, false, LOGIN_FAILED},
+	    [LOGIN_NEXT] = {"next", URL_NEXT_MAX, false, "The page to go to is too long."},
+	    [LOGIN_REMEMBER] = {"remember", 8, false, "Invalid form."},
 	};
 	static const struct route routes[] = {
-		{.path = "/login", .methods = ROUTE_GET, .caller = ROUTE_ANYONE,
-		    .https_only = https_only, .csrf = ROUTE_CSRF_PRELOGIN,
-		    .csrf_purpose = LOGIN_CSRF_PURPOSE, .handler = login_get},
-		{.path = "/login", .methods = ROUTE_POST, .caller = ROUTE_ANYONE,
-		    .https_only = https_only, .csrf = ROUTE_CSRF_PRELOGIN,
-		    .csrf_purpose = LOGIN_CSRF_PURPOSE, .handler = login_post, .fields = fields,
-		    .nfields = sizeof(fields) / sizeof(fields[0]), .invalid = login_invalid},
+	    {.path = "/login",
+	        .methods = ROUTE_GET,
+	        .caller = ROUTE_ANYONE,
+	        .https_only = https_only,
+	        .csrf = ROUTE_CSRF_PRELOGIN,
+	        .csrf_purpose = LOGIN_CSRF_PURPOSE,
+	        .handler = login_get},
+	    {.path = "/login",
+	        .methods = ROUTE_POST,
+	        .caller = ROUTE_ANYONE,
+	        .https_only = https_only,
+	        .csrf = ROUTE_CSRF_PRELOGIN,
+	        .csrf_purpose = LOGIN_CSRF_PURPOSE,
+	        .handler = login_post,
+	        .fields = fields,
+	        .nfields = sizeof(fields) / sizeof(fields[0]),
+	        .invalid = login_invalid},
 	};
 	static const struct server_program prog = {
-		.name = "gatehouse-login",
-		.routes = routes,
-		.nroutes = sizeof(routes) / sizeof(routes[0]),
-		.templates = "login",
-		.process_init = login_process_init,
-		.thread_init = login_thread_init,
-		.thread_cleanup = login_thread_cleanup,
+	    .name = "gatehouse-login",
+	    .routes = routes,
+	    .nroutes = sizeof(routes) / sizeof(routes[0]),
+	    .templates = "login",
+	    .process_init = login_process_init,
+	    .thread_init = login_thread_init,
+	    .thread_cleanup = login_thread_cleanup,
 	};
 
 	return server_main(&prog, argc, argv);

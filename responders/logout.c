@@ -20,17 +20,17 @@ logout_get(struct server_ctx *ctx, const struct request *req, struct response *r
 	(void)req;
 	if (call->session == NULL) {
 		const struct template_var vars[] = {
-			{"title", "Log out"},
-			{"message", "You are not logged in."},
-			{"login_link", "1"},
+		    {"title", "Log out"},
+		    {"message", "You are not logged in."},
+		    {"login_link", "1"},
 		};
 		server_page(ctx, res, 200, "message", vars, sizeof(vars) / sizeof(vars[0]));
 		return;
 	}
 	const struct template_var vars[] = {
-		{"title", "Log out"},
-		{"csrf", call->csrf},
-		{"username", call->session->username},
+	    {"title", "Log out"},
+	    {"csrf", call->csrf},
+	    {"username", call->session->username},
 	};
 	server_page(ctx, res, 200, "logout", vars, sizeof(vars) / sizeof(vars[0]));
 }
@@ -46,9 +46,9 @@ logout_post(struct server_ctx *ctx, const struct request *req, struct response *
 	}
 	log_msg(LOG_NOTICE, "logout of %s from %s", call->session->username, req->remote_addr);
 	const struct template_var vars[] = {
-		{"title", "Logged out"},
-		{"message", "You have been logged out."},
-		{"login_link", "1"},
+	    {"title", "Logged out"},
+	    {"message", "You have been logged out."},
+	    {"login_link", "1"},
 	};
 	server_page(ctx, res, 200, "message", vars, sizeof(vars) / sizeof(vars[0]));
 	server_set_cookie(ctx, req, res, "", "", -1);
@@ -58,18 +58,24 @@ int
 main(int argc, char **argv)
 {
 	static const struct route routes[] = {
-		{.path = "/logout", .methods = ROUTE_GET, .caller = ROUTE_ANY_SESSION,
-		    .csrf = ROUTE_CSRF_SESSION, .csrf_purpose = LOGOUT_CSRF_PURPOSE,
-		    .handler = logout_get},
-		{.path = "/logout", .methods = ROUTE_POST, .caller = ROUTE_SESSION,
-		    .csrf = ROUTE_CSRF_SESSION, .csrf_purpose = LOGOUT_CSRF_PURPOSE,
-		    .handler = logout_post},
+	    {.path = "/logout",
+	        .methods = ROUTE_GET,
+	        .caller = ROUTE_ANY_SESSION,
+	        .csrf = ROUTE_CSRF_SESSION,
+	        .csrf_purpose = LOGOUT_CSRF_PURPOSE,
+	        .handler = logout_get},
+	    {.path = "/logout",
+	        .methods = ROUTE_POST,
+	        .caller = ROUTE_SESSION,
+	        .csrf = ROUTE_CSRF_SESSION,
+	        .csrf_purpose = LOGOUT_CSRF_PURPOSE,
+	        .handler = logout_post},
 	};
 	static const struct server_program prog = {
-		.name = "gatehouse-logout",
-		.routes = routes,
-		.nroutes = sizeof(routes) / sizeof(routes[0]),
-		.templates = "logout",
+	    .name = "gatehouse-logout",
+	    .routes = routes,
+	    .nroutes = sizeof(routes) / sizeof(routes[0]),
+	    .templates = "logout",
 	};
 
 	return server_main(&prog, argc, argv);

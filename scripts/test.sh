@@ -6,6 +6,8 @@
 # 1. scripts/deps.sh test  (installs missing Debian/npm packages: all of them)
 # 2. scripts/build.sh  (autogen, configure and make in build/)
 # 3. tiers:
+#    format           scripts/format.sh --check (every C file laid out as
+#                     .clang-format says; one test a file)
 #    unit             make -C build check; counts summed from build/tests/unit/*.log
 #    integration      python3 tests/integration/run.py (the suite on SQLite, MariaDB
 #                     and PostgreSQL, each under lighttpd, Apache and nginx)
@@ -57,6 +59,7 @@ ASAN_BUILD_DIR=${GATEHOUSE_ASAN_BUILD_DIR:-build-asan}
 
 # Time limits per tier, in seconds, and lengths (overridable from the
 # environment).
+FORMAT_TIMEOUT=${FORMAT_TIMEOUT:-120}
 UNIT_TIMEOUT=${UNIT_TIMEOUT:-600}
 INTEGRATION_TIMEOUT=${INTEGRATION_TIMEOUT:-900}
 BROWSER_TIMEOUT=${BROWSER_TIMEOUT:-300}
@@ -249,6 +252,7 @@ if ! GATEHOUSE_BUILD_DIR=$BUILD_DIR bash scripts/build.sh "$@" </dev/null 2>&1 |
 fi
 
 export GATEHOUSE_BUILD_DIR=$BUILD_DIR
+run_tier format "$FORMAT_TIMEOUT" bash scripts/format.sh --check
 run_unit unit "$BUILD_DIR" "$UNIT_TIMEOUT"
 run_tier integration "$INTEGRATION_TIMEOUT" python3 tests/integration/run.py
 run_tier browser "$BROWSER_TIMEOUT" node tests/browser/login.test.mjs

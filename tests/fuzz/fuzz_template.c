@@ -29,14 +29,14 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct template_var hostile[] = {
-		{"name", "<script>\"x\"</script>"},
-		{"flag", "1"},
-		{"empty", ""},
+	    {"name", "<script>\"x\"</script>"},
+	    {"flag", "1"},
+	    {"empty", ""},
 	};
 	const struct template_var harmless[] = {
-		{"name", "plain text"},
-		{"flag", "1"},
-		{"empty", ""},
+	    {"name", "plain text"},
+	    {"flag", "1"},
+	    {"empty", ""},
 	};
 	static const char *const cols[] = {"cell", "name"};
 	static const char *const hostile_cells[] = {"<b>\"", "<i>", NULL, "\"<"};
@@ -57,8 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    template_set_add(set, "t", text, err, sizeof(err)) == GH_OK &&
 	    template_page_lists(set, "t", hostile, 3, &hostile_rows, 1, &a) == GH_OK &&
 	    template_page_lists(set, "t", harmless, 3, &harmless_rows, 1, &b) == GH_OK && !a.err &&
-	    !b.err &&
-	    (count(&a, '<') != count(&b, '<') || count(&a, '"') != count(&b, '"')))
+	    !b.err && (count(&a, '<') != count(&b, '<') || count(&a, '"') != count(&b, '"')))
 		__builtin_trap();
 out:
 	buf_cleanup(&a);

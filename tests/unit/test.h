@@ -18,34 +18,33 @@
 static int test_passed, test_failed, test_cur_failed, test_skipped;
 
 #define TEST(name) static void test_##name(void)
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, \
-			    #cond);                                                   \
-			test_cur_failed = 1;                                          \
-		}                                                                     \
+#define CHECK(cond)                                                                              \
+	do {                                                                                     \
+		if (!(cond)) {                                                                   \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+			test_cur_failed = 1;                                                     \
+		}                                                                                \
 	} while (0)
 #define CHECK_STR(a, b)                                                                  \
 	do {                                                                             \
 		const char *ta_ = (a), *tb_ = (b);                                       \
-		if (ta_ == NULL || tb_ == NULL || strcmp(ta_, tb_) != 0) {              \
+		if (ta_ == NULL || tb_ == NULL || strcmp(ta_, tb_) != 0) {               \
 			fprintf(stderr, "%s:%d: \"%s\" != \"%s\"\n", __FILE__, __LINE__, \
 			    ta_ ? ta_ : "(null)", tb_ ? tb_ : "(null)");                 \
 			test_cur_failed = 1;                                             \
 		}                                                                        \
 	} while (0)
-#define RUN(name)                                                           \
-	do {                                                                \
-		test_cur_failed = 0;                                        \
-		test_##name();                                              \
-		if (test_cur_failed) {                                      \
-			test_failed++;                                      \
-			printf("not ok - %s\n", #name);                     \
-		} else {                                                    \
-			test_passed++;                                      \
-			printf("ok - %s\n", #name);                         \
-		}                                                           \
+#define RUN(name)                                       \
+	do {                                            \
+		test_cur_failed = 0;                    \
+		test_##name();                          \
+		if (test_cur_failed) {                  \
+			test_failed++;                  \
+			printf("not ok - %s\n", #name); \
+		} else {                                \
+			test_passed++;                  \
+			printf("ok - %s\n", #name);     \
+		}                                       \
 	} while (0)
 
 static inline const char *
@@ -66,8 +65,8 @@ static inline int
 test_summary(void)
 {
 	if (test_skipped > 0)
-		printf("%d passed, %d failed, %d skipped\n", test_passed, test_failed,
-		    test_skipped);
+		printf(
+		    "%d passed, %d failed, %d skipped\n", test_passed, test_failed, test_skipped);
 	else
 		printf("%d passed, %d failed\n", test_passed, test_failed);
 	return test_failed ? 1 : 0;

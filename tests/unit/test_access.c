@@ -307,7 +307,7 @@ TEST(path_dot_segments_cannot_escape_rule)
 	CHECK(match_index(rules, 3, "h", "/admin//secret") == 1);
 	CHECK(match_index(rules, 3, "h", "/../../admin/secret") == 1);
 	CHECK(match_index(rules, 3, "h", "/public/x/..") == 0); /* "/public/" */
-	CHECK(match_index(rules, 3, "h", "/public/..") == 2); /* "/" */
+	CHECK(match_index(rules, 3, "h", "/public/..") == 2);   /* "/" */
 	CHECK(match_index(rules, 3, "h", "/admin/x/../y") == 1);
 	cleanup_all(rules, 3);
 }

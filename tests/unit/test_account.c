@@ -54,7 +54,7 @@ session_of(int64_t id, char token[CRYPTO_TOKEN_LEN + 1])
 	struct session_info s;
 
 	return session_create(db, &cfg, &sn, token) == GH_OK &&
-	    session_lookup(db, &cfg, token, &s) == GH_OK;
+	       session_lookup(db, &cfg, token, &s) == GH_OK;
 }
 
 static bool

@@ -30,15 +30,15 @@
 #define TEST_BACKENDS 3
 
 struct test_backend {
-	const char *name; /* "sqlite", "mariadb", "postgresql" (dbserver.sh's names) */
-	const char *dialect; /* db_dialect_name(db_dialect()), the folder in sql/ */
-	bool built; /* the driver is compiled in */
-	const char *with; /* the configure switch that builds it */
-	char tmp[PATH_MAX]; /* the temporary folder */
+	const char *name;        /* "sqlite", "mariadb", "postgresql" (dbserver.sh's names) */
+	const char *dialect;     /* db_dialect_name(db_dialect()), the folder in sql/ */
+	bool built;              /* the driver is compiled in */
+	const char *with;        /* the configure switch that builds it */
+	char tmp[PATH_MAX];      /* the temporary folder */
 	char url[PATH_MAX + 64]; /* over TCP for the servers */
 	char socket_url[PATH_MAX + 128]; /* over the Unix socket (servers) */
-	char password[128]; /* "" for SQLite */
-	bool server; /* a server runs in tmp/db */
+	char password[128];              /* "" for SQLite */
+	bool server;                     /* a server runs in tmp/db */
 };
 
 static struct test_backend test_backends[TEST_BACKENDS] = {

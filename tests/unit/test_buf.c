@@ -185,8 +185,7 @@ TEST(html_escapes_the_five_special_characters)
 
 	buf_init(&b);
 	buf_put_html(&b, "<a href=\"x\" title='y'>&amp;</a>");
-	CHECK_STR(b.data,
-	    "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;");
+	CHECK_STR(b.data, "&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;");
 	buf_reset(&b);
 	buf_put_html(&b, "plain text");
 	CHECK_STR(b.data, "plain text");

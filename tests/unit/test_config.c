@@ -143,8 +143,8 @@ TEST(values_of_every_type_parsed)
 	CHECK(cfg.max_body == 16384);
 	CHECK(cfg.password_scheme == CONFIG_BCRYPT);
 	CHECK(cfg.bcrypt_cost == 10);
-	CHECK_STR(cfg.db_url,
-	    "mysql://gh@db.example.org/gatehouse?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem");
+	CHECK_STR(cfg.db_url, "mysql://gh@db.example.org/"
+	                      "gatehouse?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem");
 	CHECK(cfg.db_busy_timeout_ms == 0);
 	CHECK_STR(cfg.login_url, "/gate/login"); /* follows prefix */
 	config_cleanup(&cfg);

@@ -135,7 +135,8 @@ TEST(database_on_another_host_needs_tls)
 		CHECK(refused(text, remote));
 	}
 #ifdef HAVE_PGSQL
-	CHECK(refused("[database]\nurl = postgresql://gh@db.example/gh?sslmode=prefer\n", fallback));
+	CHECK(
+	    refused("[database]\nurl = postgresql://gh@db.example/gh?sslmode=prefer\n", fallback));
 	CHECK(refused("[database]\nurl = postgresql://gh@db.example/gh?sslmode=allow\n", fallback));
 	CHECK(refused("[database]\nurl = postgresql://gh@db.example/gh?sslmode=verify\n",
 	    "t.conf:2: [database] url: must have sslmode disable, require, verify-ca or "

@@ -95,7 +95,7 @@ TEST(b64url_matches_rfc4648_vectors_without_padding)
 
 TEST(b64url_uses_dash_and_underscore)
 {
-	const unsigned char in[] = { 0xfb, 0xff, 0xbf };
+	const unsigned char in[] = {0xfb, 0xff, 0xbf};
 	char out[8];
 
 	crypto_b64url_encode(in, sizeof(in), out);
@@ -111,7 +111,7 @@ TEST(token_is_43_base64url_chars_and_fresh)
 	CHECK(crypto_token(b) == GH_OK);
 	CHECK(strlen(a) == CRYPTO_TOKEN_LEN);
 	CHECK(strspn(a, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-	    CRYPTO_TOKEN_LEN);
+	      CRYPTO_TOKEN_LEN);
 	CHECK(strcmp(a, b) != 0);
 	for (i = 0; i < 3; i++)
 		CHECK(crypto_token(a) == GH_OK && strcmp(a, b) != 0);

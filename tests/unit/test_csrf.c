@@ -108,7 +108,7 @@ TEST(no_secret_no_valid_token)
 
 	none.secret = NULL;
 	csrf_token(&none, "logout", SESSION_A, t);
-	CHECK(strlen(t) == CSRF_TOKEN_LEN); /* a form still renders... */
+	CHECK(strlen(t) == CSRF_TOKEN_LEN);                 /* a form still renders... */
 	CHECK(!csrf_verify(&none, "logout", SESSION_A, t)); /* ...but never verifies */
 	none.secret = "";
 	csrf_token(&none, "logout", SESSION_A, t2);

@@ -17,7 +17,6 @@
 
 #define BUSY_MS 200
 
-
 TEST(prepare_same_text_returns_cached_statement)
 {
 	struct db *db = test_table_open(test_cur, BUSY_MS);
@@ -423,7 +422,8 @@ TEST(rollback_undoes_commit_keeps)
 
 TEST(second_connection_sees_commits_and_lock_wait_is_bounded)
 {
-	struct db *a = test_table_open(test_cur, BUSY_MS), *b = test_backend_open(test_cur, BUSY_MS);
+	struct db *a = test_table_open(test_cur, BUSY_MS),
+	          *b = test_backend_open(test_cur, BUSY_MS);
 	int64_t t0;
 
 	if (a == NULL || b == NULL) {
@@ -472,7 +472,8 @@ tx_run(struct db *db, void *arg)
 
 TEST(transact_commits_when_fn_succeeds)
 {
-	struct db *a = test_table_open(test_cur, BUSY_MS), *b = test_backend_open(test_cur, BUSY_MS);
+	struct db *a = test_table_open(test_cur, BUSY_MS),
+	          *b = test_backend_open(test_cur, BUSY_MS);
 	struct tx_arg arg = {
 	    "INSERT INTO t (name) VALUES ('a'); INSERT INTO t (name) VALUES ('b')", GH_OK, 0};
 
@@ -485,7 +486,7 @@ TEST(transact_commits_when_fn_succeeds)
 	CHECK(db_transact(a, tx_run, &arg) == GH_OK);
 	CHECK(arg.calls == 1);
 	CHECK(test_table_rows(b) == 2); /* committed: another connection sees it */
-	CHECK(db_begin(b) == GH_OK); /* and a holds no lock */
+	CHECK(db_begin(b) == GH_OK);    /* and a holds no lock */
 	CHECK(db_exec(b, "UPDATE t SET n = 1") == GH_OK);
 	db_rollback(b);
 	db_close(b);

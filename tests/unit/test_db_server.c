@@ -24,7 +24,6 @@
 
 #define BUSY_MS 200
 
-
 static bool
 is_mysql(void)
 {
@@ -87,8 +86,8 @@ wait_stopped(pid_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
 	/* Done when no thread is in a state other than T (stopped). */
-	snprintf(cmd, sizeof(cmd),
-	    "! awk '{ print $3 }' %s/*/stat 2>/dev/null | grep -qv '^T$'", path);
+	snprintf(
+	    cmd, sizeof(cmd), "! awk '{ print $3 }' %s/*/stat 2>/dev/null | grep -qv '^T$'", path);
 	for (i = 0; i < 50; i++) {
 		if (system(cmd) == 0)
 			return true;
@@ -155,7 +154,8 @@ TEST(open_over_unix_socket)
 	if (!is_mysql()) {
 		/* libpq's other scheme. */
 		char url[sizeof(test_cur->url)];
-		snprintf(url, sizeof(url), "postgres://%s", test_cur->url + strlen("postgresql://"));
+		snprintf(
+		    url, sizeof(url), "postgres://%s", test_cur->url + strlen("postgresql://"));
 		db = NULL;
 		CHECK(db_open(url, test_cur->password, BUSY_MS, &db) == GH_OK);
 		CHECK(db != NULL && test_query_int(db, "SELECT 1") == 1);

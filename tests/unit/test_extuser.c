@@ -37,7 +37,8 @@ setup(void)
 		abort();
 	snprintf(url, sizeof(url), "sqlite://%s/gh.db", dir);
 	snprintf(sqldir, sizeof(sqldir), "%s/sql", test_srcdir());
-	if (db_open(url, NULL, 1000, &local) != GH_OK || migrate_up(local, sqldir, NULL, NULL) != GH_OK)
+	if (db_open(url, NULL, 1000, &local) != GH_OK ||
+	    migrate_up(local, sqldir, NULL, NULL) != GH_OK)
 		abort();
 	/* A PHP-style $2y$10$ hash, as another application writes them. */
 	memset(&cd, 0, sizeof(cd));
@@ -48,14 +49,17 @@ setup(void)
 		abort();
 	snprintf(bcrypt_hash, sizeof(bcrypt_hash), "%s", h);
 	bcrypt_hash[2] = 'y';
-	if (db_exec(ext, "CREATE TABLE users (user_id INTEGER PRIMARY KEY, username TEXT UNIQUE, "
-	                 "email TEXT, password_hash CHAR(60), is_active TINYINT, created_at DATETIME, "
-	                 "last_login DATETIME, metadata JSON)") != GH_OK)
+	if (db_exec(ext,
+	        "CREATE TABLE users (user_id INTEGER PRIMARY KEY, username TEXT UNIQUE, "
+	        "email TEXT, password_hash CHAR(60), is_active TINYINT, created_at DATETIME, "
+	        "last_login DATETIME, metadata JSON)") != GH_OK)
 		abort();
 	struct db_stmt *st;
 	bool row;
-	db_prepare(ext, "INSERT INTO users (user_id, username, email, password_hash, is_active) "
-	                "VALUES (?, ?, ?, ?, ?)", &st);
+	db_prepare(ext,
+	    "INSERT INTO users (user_id, username, email, password_hash, is_active) "
+	    "VALUES (?, ?, ?, ?, ?)",
+	    &st);
 	db_bind_int64(st, 1, 42);
 	db_bind_text(st, 2, "carol");
 	db_bind_text(st, 3, "carol@example.org");
@@ -63,8 +67,10 @@ setup(void)
 	db_bind_int64(st, 5, 1);
 	db_step(st, &row);
 	db_done(st);
-	db_prepare(ext, "INSERT INTO users (user_id, username, email, password_hash, is_active) "
-	                "VALUES (?, ?, ?, ?, ?)", &st);
+	db_prepare(ext,
+	    "INSERT INTO users (user_id, username, email, password_hash, is_active) "
+	    "VALUES (?, ?, ?, ?, ?)",
+	    &st);
 	db_bind_int64(st, 1, 43);
 	db_bind_text(st, 2, "dave");
 	db_bind_null(st, 3);
@@ -166,7 +172,8 @@ TEST(shadow_never_takes_over_a_local_user)
 	struct extuser u = {0};
 	int64_t id = 0, local_id = 0;
 
-	CHECK(user_add(local, "erin", NULL, "$2b$04$xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+	CHECK(user_add(local, "erin", NULL,
+	          "$2b$04$xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
 	          &local_id) == GH_OK);
 	u.id = strdup("99");
 	u.username = strdup("erin");
@@ -205,7 +212,7 @@ TEST(probe_reports_missing_column_and_wrong_shape)
 	rewind(out);
 	size_t n = fread(text, 1, sizeof(text) - 1, out);
 	text[n] = '\0';
-	CHECK(strstr(text, "pw_hash") != NULL);  /* the database names the bad column */
+	CHECK(strstr(text, "pw_hash") != NULL); /* the database names the bad column */
 	CHECK(strstr(text, "returns 2 columns") != NULL);
 	fclose(out);
 }

@@ -65,8 +65,7 @@ TEST(line_reads_progname_level_message)
 	log_init("/usr/libexec/gatehouse/gatehouse-login", LOG_INFO, false);
 	cap_start();
 	log_msg(LOG_WARNING, "login failed for %s from %s", "alice", "192.0.2.1");
-	CHECK_STR(cap_stop(),
-	    "gatehouse-login: warning: login failed for alice from 192.0.2.1\n");
+	CHECK_STR(cap_stop(), "gatehouse-login: warning: login failed for alice from 192.0.2.1\n");
 }
 
 TEST(messages_below_the_level_are_dropped)
@@ -115,8 +114,8 @@ TEST(request_stream_receives_lines_instead_of_stderr)
 	log_set_stream(NULL);
 	log_msg(LOG_INFO, "back on stderr");
 	CHECK_STR(cap_stop(), "gh: info: back on stderr\n");
-	CHECK_STR(mem_text(&m),
-	    "gh: error: database unreachable: connection refused on the socket\n");
+	CHECK_STR(
+	    mem_text(&m), "gh: error: database unreachable: connection refused on the socket\n");
 	buf_cleanup(&m.out);
 }
 

@@ -18,9 +18,9 @@
 #include "test_backend.h"
 
 static char tmpdir[PATH_MAX];
-static char sqldir[PATH_MAX + 16]; /* tmpdir/sql */
+static char sqldir[PATH_MAX + 16];  /* tmpdir/sql */
 static char dialdir[PATH_MAX + 32]; /* tmpdir/sql/<dialect> */
-static int nreal; /* migrations in the real folder */
+static int nreal;                   /* migrations in the real folder */
 
 static void
 write_file(const char *dir, const char *name, const char *text)

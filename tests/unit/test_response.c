@@ -13,10 +13,10 @@
 #include "test_stream.h"
 
 static const char plain_500[] = "Status: 500 Internal Server Error\r\n"
-				"Content-Type: text/plain; charset=utf-8\r\n"
-				"Cache-Control: no-store\r\n"
-				"\r\n"
-				"Internal Server Error\n";
+                                "Content-Type: text/plain; charset=utf-8\r\n"
+                                "Cache-Control: no-store\r\n"
+                                "\r\n"
+                                "Internal Server Error\n";
 
 TEST(init_is_an_empty_200)
 {
@@ -109,7 +109,7 @@ TEST(security_headers_are_exactly_these)
 TEST(session_cookie_has_all_attributes)
 {
 	struct response r;
-	struct cookie c = { "__Host-gatehouse", "abc-_123", 0, true, true, "Lax" };
+	struct cookie c = {"__Host-gatehouse", "abc-_123", 0, true, true, "Lax"};
 
 	response_init(&r);
 	response_cookie(&r, &c);
@@ -122,7 +122,7 @@ TEST(session_cookie_has_all_attributes)
 TEST(cookie_max_age_positive_is_written)
 {
 	struct response r;
-	struct cookie c = { "gatehouse", "v", 2592000, false, true, "Strict" };
+	struct cookie c = {"gatehouse", "v", 2592000, false, true, "Strict"};
 
 	response_init(&r);
 	response_cookie(&r, &c);
@@ -134,7 +134,7 @@ TEST(cookie_max_age_positive_is_written)
 TEST(cookie_deleted_with_max_age_0_and_expires)
 {
 	struct response r;
-	struct cookie c = { "__Host-gatehouse", "", -1, true, true, "Lax" };
+	struct cookie c = {"__Host-gatehouse", "", -1, true, true, "Lax"};
 
 	response_init(&r);
 	response_cookie(&r, &c);
@@ -147,7 +147,7 @@ TEST(cookie_deleted_with_max_age_0_and_expires)
 TEST(cookie_without_same_site_omits_it)
 {
 	struct response r;
-	struct cookie c = { "a", "b", 0, false, false, NULL };
+	struct cookie c = {"a", "b", 0, false, false, NULL};
 
 	response_init(&r);
 	response_cookie(&r, &c);
@@ -159,7 +159,7 @@ static bool
 cookie_breaks(const char *name, const char *value, bool secure, const char *same_site)
 {
 	struct response r;
-	struct cookie c = { name, value, 0, secure, true, same_site };
+	struct cookie c = {name, value, 0, secure, true, same_site};
 	bool broken;
 
 	response_init(&r);
@@ -248,12 +248,11 @@ TEST(send_writes_status_first_then_headers_blank_line_body)
 	response_redirect(&r, 302, "/auth/login?next=%2Fprivate");
 	buf_puts(&r.body, "see /auth/login\n");
 	CHECK(response_send(&r, &m.s));
-	CHECK_STR(mem_text(&m),
-	    "Status: 302 Found\r\n"
-	    "Location: /auth/login?next=%2Fprivate\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "\r\n"
-	    "see /auth/login\n");
+	CHECK_STR(mem_text(&m), "Status: 302 Found\r\n"
+	                        "Location: /auth/login?next=%2Fprivate\r\n"
+	                        "Content-Type: text/plain; charset=utf-8\r\n"
+	                        "\r\n"
+	                        "see /auth/login\n");
 	response_cleanup(&r);
 	buf_cleanup(&m.out);
 }
@@ -315,8 +314,8 @@ TEST(send_of_a_large_body_is_complete)
 	mem_text(&m);
 	CHECK(m.out.len == 18 + 200000);
 	CHECK(strncmp(m.out.data, "Status: 200 OK\r\n\r\n", 18) == 0);
-	CHECK(m.out.len == 18 + r.body.len &&
-	    memcmp(m.out.data + 18, r.body.data, r.body.len) == 0);
+	CHECK(
+	    m.out.len == 18 + r.body.len && memcmp(m.out.data + 18, r.body.data, r.body.len) == 0);
 	response_cleanup(&r);
 	buf_cleanup(&m.out);
 }

@@ -20,9 +20,11 @@ handler(struct server_ctx *ctx, const struct request *req, struct response *res,
 }
 
 /* A route of no form fields, named field by field. */
-#define ROUTE(p, m, c, r, b, pu, h)                                                            \
-	{.path = (p), .methods = (m), .caller = (c), .role = (r), .csrf = (b),                 \
-	    .csrf_purpose = (pu), .handler = (h)}
+#define ROUTE(p, m, c, r, b, pu, h)                                                   \
+	{                                                                             \
+		.path = (p), .methods = (m), .caller = (c), .role = (r), .csrf = (b), \
+		.csrf_purpose = (pu), .handler = (h)                                  \
+	}
 #define GOOD_GET ROUTE("/a", ROUTE_GET, ROUTE_ANYONE, NULL, ROUTE_CSRF_PRELOGIN, "a", handler)
 #define GOOD_POST ROUTE("/a", ROUTE_POST, ROUTE_ANYONE, NULL, ROUTE_CSRF_PRELOGIN, "a", handler)
 
@@ -44,7 +46,8 @@ TEST(good_tables_accepted)
 	const struct route logout[] = {
 	    ROUTE("/b", ROUTE_GET, ROUTE_ANY_SESSION, NULL, ROUTE_CSRF_SESSION, "b", handler),
 	    ROUTE("/b", ROUTE_POST, ROUTE_SESSION, NULL, ROUTE_CSRF_SESSION, "b", handler),
-	    ROUTE("/c", ROUTE_GET | ROUTE_POST, ROUTE_ROLE, "admin", ROUTE_CSRF_SESSION, "c", handler),
+	    ROUTE("/c", ROUTE_GET | ROUTE_POST, ROUTE_ROLE, "admin", ROUTE_CSRF_SESSION, "c",
+	        handler),
 	    ROUTE("/d", ROUTE_GET, ROUTE_ANYONE, NULL, ROUTE_CSRF_NONE, NULL, handler),
 	};
 
@@ -56,8 +59,8 @@ TEST(post_without_csrf_refused)
 {
 	const struct route r[] = {
 	    ROUTE("/a", ROUTE_POST, ROUTE_ANYONE, NULL, ROUTE_CSRF_NONE, NULL, handler)};
-	const struct route both[] = {
-	    ROUTE("/a", ROUTE_GET | ROUTE_POST, ROUTE_SESSION, NULL, ROUTE_CSRF_NONE, NULL, handler)};
+	const struct route both[] = {ROUTE(
+	    "/a", ROUTE_GET | ROUTE_POST, ROUTE_SESSION, NULL, ROUTE_CSRF_NONE, NULL, handler)};
 
 	CHECK(refused(r, 1, "POST route needs a CSRF binding"));
 	CHECK(refused(both, 1, "POST route needs a CSRF binding"));
@@ -104,11 +107,20 @@ TEST(bad_form_fields_refused)
 	static const struct route_field ok[] = {{"name", 64, true, "Enter a name."}};
 	static const struct route_field no_error[] = {{"name", 64, true, NULL}};
 	static const struct route_field no_max[] = {{"name", 0, false, "Too long."}};
-	const struct route get_with_fields[] = {{.path = "/a", .methods = ROUTE_GET,
-	    .caller = ROUTE_ANYONE, .handler = handler, .fields = ok, .nfields = 1}};
-	const struct route post_ok[] = {{.path = "/a", .methods = ROUTE_POST,
-	    .caller = ROUTE_ANYONE, .csrf = ROUTE_CSRF_PRELOGIN, .csrf_purpose = "a",
-	    .handler = handler, .fields = ok, .nfields = 1}};
+	const struct route get_with_fields[] = {{.path = "/a",
+	    .methods = ROUTE_GET,
+	    .caller = ROUTE_ANYONE,
+	    .handler = handler,
+	    .fields = ok,
+	    .nfields = 1}};
+	const struct route post_ok[] = {{.path = "/a",
+	    .methods = ROUTE_POST,
+	    .caller = ROUTE_ANYONE,
+	    .csrf = ROUTE_CSRF_PRELOGIN,
+	    .csrf_purpose = "a",
+	    .handler = handler,
+	    .fields = ok,
+	    .nfields = 1}};
 	struct route post_bad[] = {post_ok[0]};
 
 	CHECK(route_table_problem(post_ok, 1) == NULL);

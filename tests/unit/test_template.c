@@ -82,7 +82,7 @@ render_lists(const char *text, const struct template_var *vars, size_t nvars,
 
 TEST(variable_is_html_escaped)
 {
-	struct template_var v[] = { { "name", "<script>alert('x')</script> & \"q\"" } };
+	struct template_var v[] = {{"name", "<script>alert('x')</script> & \"q\""}};
 
 	CHECK_STR(render1("<p title=\"{{name}}\">{{name}}</p>", v, NV(v)),
 	    "<p title=\"&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;q&quot;\">"
@@ -96,14 +96,14 @@ TEST(missing_variable_renders_empty)
 
 TEST(blanks_inside_tags_are_ignored)
 {
-	struct template_var v[] = { { "a", "1" } };
+	struct template_var v[] = {{"a", "1"}};
 
 	CHECK_STR(render1("{{ a }}{{\ta\t}}{{# a }}y{{/ a }}", v, NV(v)), "11y");
 }
 
 TEST(first_variable_of_a_name_wins)
 {
-	struct template_var v[] = { { "a", "first" }, { "a", "second" }, { "ab", "x" } };
+	struct template_var v[] = {{"a", "first"}, {"a", "second"}, {"ab", "x"}};
 
 	CHECK_STR(render1("{{a}}", v, NV(v)), "first");
 }
@@ -111,9 +111,9 @@ TEST(first_variable_of_a_name_wins)
 TEST(section_shows_for_set_values_only)
 {
 	const char *t = "{{#x}}yes{{/x}}{{^x}}no{{/x}}";
-	struct template_var one[] = { { "x", "1" } }, word[] = { { "x", "on" } };
-	struct template_var empty[] = { { "x", "" } }, zero[] = { { "x", "0" } };
-	struct template_var null[] = { { "x", NULL } };
+	struct template_var one[] = {{"x", "1"}}, word[] = {{"x", "on"}};
+	struct template_var empty[] = {{"x", ""}}, zero[] = {{"x", "0"}};
+	struct template_var null[] = {{"x", NULL}};
 
 	CHECK_STR(render1(t, one, 1), "yes");
 	CHECK_STR(render1(t, word, 1), "yes");
@@ -126,9 +126,9 @@ TEST(section_shows_for_set_values_only)
 TEST(nested_sections_skip_their_whole_content)
 {
 	const char *t = "a{{#x}}b{{#y}}c{{/y}}d{{^y}}e{{/y}}{{/x}}f";
-	struct template_var xy[] = { { "x", "1" }, { "y", "1" } };
-	struct template_var x[] = { { "x", "1" } };
-	struct template_var y[] = { { "y", "1" } };
+	struct template_var xy[] = {{"x", "1"}, {"y", "1"}};
+	struct template_var x[] = {{"x", "1"}};
+	struct template_var y[] = {{"y", "1"}};
 
 	CHECK_STR(render1(t, xy, 2), "abcdf");
 	CHECK_STR(render1(t, x, 1), "abdef");
@@ -143,7 +143,7 @@ TEST(comments_render_nothing)
 TEST(tag_alone_on_its_line_takes_the_line)
 {
 	const char *t = "<ul>\n  {{#x}}\n  <li>{{x}}</li>\n  {{/x}}\n  {{! note }}\n</ul>\n";
-	struct template_var x[] = { { "x", "1" } };
+	struct template_var x[] = {{"x", "1"}};
 
 	CHECK_STR(render1(t, x, 1), "<ul>\n  <li>1</li>\n</ul>\n");
 	CHECK_STR(render1(t, NULL, 0), "<ul>\n</ul>\n");
@@ -161,7 +161,7 @@ TEST(braces_that_are_not_tags_stay_text)
 TEST(partial_renders_with_the_same_variables)
 {
 	struct template_set *set = template_set_new();
-	struct template_var v[] = { { "user", "<b>" } };
+	struct template_var v[] = {{"user", "<b>"}};
 	struct buf b;
 
 	buf_init(&b);
@@ -239,11 +239,11 @@ TEST(partials_nest_eight_deep_not_nine)
 TEST(page_puts_the_template_inside_the_layout)
 {
 	struct template_set *set = template_set_new();
-	struct template_var v[] = { { "title", "Log <in>" }, { "user", "a&b" } };
+	struct template_var v[] = {{"title", "Log <in>"}, {"user", "a&b"}};
 	struct buf b;
 
-	CHECK(add(set, "layout", "<title>{{title}}</title>\n<main>{{{content}}}</main>\n") ==
-	    GH_OK);
+	CHECK(
+	    add(set, "layout", "<title>{{title}}</title>\n<main>{{{content}}}</main>\n") == GH_OK);
 	CHECK(add(set, "login", "<p>{{user}}</p>") == GH_OK);
 	buf_init(&b);
 	CHECK(template_page(set, "login", v, NV(v), &b) == GH_OK);
@@ -304,8 +304,8 @@ TEST(layout_holds_content_exactly_once)
 
 TEST(unescaped_and_delimiter_tags_are_load_errors)
 {
-	CHECK_STR(load_error("t", "{{&user}}"),
-	    "t.html:1: unescaped output \"{{&\" is not supported");
+	CHECK_STR(
+	    load_error("t", "{{&user}}"), "t.html:1: unescaped output \"{{&\" is not supported");
 	CHECK_STR(load_error("t", "x\n\n{{=<% %>=}}"),
 	    "t.html:3: changing delimiters \"{{=\" is not supported");
 }
@@ -475,7 +475,7 @@ want_error(const char *first, const char *second)
 TEST(load_reads_shared_and_the_program_folder_only)
 {
 	struct template_set *set = NULL;
-	struct template_var v[] = { { "title", "T" } };
+	struct template_var v[] = {{"title", "T"}};
 	struct buf b;
 
 	make_root();
@@ -652,12 +652,12 @@ TEST(load_of_a_missing_folder_fails)
 	          sizeof(errmsg)) == GH_ECONFIG);
 	CHECK(set == NULL);
 	CHECK_STR(errmsg, "/nonexistent/gatehouse/templates/shared: No such file or directory "
-			  "(templates_dir holds shared/ and a folder per program)");
+	                  "(templates_dir holds shared/ and a folder per program)");
 }
 
 TEST(source_tree_templates_load_for_every_program)
 {
-	static const char *const programs[] = { "login", "logout", NULL };
+	static const char *const programs[] = {"login", "logout", NULL};
 	struct template_set *set = NULL;
 	char dir[1024];
 	struct stat st;
@@ -685,8 +685,8 @@ TEST(list_repeats_its_section_per_row_escaped)
 {
 	const struct template_list users = {"users", user_cols, 2, user_cells, 3};
 
-	CHECK_STR(render_lists("{{#users}}[{{name}}:{{status}}]{{/users}}", NULL, 0, &users, 1,
-	              NULL),
+	CHECK_STR(
+	    render_lists("{{#users}}[{{name}}:{{status}}]{{/users}}", NULL, 0, &users, 1, NULL),
 	    "[ann:active][&lt;bob&gt;:][cid:inactive]");
 }
 
@@ -695,8 +695,8 @@ TEST(list_rows_see_the_page_variables_columns_first)
 	const struct template_list users = {"users", user_cols, 2, user_cells, 1};
 	const struct template_var v[] = {{"csrf", "tok"}, {"name", "outer"}};
 
-	CHECK_STR(render_lists("{{#users}}{{name}}/{{csrf}}{{/users}} {{name}}", v, NV(v), &users,
-	              1, NULL),
+	CHECK_STR(render_lists(
+	              "{{#users}}{{name}}/{{csrf}}{{/users}} {{name}}", v, NV(v), &users, 1, NULL),
 	    "ann/tok outer");
 }
 
@@ -723,8 +723,8 @@ TEST(partial_in_a_row_sees_its_columns)
 {
 	const struct template_list users = {"users", user_cols, 2, user_cells, 2};
 
-	CHECK_STR(render_lists("{{#users}}{{>row}}{{/users}}", NULL, 0, &users, 1,
-	              "<td>{{name}}</td>"),
+	CHECK_STR(
+	    render_lists("{{#users}}{{>row}}{{/users}}", NULL, 0, &users, 1, "<td>{{name}}</td>"),
 	    "<td>ann</td><td>&lt;bob&gt;</td>");
 }
 
@@ -792,8 +792,8 @@ TEST(pager_beyond_the_last_page_shows_the_last)
 
 TEST(pager_refuses_a_page_that_is_no_plain_number)
 {
-	static const char *const bad[] = { "0", "00", "-1", "+1", " 1", "1 ", "1x", "0x10", "1e3",
-		"2&admin=1", "\"><script>" };
+	static const char *const bad[] = {
+	    "0", "00", "-1", "+1", " 1", "1 ", "1x", "0x10", "1e3", "2&admin=1", "\"><script>"};
 	struct template_pager p;
 	size_t i;
 
@@ -805,9 +805,9 @@ TEST(pager_refuses_a_page_that_is_no_plain_number)
 
 TEST(pager_links_stay_on_a_path_of_the_site)
 {
-	static const char *const bad[] = { "", "users", "//evil.example/x",
-		"/a//b", "https://evil.example/", "javascript:alert(1)", "/a?page=2",
-		"/a#x", "/a\"b", "/a<b", "/a b", "/a\\b", "/%2F" };
+	static const char *const bad[] = {"", "users", "//evil.example/x", "/a//b",
+	    "https://evil.example/", "javascript:alert(1)", "/a?page=2", "/a#x", "/a\"b", "/a<b",
+	    "/a b", "/a\\b", "/%2F"};
 	struct template_pager p;
 	char longpath[TEMPLATE_PAGER_PATH_MAX + 2];
 	size_t i;
@@ -849,17 +849,17 @@ read_source(const char *name)
 
 TEST(pager_partial_renders_under_a_table_of_rows)
 {
-	static const char *const cols[] = { "name", "status" };
-	static const char *const cells[] = { "ann", "active", "<bob>", "locked" };
-	const struct template_list users = { "users", cols, 2, cells, 2 };
+	static const char *const cols[] = {"name", "status"};
+	static const char *const cells[] = {"ann", "active", "<bob>", "locked"};
+	const struct template_list users = {"users", cols, 2, cells, 2};
 	const char *page = "<table>\n"
-			   "{{#users}}\n"
-			   "<tr><td>{{name}}</td><td>{{status}}</td></tr>\n"
-			   "{{/users}}\n"
-			   "</table>\n"
-			   "{{>pager}}\n";
+	                   "{{#users}}\n"
+	                   "<tr><td>{{name}}</td><td>{{status}}</td></tr>\n"
+	                   "{{/users}}\n"
+	                   "</table>\n"
+	                   "{{>pager}}\n";
 	const char *partial = read_source("templates/shared/pager.html");
-	struct template_var vars[1 + TEMPLATE_PAGER_NVARS] = { { "title", "Users" } };
+	struct template_var vars[1 + TEMPLATE_PAGER_NVARS] = {{"title", "Users"}};
 	struct template_set *set = template_set_new();
 	struct template_pager p;
 	struct buf b;
@@ -879,14 +879,14 @@ TEST(pager_partial_renders_under_a_table_of_rows)
 	CHECK(template_pager_vars(&p, vars + 1) == TEMPLATE_PAGER_NVARS);
 	CHECK(template_page_lists(set, "users", vars, NV(vars), &users, 1, &b) == GH_OK);
 	CHECK_STR(b.data, "<table>\n"
-			  "<tr><td>ann</td><td>active</td></tr>\n"
-			  "<tr><td>&lt;bob&gt;</td><td>locked</td></tr>\n"
-			  "</table>\n"
-			  "<nav class=\"pager\" aria-label=\"Pages\">\n"
-			  "<a rel=\"prev\" href=\"/auth/admin/users?page=1\">Previous</a>\n"
-			  "<span>Rows 3–4 of 5, page 2 of 3</span>\n"
-			  "<a rel=\"next\" href=\"/auth/admin/users?page=3\">Next</a>\n"
-			  "</nav>\n");
+	                  "<tr><td>ann</td><td>active</td></tr>\n"
+	                  "<tr><td>&lt;bob&gt;</td><td>locked</td></tr>\n"
+	                  "</table>\n"
+	                  "<nav class=\"pager\" aria-label=\"Pages\">\n"
+	                  "<a rel=\"prev\" href=\"/auth/admin/users?page=1\">Previous</a>\n"
+	                  "<span>Rows 3–4 of 5, page 2 of 3</span>\n"
+	                  "<a rel=\"next\" href=\"/auth/admin/users?page=3\">Next</a>\n"
+	                  "</nav>\n");
 
 	/* The only page: no links. */
 	buf_reset(&b);
@@ -894,8 +894,8 @@ TEST(pager_partial_renders_under_a_table_of_rows)
 	template_pager_vars(&p, vars + 1);
 	CHECK(template_page_lists(set, "users", vars, NV(vars), &users, 1, &b) == GH_OK);
 	CHECK(strstr(b.data, "<nav class=\"pager\" aria-label=\"Pages\">\n"
-			     "<span>Rows 1–2 of 2, page 1 of 1</span>\n"
-			     "</nav>\n") != NULL);
+	                     "<span>Rows 1–2 of 2, page 1 of 1</span>\n"
+	                     "</nav>\n") != NULL);
 	CHECK(strstr(b.data, "href") == NULL);
 
 	/* No rows at all. */

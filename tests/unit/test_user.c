@@ -61,10 +61,17 @@ TEST(utf8_names_and_emails_round_trip)
 
 	/* Four-byte UTF-8 (utf8mb4 on MariaDB) in the e-mail and the role
 	 * description. */
-	CHECK(user_add(db, "utf8", "\xf0\x9f\x94\x91" "caf\xc3\xa9@example.org", NULL, &id) == GH_OK);
-	CHECK(user_find(db, "\xf0\x9f\x94\x91" "CAF\xc3\xa9@EXAMPLE.org", &u) == GH_OK);
+	CHECK(user_add(db, "utf8",
+	          "\xf0\x9f\x94\x91"
+	          "caf\xc3\xa9@example.org",
+	          NULL, &id) == GH_OK);
+	CHECK(user_find(db,
+	          "\xf0\x9f\x94\x91"
+	          "CAF\xc3\xa9@EXAMPLE.org",
+	          &u) == GH_OK);
 	CHECK(u.id == id);
-	CHECK_STR(u.email, "\xf0\x9f\x94\x91" "caf\xc3\xa9@example.org");
+	CHECK_STR(u.email, "\xf0\x9f\x94\x91"
+	                   "caf\xc3\xa9@example.org");
 	user_cleanup(&u);
 	CHECK(role_add(db, "keys", "Holds \xf0\x9f\x94\x91 and \\ and 'quotes' and ?") == GH_OK);
 	out = open_memstream(&text, &len);
