@@ -29,9 +29,9 @@ exactly the configurations in deploy/:
   SIGKILL) when the `with` block ends, also on an exception.  A start that
   fails raises StackError with the ends of the logs.
 
-DbServer starts a throwaway MariaDB or PostgreSQL server (tests/dbserver.sh)
-with the Gatehouse schema; Stack(..., database=server) then keeps the site's
-tables there instead of in SQLite, gatehousectl under the account owning
+DbServer (stack_db.py) starts a throwaway MariaDB or PostgreSQL server
+(tests/dbserver.sh) with the Gatehouse schema; Stack(..., database=server)
+then keeps the site's tables there instead of in SQLite, gatehousectl under the account owning
 the database and each responder under its own least-privilege account
 (sql/<dialect>/grants.sql), several stacks possibly on one database.
 
@@ -39,7 +39,10 @@ Command line:
     stack.py demo [--apache | --nginx] [--port 8080] [--state DIR]
     stack.py render TEMPLATE [--tls] NAME=VALUE...
 
-Only the Python standard library is used.
+The parts: stack_base.py (paths, names, StackError, writing gatehouse.conf),
+stack_account.py (the responders' system account, what it and the web
+server's workers can reach), stack_db.py (server databases).  Only the
+Python standard library is used.
 """
 
 import argparse
@@ -59,18 +62,15 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
-SRC_DIR = Path(__file__).resolve().parent.parent
-DEPLOY_DIR = SRC_DIR / "deploy"
-SITE_DIR = DEPLOY_DIR / "demo-site"
-# A relative GATEHOUSE_BUILD_DIR (e.g. build-asan) is one in the source tree.
-BUILD_DIR = SRC_DIR / os.environ.get("GATEHOUSE_BUILD_DIR", "build")
-
-SERVERS = ("lighttpd", "apache", "nginx")
-RESPONDERS = ("login", "logout", "check")
+from stack_account import (RESPONDER_USER, SystemAccount, _check_reachable_by_others,  # noqa: F401
+                           _closed_folder, copy_for_others, responder_system_account,
+                           spawn_fcgi_user_args, unreachable_by)
+from stack_base import (BUILD_DIR, DEPLOY_DIR, RESPONDERS, SERVERS, SITE_DIR,  # noqa: F401
+                        SRC_DIR, StackError, write_ini, write_secret_file)
+from stack_db import DB_ACCOUNTS, DB_KINDS, Database, DbServer, _url_with  # noqa: F401
 
 # The responders that listen on loopback TCP instead of a Unix socket in
 # run/, per web server: mod_authnz_fcgi (Apache's check) speaks TCP only.
@@ -79,12 +79,7 @@ TCP_RESPONDERS = {"lighttpd": (), "apache": ("check",), "nginx": ()}
 # sun_path holds 108 bytes, the final NUL included.
 SOCKET_PATH_MAX = 107
 
-# The responders refuse to run as root (gatehouse-login(8)): started as
-# root, they run as this system account and its group, as the units in
-# deploy/ do on a server; scripts/deps.sh creates it.  Not www-data: the
-# web server's workers must not share the responders' files.
-RESPONDER_USER = "gatehouse"
-# The demo's state as root when that account cannot reach the clone's state/.
+# The demo's state as root when RESPONDER_USER cannot reach the clone's state/.
 DEMO_ROOT_STATE = Path("/var/lib/gatehouse-demo")
 
 # The demo site's policy, tried in order by gatehouse-check.  Under Apache
@@ -127,11 +122,6 @@ RESPONDER_LOG_ALARMS = (
 )
 
 
-class StackError(Exception):
-    """The site could not be set up or started; the message holds the ends
-    of the relevant logs."""
-
-
 @dataclass
 class Tls:
     """A certificate and its key (PEM files) for the HTTPS port."""
@@ -158,55 +148,6 @@ def free_ports(n):
             s.close()
 
 
-@dataclass
-class SystemAccount:
-    """A system account a process runs as."""
-    user: str
-    group: str
-    uid: int
-    gid: int
-    home: str
-
-
-def responder_system_account():
-    """The SystemAccount the responders run as when we are root
-    (RESPONDER_USER), or None when we are not (they then run as we do).
-    StackError when we are root and the account is missing."""
-    if os.geteuid() != 0:
-        return None
-    try:
-        pw = pwd.getpwnam(RESPONDER_USER)
-    except KeyError:
-        raise StackError(f"the responders refuse to run as root, and the system account "
-                         f"{RESPONDER_USER!r} they run as instead is missing: run "
-                         "scripts/deps.sh as root, which creates it") from None
-    return SystemAccount(pw.pw_name, grp.getgrgid(pw.pw_gid).gr_name, pw.pw_uid, pw.pw_gid,
-                         pw.pw_dir)
-
-
-def spawn_fcgi_user_args():
-    """spawn-fcgi's options that drop a responder (or the benchmark's null
-    authorizer, for a fair comparison) to responder_system_account(): none
-    when we are not root."""
-    account = responder_system_account()
-    return [] if account is None else ["-u", account.user, "-g", account.group]
-
-
-def unreachable_by(account, paths):
-    """The first of paths that account cannot read (a folder: list and
-    pass), or None: asked of a child process with the account's user and
-    groups, as spawn-fcgi -u sets them."""
-    script = 'for p; do [ -r "$p" ] && { [ ! -d "$p" ] || [ -x "$p" ]; } || ' \
-             '{ printf "%s" "$p"; exit 1; }; done'
-    proc = subprocess.run(["sh", "-c", script, "sh", *map(str, paths)], capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL, cwd="/", user=account.uid,
-                          group=account.gid,
-                          extra_groups=os.getgrouplist(account.user, account.gid))
-    if proc.returncode == 0:
-        return None
-    return proc.stdout or f"(sh: exit {proc.returncode}: {proc.stderr.strip()})"
-
-
 def render(text, values, tls):
     """Fills a deploy/*.in template: "@TLS@" lines are kept without the
     marker when tls is true and dropped otherwise; each @NAME@ is replaced
@@ -228,20 +169,6 @@ def render(text, values, tls):
     return re.sub(r"@([A-Z][A-Z0-9_]*)@", value, out)
 
 
-def write_ini(path, sections):
-    """Writes {section: {key: value}} as gatehouse.conf; a list value
-    becomes one "key = item" line per item (the [check] rules)."""
-    out = ["# Written by deploy/stack.py.\n"]
-    for section, keys in sections.items():
-        out.append(f"\n[{section}]\n")
-        for key, val in keys.items():
-            for item in val if isinstance(val, (list, tuple)) else [val]:
-                if isinstance(item, bool):
-                    item = "true" if item else "false"
-                out.append(f"{key} = {item}\n")
-    Path(path).write_text("".join(out))
-
-
 def merge_settings(base, extra):
     """base updated section by section with extra (neither is changed)."""
     out = {s: dict(keys) for s, keys in base.items()}
@@ -259,42 +186,6 @@ def tail(path, start=0, n=LOG_TAIL):
     except OSError:
         return ""
     return "\n".join(lines[-n:])
-
-
-def _closed_folder(path):
-    """The first folder of path and those above it that others may not
-    pass (no o+x), or None when every one lets them through."""
-    for folder in [Path(path), *Path(path).parents]:
-        if folder.is_dir() and not folder.stat().st_mode & 0o001:
-            return folder
-    return None
-
-
-def _check_reachable_by_others(path, who):
-    """The web server's workers run as another user: every folder above
-    path must let others pass (o+x), or the sockets in run/, the site and
-    the style sheet are out of their reach."""
-    folder = _closed_folder(path)
-    if folder is not None:
-        raise StackError(f"{folder} is not searchable by others (chmod o+x), so "
-                         f"{who}'s workers cannot reach {path}")
-
-
-def copy_for_others(src, dest):
-    """A fresh copy of the folder src at dest (an old one is removed), every
-    folder 0755 and every file 0644, or 0755 when src's has an execute bit
-    (CGI scripts): what any user may read.  Symbolic links are copied as
-    links."""
-    dest = Path(dest)
-    shutil.rmtree(dest, ignore_errors=True)
-    shutil.copytree(src, dest, symlinks=True)
-    for path in [dest, *dest.rglob("*")]:
-        if path.is_symlink():
-            continue
-        if path.is_dir():
-            os.chmod(path, 0o755)
-        else:
-            os.chmod(path, 0o755 if path.stat().st_mode & 0o111 else 0o644)
 
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -328,315 +219,6 @@ def stop_processes(procs, timeout=STOP_TIMEOUT):
                 pass
             proc.wait()
     return [proc.returncode for proc in procs]
-
-
-# -- Database servers (MariaDB, PostgreSQL) ------------------------------------
-
-DB_KINDS = ("mariadb", "postgresql")
-DBSERVER_SH = SRC_DIR / "tests" / "dbserver.sh"
-DB_START_TIMEOUT = 120.0  # seconds for tests/dbserver.sh start or stop
-# The database account each responder runs under on a server database, as
-# sql/mysql/grants.sql and sql/postgresql/grants.sql create them.
-DB_ACCOUNTS = {name: f"gatehouse_{name}" for name in RESPONDERS}
-_DB_NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
-
-
-def _url_with(url, user=None, db=None, host=None, options=None):
-    """url (as tests/dbserver.sh prints it) with another user, database
-    name and/or host, and the query options (a dict) added:
-    scheme://USER@HOST/DB?query&key=value."""
-    m = re.match(r"^([a-z]+://)([^@/]*)@([^/]*)/([^?]*)(\?.*)?$", url)
-    if not m:
-        raise StackError(f"unexpected database URL {url!r}")
-    scheme, u, h, d, query = m.groups()
-    if host is not None:
-        h = re.sub(r"^[^:]*", host, h)
-    query = (query or "") + "".join(
-        f"{'&' if query or i else '?'}{k}={urllib.parse.quote(str(v), safe='/')}"
-        for i, (k, v) in enumerate((options or {}).items()))
-    return f"{scheme}{user or u}@{h}/{db or d}{query}"
-
-
-def _write_secret_file(path, text):
-    """text plus a newline into path, readable by its owner only."""
-    path = Path(path)
-    path.unlink(missing_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text + "\n")
-
-
-class Database:
-    """One Gatehouse database on a DbServer: its URLs (TCP and Unix socket)
-    for the admin account (the one tests/dbserver.sh made, which owns the
-    schema and is what gatehousectl uses), that account's password file,
-    and the responders' accounts (responder_account()).  Made by
-    DbServer.start() (the database "gatehouse") and DbServer.database()."""
-
-    def __init__(self, server, name):
-        self.server = server
-        self.name = name
-        self.kind = server.kind
-        self.url = _url_with(server.url, db=name)
-        self.socket_url = _url_with(server.socket_url, db=name)
-        self.password_file = server.password_file
-        self.config_path = server.directory / f"gatehousectl-{name}.conf"
-        self.grants_applied = False
-
-    def with_url_options(self, **options):
-        """This database with options added to its TCP URLs, the admin's
-        and the responders' (e.g. sslmode="verify-full", sslrootcert=...):
-        a Database for Stack(database=...), same schema and accounts."""
-        other = copy.copy(self)
-        other.url = _url_with(self.url, options=options)
-        return other
-
-    def ctl(self, *args, input=None, check=True):
-        """gatehousectl ARGS with the admin account on this database."""
-        return self.server._ctl(self.config_path, args, input, check)
-
-    def init(self):
-        """Writes the admin account's gatehouse.conf for this database and
-        runs `gatehousectl init` (the migrations)."""
-        write_ini(self.config_path, {
-            "general": {"sql_dir": SRC_DIR / "sql", "templates_dir": SRC_DIR / "templates"},
-            "database": {"url": self.url, "password_file": self.password_file},
-        })
-        self.ctl("init")
-
-    def apply_grants(self):
-        """The responders' accounts (made once per server, random passwords)
-        with the privileges of sql/<dialect>/grants.sql on this database."""
-        self.server._apply_grants(self.name)
-        self.grants_applied = True
-
-    def responder_account(self, responder, socket=False):
-        """(url, password_file) of the account responder (login, logout,
-        check) runs under; grants are applied on first use."""
-        if responder not in DB_ACCOUNTS:
-            raise StackError(f"unknown responder {responder!r}")
-        if not self.grants_applied:
-            self.apply_grants()
-        url = _url_with(self.socket_url if socket else self.url, user=DB_ACCOUNTS[responder])
-        return url, self.server.account_password_file(responder)
-
-    def sql_as(self, responder, text, timeout=60):
-        """Runs SQL text on this database over TCP as the account of
-        responder (login, logout, check), with the server's own client;
-        returns the CompletedProcess (text), whatever its exit status (a
-        privilege refused is an error of the client)."""
-        url, pw_file = self.responder_account(responder)
-        password = Path(pw_file).read_text().strip()
-        env = dict(os.environ)
-        account = DB_ACCOUNTS[responder]
-        if self.kind == "mariadb":
-            client = shutil.which("mariadb") or shutil.which("mysql") or "mariadb"
-            cmd = [client, "--no-defaults", "-h", "127.0.0.1", "-P", str(self.server.port),
-                   "-u", account, "--batch", "--skip-column-names", self.name]
-            env["MYSQL_PWD"] = password  # not in ps
-        else:
-            cmd = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-                   "-p", str(self.server.port), "-U", account, "-d", self.name]
-            env["PGPASSWORD"] = password
-        return subprocess.run(cmd, input=text, capture_output=True, text=True, env=env,
-                              timeout=timeout)
-
-    def sql(self, text, args=(), timeout=60):
-        """Runs SQL text on this database as the server's administrator
-        (MariaDB root / PostgreSQL postgres, over the socket); returns the
-        output (tab-separated rows, no header)."""
-        return self.server.sql(text, database=self.name, args=args, timeout=timeout)
-
-
-class DbServer:
-    """A throwaway MariaDB or PostgreSQL server for tests (tests/dbserver.sh),
-    with the Gatehouse schema in its database "gatehouse".
-
-        with DbServer("mariadb", tmp / "db") as db:
-            with Stack(tmp / "a", database=db) as site: ...
-
-    start() starts the server (a first start makes the data directory in
-    directory, which must be missing or empty; a later one keeps the data),
-    sets url (TCP), socket_url, password_file (the admin account's) and, on
-    the first start, runs `gatehousectl init` with the admin account.
-    stop() shuts it down cleanly (the directory is kept; remove it
-    yourself); restart() is stop() then start(), data kept.  A Stack given
-    this server runs gatehousectl under the admin account and each responder
-    under its own least-privilege account (sql/<dialect>/grants.sql), made
-    with random passwords on first use.  database(name) adds another
-    Gatehouse database on the same server (its own schema, same accounts),
-    for sites that must not share data."""
-
-    def __init__(self, kind, directory, build_dir=BUILD_DIR):
-        if kind not in DB_KINDS:
-            raise StackError(f"unknown database server {kind!r} (one of {', '.join(DB_KINDS)})")
-        self.kind = kind
-        self.directory = Path(directory).resolve()
-        self.build_dir = Path(build_dir).resolve()
-        self.url = None
-        self.socket_url = None
-        self.password_file = self.directory / "password"
-        # Its TLS (tests/dbserver.sh): the CA of its certificate, and one
-        # that signed nothing here.
-        self.ca_file = self.directory / "tls" / "ca.pem"
-        self.other_ca_file = self.directory / "tls" / "other-ca.pem"
-        self.port = None
-        self.default = None        # the Database "gatehouse"
-        self.databases = {}        # name -> Database
-        self._accounts_made = False
-
-    # -- The server ------------------------------------------------------
-
-    def _dbserver(self, cmd):
-        try:
-            proc = subprocess.run(["bash", str(DBSERVER_SH), cmd, self.kind, str(self.directory)],
-                                  capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                                  timeout=DB_START_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise StackError(f"tests/dbserver.sh {cmd} {self.kind}: no end after "
-                             f"{DB_START_TIMEOUT:.0f} s") from None
-        if proc.returncode != 0:
-            raise StackError(f"tests/dbserver.sh {cmd} {self.kind} {self.directory}: exit "
-                             f"{proc.returncode}\n{proc.stdout}{proc.stderr}")
-        return proc.stdout
-
-    def start(self):
-        """Starts the server; on the first start also the schema.  Returns self."""
-        self.directory.parent.mkdir(parents=True, exist_ok=True)
-        lines = self._dbserver("start").split("\n")
-        if len(lines) < 2 or "://" not in lines[0] or "://" not in lines[1]:
-            raise StackError(f"tests/dbserver.sh start {self.kind}: unexpected output {lines!r}")
-        self.url, self.socket_url = lines[0].strip(), lines[1].strip()
-        self.port = int((self.directory / "port").read_text())
-        if self.default is None:
-            self.default = Database(self, "gatehouse")
-            self.databases["gatehouse"] = self.default
-            self.default.init()
-        return self
-
-    def stop(self):
-        """A clean shutdown; harmless when not running."""
-        self._dbserver("stop")
-
-    def restart(self):
-        self.stop()
-        return self.start()
-
-    def is_running(self):
-        """Whether the server answers its administrator on the socket."""
-        try:
-            self.sql("SELECT 1", timeout=5)
-            return True
-        except (StackError, subprocess.TimeoutExpired, OSError):
-            return False
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    # -- The default database, for callers --------------------------------
-
-    @property
-    def config_path(self):
-        """gatehousectl's configuration (admin account) for "gatehouse"."""
-        return self.default.config_path
-
-    def ctl(self, *args, input=None, check=True):
-        """gatehousectl ARGS with the admin account on "gatehouse"."""
-        return self.default.ctl(*args, input=input, check=check)
-
-    def responder_account(self, responder, socket=False):
-        return self.default.responder_account(responder, socket)
-
-    def sql_as(self, responder, text, timeout=60):
-        return self.default.sql_as(responder, text, timeout)
-
-    def database(self, name):
-        """Another Gatehouse database on this server (created and migrated
-        on first call, owned by the admin account); returns its Database."""
-        if name in self.databases:
-            return self.databases[name]
-        if not _DB_NAME_RE.match(name):
-            raise StackError(f"bad database name {name!r}")
-        if self.kind == "mariadb":
-            self.sql(f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
-                     f"GRANT ALL ON {name}.* TO 'gatehouse'@'localhost', 'gatehouse'@'127.0.0.1';")
-        else:
-            self.sql(f"CREATE DATABASE {name} OWNER gatehouse ENCODING 'UTF8'")
-            self.sql("ALTER SCHEMA public OWNER TO gatehouse", database=name)
-        db = Database(self, name)
-        db.init()
-        self.databases[name] = db
-        return db
-
-    # -- Helpers -----------------------------------------------------------
-
-    def _ctl(self, config_path, args, input, check):
-        prog = self.build_dir / "gatehousectl"
-        if not os.access(prog, os.X_OK):
-            raise StackError(f"{prog} is missing: build first (scripts/build.sh)")
-        cmd = [str(prog), "--config", str(config_path), *map(str, args)]
-        proc = subprocess.run(cmd, input=input, capture_output=True, text=True,
-                              stdin=None if input is not None else subprocess.DEVNULL)
-        if check and proc.returncode != 0:
-            raise StackError(f"gatehousectl {' '.join(cmd[3:])} ({self.kind}): exit "
-                             f"{proc.returncode}\n{proc.stdout}{proc.stderr}")
-        return proc
-
-    def admin_command(self, database=None):
-        """The command line of the server's own client as its administrator
-        (over the socket, no password), on database (default "gatehouse")."""
-        database = database or "gatehouse"
-        if self.kind == "mariadb":
-            client = shutil.which("mariadb") or shutil.which("mysql") or "mariadb"
-            return [client, "--no-defaults", f"--socket={self.directory / 'mysqld.sock'}",
-                    "-uroot", "--batch", "--skip-column-names", database]
-        return ["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
-                "-h", str(self.directory), "-p", str(self.port), "-U", "postgres",
-                "-d", database]
-
-    def sql(self, text, database=None, args=(), timeout=60):
-        """Runs SQL text (standard input of the client) as the server's
-        administrator; extra client arguments in args.  Returns the output;
-        an error raises StackError."""
-        if self.port is None:
-            self.port = int((self.directory / "port").read_text())
-        cmd = self.admin_command(database) + list(args)
-        proc = subprocess.run(cmd, input=text, capture_output=True, text=True, timeout=timeout)
-        if proc.returncode != 0:
-            raise StackError(f"{self.kind} SQL failed (exit {proc.returncode}): "
-                             f"{proc.stderr.strip()}")
-        return proc.stdout
-
-    def account_password_file(self, responder):
-        return self.directory / f"password-{responder}"
-
-    def _apply_grants(self, database):
-        """Runs sql/<dialect>/grants.sql on database as the administrator,
-        with a random password per account (made once, kept in
-        DIR/password-RESPONDER)."""
-        passwords = {}
-        for name in RESPONDERS:
-            path = self.account_password_file(name)
-            if not path.exists():
-                _write_secret_file(path, secrets.token_hex(18))
-            passwords[name] = path.read_text().strip()
-        if self.kind == "mariadb":
-            grants = (SRC_DIR / "sql" / "mysql" / "grants.sql").read_text()
-            # Accounts for the socket (localhost) and for TCP (127.0.0.1);
-            # on standard input (not SOURCE), so that an error stops it.
-            accounts = "".join(f", @pw_{name} = '{passwords[name]}'" for name in RESPONDERS)
-            text = "".join(f"SET @gh_host = '{host}'{accounts};\n{grants}\n"
-                           for host in ("localhost", "127.0.0.1"))
-            self.sql(text, database=database)
-        else:
-            grants = SRC_DIR / "sql" / "postgresql" / "grants.sql"
-            args = []
-            for name in RESPONDERS:
-                args += ["-v", f"pw_{name}={passwords[name]}"]
-            self.sql("", database=database, args=args + ["-f", str(grants)])
 
 
 class Stack:
@@ -796,14 +378,14 @@ class Stack:
         self.responder_env = {}
         if self.database is None:
             return
-        _write_secret_file(self.db_password_path,
+        write_secret_file(self.db_password_path,
                            Path(self.database.password_file).read_text().strip())
         if not self.responder_accounts:
             return
         for name in RESPONDERS:
             url, pw_file = self.database.responder_account(name)
             copy = self.state_dir / f"db-password-{name}"
-            _write_secret_file(copy, Path(pw_file).read_text().strip())
+            write_secret_file(copy, Path(pw_file).read_text().strip())
             self.responder_env[name] = {"GATEHOUSE_DATABASE_URL": url,
                                         "GATEHOUSE_DATABASE_PASSWORD_FILE": str(copy)}
 
