@@ -40,7 +40,7 @@ auth_check_dummy_like(const char *hash)
  */
 static enum gh_err
 auth_verify_external(struct db *db, struct db *users, const struct config *cfg,
-    const char *username, const char *password, struct user *u)
+    const char *username, const char *password, struct user *u, enum auth_refusal *why)
 {
 	struct extuser x;
 	int64_t id;
@@ -48,6 +48,7 @@ auth_verify_external(struct db *db, struct db *users, const struct config *cfg,
 
 	if (e == GH_ENOTFOUND) {
 		password_verify_dummy(cfg, password);
+		*why = AUTH_UNKNOWN_USER;
 		return GH_EDENIED;
 	}
 	if (e != GH_OK)
@@ -56,16 +57,21 @@ auth_verify_external(struct db *db, struct db *users, const struct config *cfg,
 	/* One verification whatever the hash: a NULL or unusable one costs
 	 * the dummy's. */
 	if (!password_verify(password, x.password_hash) || !x.active) {
+		*why = x.active ? AUTH_WRONG_PASSWORD : AUTH_INACTIVE;
 		e = GH_EDENIED;
 		goto out;
 	}
 	e = extuser_shadow(db, &x, &id);
-	if (e == GH_EEXISTS)
+	if (e == GH_EEXISTS) {
+		*why = AUTH_NAME_TAKEN;
 		e = GH_EDENIED;
+	}
 	if (e == GH_OK)
 		e = user_find_id(db, id, u);
-	if (e == GH_OK && strcmp(u->status, "active") != 0)
+	if (e == GH_OK && strcmp(u->status, "active") != 0) {
+		*why = AUTH_INACTIVE;
 		e = GH_EDENIED;
+	}
 	if (e == GH_OK && extuser_record_login(users, cfg, &x) != GH_OK)
 		log_msg(LOG_WARNING, "[users] update_last_login failed for %s", x.username);
 out:
@@ -124,30 +130,52 @@ auth_rehash(struct db *db, const struct config *cfg, const struct user *u, const
 /* The local users table: one verification whatever is found. */
 static enum gh_err
 auth_verify_local(struct db *db, const struct config *cfg, const char *username,
-    const char *password, struct user *u)
+    const char *password, struct user *u, enum auth_refusal *why)
 {
 	enum gh_err e = user_find(db, username, u);
-	bool ok;
 
 	if (e == GH_ENOTFOUND) {
 		password_verify_dummy(cfg, password);
+		*why = AUTH_UNKNOWN_USER;
 		return GH_EDENIED;
 	}
 	if (e != GH_OK)
 		return e;
 	/* A user without a hash (SSO only) costs the dummy's verification. */
-	ok = password_verify(password, u->password_hash);
-	if (!ok || strcmp(u->status, "active") != 0)
-		return GH_EDENIED;
-	return GH_OK;
+	if (!password_verify(password, u->password_hash))
+		*why = AUTH_WRONG_PASSWORD;
+	else if (strcmp(u->status, "active") != 0)
+		*why = AUTH_INACTIVE;
+	return *why == AUTH_ACCEPTED ? GH_OK : GH_EDENIED;
+}
+
+const char *
+auth_refusal_word(enum auth_refusal r)
+{
+	switch (r) {
+	case AUTH_ACCEPTED:
+		return "";
+	case AUTH_UNKNOWN_USER:
+		return "unknown_user";
+	case AUTH_WRONG_PASSWORD:
+		return "wrong_password";
+	case AUTH_INACTIVE:
+		return "inactive";
+	case AUTH_NAME_TAKEN:
+		return "name_taken";
+	}
+	return "?";
 }
 
 enum gh_err
 auth_password(struct db *db, struct db *users, const struct config *cfg, const char *username,
-    const char *password, struct user *u)
+    const char *password, struct user *u, enum auth_refusal *why)
 {
-	enum gh_err e = users != NULL ? auth_verify_external(db, users, cfg, username, password, u)
-	                              : auth_verify_local(db, cfg, username, password, u);
+	enum gh_err e;
+
+	*why = AUTH_ACCEPTED;
+	e = users != NULL ? auth_verify_external(db, users, cfg, username, password, u, why)
+	                  : auth_verify_local(db, cfg, username, password, u, why);
 
 	if (e == GH_OK)
 		auth_rehash(db, cfg, u, password);

@@ -19,6 +19,20 @@
 
 #define AUTH_TAG_LEN 8 /* hex digits of the tag of an unknown name in the log */
 
+/* Why auth_password refused: for the log and the audit trail only; the
+ * client gets one answer whatever it is. */
+enum auth_refusal {
+	AUTH_ACCEPTED = 0,
+	AUTH_UNKNOWN_USER,   /* no such name (or e-mail) in the store */
+	AUTH_WRONG_PASSWORD, /* the user exists; the password does not match */
+	AUTH_INACTIVE,       /* right password, account not active (here or in the store) */
+	AUTH_NAME_TAKEN,     /* external user whose name a local user has */
+};
+
+/* "unknown_user", "wrong_password", "inactive", "name_taken" ("" for
+ * AUTH_ACCEPTED): the reason's word in logs and the audit trail. */
+const char *auth_refusal_word(enum auth_refusal r);
+
 /*
  * auth_password verifies username (a name or an e-mail) and password in
  * the local users table (users NULL), or in the external store users
@@ -28,11 +42,11 @@
  * filled when the user exists; for an external user refused before its
  * shadow row, only u->username.  Returns GH_OK only for an active user with
  * the right password (a local hash weaker than the configured scheme is
- * then replaced), GH_EDENIED for every refusal, GH_EDB when a database
- * failed.
+ * then replaced), GH_EDENIED for every refusal (*why says which, else it
+ * is AUTH_ACCEPTED), GH_EDB when a database failed.
  */
 enum gh_err auth_password(struct db *db, struct db *users, const struct config *cfg,
-    const char *username, const char *password, struct user *u);
+    const char *username, const char *password, struct user *u, enum auth_refusal *why);
 
 /* auth_name_tag writes the first AUTH_TAG_LEN hex digits of
  * HMAC-SHA-256([general] secret, "log-name|" name): what the log says of a

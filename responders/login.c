@@ -71,19 +71,20 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	const char *remember = call->values[LOGIN_REMEMBER];
 	char token[CRYPTO_TOKEN_LEN + 1], tag[AUTH_TAG_LEN + 1];
 	struct user u;
+	enum auth_refusal why;
 	enum gh_err e;
 
 	memset(&u, 0, sizeof(u));
-	e = auth_password(ctx->db, ctx->users, cfg, username, password, &u);
+	e = auth_password(ctx->db, ctx->users, cfg, username, password, &u, &why);
 	if (e == GH_EDENIED) {
 		/* A name no user has is logged as a tag, never as typed. */
 		if (u.username != NULL) {
-			log_msg(LOG_NOTICE, "login failure for %s from %s", u.username,
-			    req->remote_addr);
+			log_msg(LOG_NOTICE, "login failure for %s from %s (%s)", u.username,
+			    req->remote_addr, auth_refusal_word(why));
 		} else {
 			auth_name_tag(cfg, username, tag);
-			log_msg(LOG_NOTICE, "login failure for unknown name #%s from %s", tag,
-			    req->remote_addr);
+			log_msg(LOG_NOTICE, "login failure for unknown name #%s from %s (%s)", tag,
+			    req->remote_addr, auth_refusal_word(why));
 		}
 		login_form(ctx, res, call, 401, next, LOGIN_FAILED);
 		goto out;

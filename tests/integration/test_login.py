@@ -131,6 +131,12 @@ def login_unknown_name_logged_as_tag(site):
     for w in want:
         check(w in text, f"the log should hold {w!r}; its last lines:\n" +
               "\n".join(text.splitlines()[-10:]))
+    # The reason, kept server-side: the page was the same for all three.
+    reasons = {f"#{tags[0]} from": "(unknown_user)", f"for {name} from": "(wrong_password)"}
+    for what, reason in reasons.items():
+        lines = [line for line in text.splitlines() if what in line]
+        check(lines and all(reason in line for line in lines),
+              f"the log lines with {what!r} should end in {reason}: {lines}")
 
 
 @test("login_redirects_back_to_next")

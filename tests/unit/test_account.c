@@ -65,11 +65,13 @@ session_valid(const char *token)
 	return session_lookup(db, &cfg, token, &s) == GH_OK;
 }
 
+static enum auth_refusal why; /* of the last try_login */
+
 static enum gh_err
 try_login(const char *name, const char *password, struct user *u)
 {
 	memset(u, 0, sizeof(*u));
-	return auth_password(db, NULL, &cfg, name, password, u);
+	return auth_password(db, NULL, &cfg, name, password, u, &why);
 }
 
 static bool
@@ -114,16 +116,25 @@ TEST(every_refusal_is_the_same_answer)
 	CHECK(id > 0);
 	CHECK(try_login("bea", "wrong password!!", &u) == GH_EDENIED);
 	CHECK(u.username != NULL); /* known: named in the log */
+	CHECK(why == AUTH_WRONG_PASSWORD);
 	user_cleanup(&u);
 	CHECK(try_login("nobody-has-this-name", PASSWORD, &u) == GH_EDENIED);
 	CHECK(u.username == NULL); /* unknown: never named */
+	CHECK(why == AUTH_UNKNOWN_USER);
 	user_cleanup(&u);
 	CHECK(account_disable(db, id) == GH_OK);
 	CHECK(try_login("bea", PASSWORD, &u) == GH_EDENIED);
+	CHECK(why == AUTH_INACTIVE);
+	user_cleanup(&u);
+	/* The password is looked at first: a wrong one is wrong, disabled or not. */
+	CHECK(try_login("bea", "wrong password!!", &u) == GH_EDENIED);
+	CHECK(why == AUTH_WRONG_PASSWORD);
 	user_cleanup(&u);
 	CHECK(account_enable(db, id) == GH_OK);
 	CHECK(try_login("bea", PASSWORD, &u) == GH_OK);
+	CHECK(why == AUTH_ACCEPTED);
 	user_cleanup(&u);
+	CHECK_STR(auth_refusal_word(AUTH_WRONG_PASSWORD), "wrong_password");
 }
 
 TEST(weaker_hash_replaced_at_login)
