@@ -41,6 +41,7 @@ null_worker(void *arg)
 		if (rc < 0)
 			break;
 		FCGX_PutStr(grant, (int)sizeof(grant) - 1, rq.out);
+		rq.keepConnection = 0; /* as common/server.c: never kept */
 		FCGX_Finish_r(&rq);
 	}
 	FCGX_Free(&rq, 1);

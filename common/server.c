@@ -304,6 +304,12 @@ server_worker(void *arg)
 		log_set_stream(rq.err);
 		server_handle(w, &rq, &body, &res);
 		log_set_stream(NULL);
+		/* A connection is never kept for another request, even when the
+		 * web server asks (FCGI_KEEP_CONN: nginx's fastcgi_keep_conn):
+		 * libfcgi would wait for that request in FCGX_Accept_r, under
+		 * the accept lock, and one idle kept connection would stall
+		 * every worker.  The web server opens a new one instead. */
+		rq.keepConnection = 0;
 		FCGX_Finish_r(&rq);
 	}
 	FCGX_Free(&rq, 1);
