@@ -2,10 +2,12 @@
  * ctl.c: the helpers the commands of gatehousectl share (see ctl.h).
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <unistd.h>
 
 #include "crypto.h"
 #include "ctl.h"
@@ -189,6 +191,27 @@ ctl_find_user(struct ctl *c, const char *name, struct user *u)
 	else if (e != GH_OK)
 		return ctl_fail(e, "looking up the user");
 	return ctl_status_of(e);
+}
+
+const struct audit_actor *
+ctl_actor(struct ctl *c)
+{
+	struct passwd *pw;
+	uid_t uid;
+	int n;
+
+	if (c->actor.by != NULL)
+		return &c->actor;
+	uid = getuid();
+	pw = getpwuid(uid);
+	if (pw != NULL)
+		n = snprintf(c->by, sizeof(c->by), "gatehousectl:%s", pw->pw_name);
+	else
+		n = snprintf(c->by, sizeof(c->by), "gatehousectl:%lu", (unsigned long)uid);
+	if (n < 0 || (size_t)n >= sizeof(c->by))
+		snprintf(c->by, sizeof(c->by), "gatehousectl:%lu", (unsigned long)uid);
+	c->actor.by = c->by;
+	return &c->actor;
 }
 
 /* Checks that every role of the comma-separated list exists, so that a user

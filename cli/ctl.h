@@ -2,7 +2,7 @@
  * ctl.h: what the files of gatehousectl share: the exit statuses (part of
  * the interface: scripts rely on them), the state of a run, the helpers of
  * ctl.c and the commands, one file per group (ctl_db.c, ctl_user.c,
- * ctl_role.c, ctl_session.c), listed in the table of gatehousectl.c.
+ * ctl_role.c, ctl_session.c, ctl_audit.c), listed in the table of gatehousectl.c.
  */
 #ifndef GH_CTL_H
 #define GH_CTL_H
@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "audit.h"
 #include "config.h"
 #include "db.h"
 #include "err.h"
@@ -33,6 +34,8 @@ struct ctl {
 	char **argv; /* argv[0] is the command's last word, its arguments follow */
 	struct config cfg;
 	struct db *db; /* with CTL_NEEDS_DB (gatehousectl.c), else NULL */
+	char by[96];   /* ctl_actor's "gatehousectl:<OS user>" */
+	struct audit_actor actor;
 };
 
 /* The exit status for error e, and a message "gatehousectl: what: error". */
@@ -55,6 +58,9 @@ enum ctl_status ctl_hash_new_password(
     struct ctl *c, const char *how, char hash[PASSWORD_HASH_MAX], char plain[CTL_PASSWORD_MAX]);
 /* Looks up user name (a message when there is none: CTL_NOTFOUND). */
 enum ctl_status ctl_find_user(struct ctl *c, const char *name, struct user *u);
+/* Who runs this command, for the audit trail: by "gatehousectl:<name of
+ * the real user id>" (its number when it has no name), no address. */
+const struct audit_actor *ctl_actor(struct ctl *c);
 /* Checks that every role of the comma-separated list exists. */
 enum ctl_status ctl_roles_exist(struct ctl *c, const char *roles);
 
@@ -90,5 +96,7 @@ enum ctl_status cmd_purge(struct ctl *c);
 enum ctl_status cmd_backup_args(const struct ctl *c);
 enum ctl_status cmd_backup(struct ctl *c);
 enum ctl_status cmd_check(struct ctl *c);
+enum ctl_status cmd_audit_list_args(const struct ctl *c);
+enum ctl_status cmd_audit_list(struct ctl *c);
 
 #endif

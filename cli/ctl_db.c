@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "audit.h"
 #include "ctl.h"
 #include "extuser.h"
 #include "migrate.h"
@@ -66,6 +68,22 @@ cmd_purge_args(const struct ctl *c)
 	return c->argc == 1 ? CTL_OK : CTL_USAGE;
 }
 
+/* The audit rows older than [audit] retention (0: kept for ever). */
+static enum ctl_status
+ctl_purge_audit(struct ctl *c)
+{
+	int64_t deleted = 0;
+	enum gh_err e;
+
+	if (c->cfg.audit_retention == 0)
+		return CTL_OK;
+	e = audit_purge(c->db, (int64_t)time(NULL) - c->cfg.audit_retention, &deleted);
+	if (e != GH_OK)
+		return ctl_fail(e, "purge: audit entries");
+	printf("%lld audit entries purged\n", (long long)deleted);
+	return CTL_OK;
+}
+
 enum ctl_status
 cmd_purge(struct ctl *c)
 {
@@ -76,7 +94,7 @@ cmd_purge(struct ctl *c)
 	if (e != GH_OK)
 		return ctl_fail(e, "purge");
 	printf("%lld sessions purged\n", (long long)deleted);
-	return CTL_OK;
+	return ctl_purge_audit(c);
 }
 
 /* With [users] source = external: connect and run the lookup once. */

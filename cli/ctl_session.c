@@ -1,9 +1,11 @@
 /*
- * ctl_session.c: gatehousectl session list and session revoke.
+ * ctl_session.c: gatehousectl session list and session revoke (through
+ * account.h, which records the revocation in the audit trail).
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "account.h"
 #include "ctl.h"
 #include "session.h"
 
@@ -39,15 +41,24 @@ enum ctl_status
 cmd_session_revoke(struct ctl *c)
 {
 	enum ctl_status st;
+	int64_t n = 0;
 	enum gh_err e;
 
 	if (c->argc == 3) {
 		struct user u = {0};
 		if ((st = ctl_find_user(c, c->argv[2], &u)) != CTL_OK)
 			return st;
-		e = session_revoke_user(c->db, u.id);
+		e = account_revoke_sessions(c->db, u.id, ctl_actor(c), &n);
 		user_cleanup(&u);
-	} else
-		e = session_revoke_id(c->db, c->argv[1]);
+		if (e == GH_OK)
+			fprintf(stderr, "%lld sessions revoked\n", (long long)n);
+	} else {
+		e = account_revoke_session(c->db, c->argv[1], ctl_actor(c));
+		if (e == GH_ENOTFOUND) {
+			fprintf(
+			    stderr, "gatehousectl: no live session has the id %s\n", c->argv[1]);
+			return CTL_NOTFOUND;
+		}
+	}
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "session revoke");
 }

@@ -106,7 +106,7 @@ cmd_user_add(struct ctl *c)
 	bool show = strcmp(a.how, "random") == 0;
 	if ((st = ctl_hash_new_password(c, a.how, hash, show ? plain : NULL)) != CTL_OK)
 		return st;
-	e = user_add(c->db, a.name, a.email, hash, &id);
+	e = account_add(c->db, a.name, a.email, hash, a.roles, ctl_actor(c), &id);
 	crypto_wipe(hash, sizeof(hash));
 	if (e == GH_OK && show)
 		printf("%s\n", plain);
@@ -116,8 +116,6 @@ cmd_user_add(struct ctl *c)
 		fprintf(stderr, "gatehousectl: user name or e-mail already taken\n");
 	if (e != GH_OK)
 		return e == GH_EEXISTS ? CTL_EXISTS : ctl_fail(e, "user add");
-	if (a.roles[0] != '\0' && (e = user_set_roles(c->db, id, a.roles)) != GH_OK)
-		return ctl_fail(e, "user add: setting the roles");
 	fprintf(stderr, "user %s added (id %lld)\n", a.name, (long long)id);
 	return CTL_OK;
 }
@@ -175,7 +173,7 @@ cmd_user_passwd(struct ctl *c)
 		return st;
 	st = ctl_hash_new_password(c, how, hash, NULL);
 	if (st == CTL_OK) {
-		e = account_set_password(c->db, u.id, hash);
+		e = account_set_password(c->db, u.id, hash, ctl_actor(c));
 		st = e == GH_OK ? CTL_OK : ctl_fail(e, "user passwd");
 	}
 	crypto_wipe(hash, sizeof(hash));
@@ -193,7 +191,8 @@ ctl_user_set_status(struct ctl *c, const char *name, bool active)
 	if ((st = ctl_find_user(c, name, &u)) != CTL_OK)
 		return st;
 	/* A disabled user's sessions end now, not at their timeout. */
-	e = active ? account_enable(c->db, u.id) : account_disable(c->db, u.id);
+	e = active ? account_enable(c->db, u.id, ctl_actor(c))
+	           : account_disable(c->db, u.id, ctl_actor(c));
 	user_cleanup(&u);
 	return e == GH_OK ? CTL_OK : ctl_fail(e, "user status");
 }
@@ -234,7 +233,7 @@ cmd_user_sync(struct ctl *c)
 		    c->cfg.path, c->cfg.users_url, gh_strerror(e));
 		return CTL_FAIL;
 	}
-	e = extuser_sync(c->db, users, &c->cfg, dry_run, stdout, &stats);
+	e = extuser_sync(c->db, users, &c->cfg, ctl_actor(c), dry_run, stdout, &stats);
 	db_close(users);
 	printf("%lld external users checked, %lld %s\n", (long long)stats.checked,
 	    (long long)stats.disabled, dry_run ? "to disable" : "disabled");
@@ -256,7 +255,7 @@ cmd_user_roles(struct ctl *c)
 	if ((st = ctl_find_user(c, c->argv[1], &u)) != CTL_OK)
 		return st;
 	/* A privilege change ends the user's sessions (they log in again). */
-	e = account_set_roles(c->db, u.id, c->argv[2]);
+	e = account_set_roles(c->db, u.id, c->argv[2], ctl_actor(c));
 	user_cleanup(&u);
 	if (e == GH_ENOTFOUND)
 		fprintf(stderr, "gatehousectl: unknown role in %s\n", c->argv[2]);

@@ -85,6 +85,10 @@ static const struct ctl_command ctl_commands[] = {
         .run = cmd_session_revoke, .usage = "session revoke ID | --user NAME"},
     {"purge", NULL, .args = {0, 2}, .check = cmd_purge_args, .needs = CTL_NEEDS_DB,
         .run = cmd_purge, .usage = "purge [--keep SECONDS]"},
+    {"audit", "list", .args = {0, CTL_ARGS_ANY}, .check = cmd_audit_list_args,
+        .needs = CTL_NEEDS_DB, .run = cmd_audit_list,
+        .usage = "audit list [--user NAME] [--event E] [--since T] [--until T] "
+                 "[--result success|failure] [--format table|csv|json]"},
     {"backup", NULL, .args = {1, 1}, .check = cmd_backup_args, .needs = CTL_NEEDS_DB,
         .run = cmd_backup, .usage = "backup FILE"},
     /* No needs: it opens the database itself, to report on it. */

@@ -87,6 +87,10 @@ struct config {
 	struct access_rule *rules; /* "rule" lines, in order; default deny after them */
 	size_t nrules;
 
+	/* [audit] */
+	int64_t
+	    audit_retention; /* seconds security_log rows are kept (purge), 0 forever; 90 days */
+
 	/* Where the values came from, for messages. */
 	char *path;
 };

@@ -96,6 +96,8 @@ const struct config_key config_keys[] = {
     /* login_url: no default here, config_finish() derives it from prefix. */
     KEY("check", "login_url", CT_STRING, login_url, NULL, 0, 0, config_check_login_url),
     KEY("check", "rule", CT_RULES, rules, NULL, 0, 0, NULL),
+
+    KEY("audit", "retention", CT_DURATION, audit_retention, "90d", 0, 3650 * DAY, NULL),
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);

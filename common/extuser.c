@@ -344,8 +344,8 @@ out:
 }
 
 enum gh_err
-extuser_sync(struct db *local, struct db *ext, const struct config *cfg, bool dry_run, FILE *out,
-    struct extuser_sync_stats *stats)
+extuser_sync(struct db *local, struct db *ext, const struct config *cfg,
+    const struct audit_actor *actor, bool dry_run, FILE *out, struct extuser_sync_stats *stats)
 {
 	struct extuser_shadow_row rows[EXTUSER_SYNC_PAGE];
 	int64_t after = 0;
@@ -367,7 +367,7 @@ extuser_sync(struct db *local, struct db *ext, const struct config *cfg, bool dr
 			stats->checked++;
 			if (present && active)
 				continue;
-			if (!dry_run && (e = account_disable(local, r->id)) != GH_OK)
+			if (!dry_run && (e = account_disable(local, r->id, actor)) != GH_OK)
 				break;
 			stats->disabled++;
 			fprintf(out, "%s %s (external id %s): %s in the external store\n",

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "audit.h"
 #include "db.h"
 #include "err.h"
 
@@ -62,9 +63,11 @@ struct extuser_sync_stats {
  * is never taken for a missing user; the users disabled before it stay
  * disabled.  Shadow rows are read a page (256) at a time and each
  * lookup reuses the one prepared statement.  stats is filled in any case.
+ * actor (may be NULL) is who runs the sync, for the audit rows of the users
+ * it disables (audit.h).
  */
-enum gh_err extuser_sync(struct db *local, struct db *ext, const struct config *cfg, bool dry_run,
-    FILE *out, struct extuser_sync_stats *stats);
+enum gh_err extuser_sync(struct db *local, struct db *ext, const struct config *cfg,
+    const struct audit_actor *actor, bool dry_run, FILE *out, struct extuser_sync_stats *stats);
 /* extuser_probe runs the lookup with a name no user has (and sync_query, when
  * set, with the id 0) and reports in plain words on out whether the queries
  * and their columns work; GH_OK when they do. */

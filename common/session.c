@@ -194,6 +194,25 @@ session_revoke(struct db *db, const char *token)
 }
 
 enum gh_err
+session_owner(struct db *db, const char *id, int64_t *user_id)
+{
+	struct db_stmt *st;
+	enum gh_err e;
+	bool row = false;
+
+	*user_id = 0;
+	if (id == NULL)
+		return GH_ENOTFOUND;
+	e = db_prepare(db, "SELECT user_id FROM sessions WHERE id = ? AND revoked_at IS NULL", &st);
+	if (e != GH_OK)
+		return e;
+	if ((e = db_bind(st, DB_TEXT(id))) == GH_OK && (e = db_step(st, &row)) == GH_OK && row)
+		*user_id = db_column_int64(st, 0);
+	db_done(st);
+	return e == GH_OK && !row ? GH_ENOTFOUND : e;
+}
+
+enum gh_err
 session_revoke_user(struct db *db, int64_t user_id)
 {
 	return db_run(db,

@@ -51,7 +51,11 @@ enum gh_err session_lookup(
 enum gh_err session_revoke(struct db *db, const char *token);
 /* session_revoke_id revokes by stored id (hex SHA-256), for gatehousectl. */
 enum gh_err session_revoke_id(struct db *db, const char *id);
-/* session_revoke_user revokes every session of user_id. */
+/* session_owner writes to *user_id the user of the live (not revoked)
+ * session whose stored id is id; GH_ENOTFOUND when there is none. */
+enum gh_err session_owner(struct db *db, const char *id, int64_t *user_id);
+/* session_revoke_user revokes every session of user_id (db_changes: how
+ * many were live). */
 enum gh_err session_revoke_user(struct db *db, int64_t user_id);
 /* session_purge deletes sessions expired or revoked before now - keep
  * seconds; *deleted (may be NULL) receives the count. */

@@ -7,7 +7,8 @@
  * one user's e-mail equals another's username, the username wins.  Roles are
  * returned as one comma-separated, sorted list.  Uniqueness is left to the
  * database: a taken username, e-mail or role name comes back as GH_EEXISTS.
- * user_set_roles runs its own transaction: do not call it inside another.
+ * user_set_roles runs its own transaction: do not call it inside another
+ * (user_replace_roles is the same in the caller's transaction).
  * The queries are one text for every database, except those with the role
  * list, whose aggregate differs: they are kept as one struct user_sql per
  * dialect, picked by user_sql().
@@ -294,8 +295,8 @@ struct user_roles {
 	size_t n;
 };
 
-/* user_roles_replace replaces the roles of the user r->id with r's names:
- * user_set_roles's transaction (db_transact). */
+/* user_roles_replace replaces the roles of the user r->id with r's names,
+ * inside a transaction (db_transact's fn). */
 static enum gh_err
 user_roles_replace(struct db *db, void *arg)
 {
@@ -322,8 +323,10 @@ user_roles_replace(struct db *db, void *arg)
 	return GH_OK;
 }
 
-enum gh_err
-user_set_roles(struct db *db, int64_t id, const char *roles)
+/* user_roles_set splits roles and replaces the user's roles with them,
+ * in a transaction of its own (in_transaction false) or in the caller's. */
+static enum gh_err
+user_roles_set(struct db *db, int64_t id, const char *roles, bool in_transaction)
 {
 	const char *names[64];
 	struct user_roles r = {.id = id, .names = names};
@@ -335,9 +338,22 @@ user_set_roles(struct db *db, int64_t id, const char *roles)
 		return GH_ENOMEM;
 	}
 	if ((e = user_roles_split(list, names, sizeof(names) / sizeof(names[0]), &r.n)) == GH_OK)
-		e = db_transact(db, user_roles_replace, &r);
+		e = in_transaction ? user_roles_replace(db, &r)
+		                   : db_transact(db, user_roles_replace, &r);
 	free(list);
 	return e;
+}
+
+enum gh_err
+user_set_roles(struct db *db, int64_t id, const char *roles)
+{
+	return user_roles_set(db, id, roles, false);
+}
+
+enum gh_err
+user_replace_roles(struct db *db, int64_t id, const char *roles)
+{
+	return user_roles_set(db, id, roles, true);
 }
 
 enum gh_err

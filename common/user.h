@@ -40,6 +40,9 @@ enum gh_err user_record_login(struct db *db, int64_t id);
 /* user_set_roles replaces the user's roles with the comma-separated list;
  * GH_ENOTFOUND when a role does not exist. */
 enum gh_err user_set_roles(struct db *db, int64_t id, const char *roles);
+/* user_replace_roles is user_set_roles inside the caller's transaction
+ * (db_transact), which it neither begins nor ends. */
+enum gh_err user_replace_roles(struct db *db, int64_t id, const char *roles);
 /* A row of a list, valid only during the callback that gets it. */
 struct user_row {
 	int64_t id;

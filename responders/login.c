@@ -5,14 +5,19 @@
  * POST (its token checked by the pipeline, route.h) verifies the password
  * (auth.h).  Every way a login can fail (unknown user, wrong password,
  * account not active) gives the same status, the same page and about the
- * same time (auth_password).  The log never names a
- * name no user has: it may be a password typed in the wrong field.  Success
- * revokes any session the client already had, makes a new one (no fixation)
- * and redirects to a safe "next".
+ * same time (auth_password), and is recorded the same way: a line in the
+ * log, a fixed-shape line for fail2ban and a row in the audit trail
+ * (audit.h).  The log never names a name no user has: it may be a password
+ * typed in the wrong field.  Success revokes any session the client already
+ * had, makes a new one (no fixation) with its audit row in the same
+ * transaction, and redirects to a safe "next".  No login, accepted or
+ * refused, goes unrecorded: when its audit row cannot be written, the
+ * answer is 503 and no session is made.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "auth.h"
 #include "crypto.h"
 #include "log.h"
@@ -59,6 +64,65 @@ login_get(struct server_ctx *ctx, const struct request *req, struct response *re
 	login_form(ctx, res, call, 200, kvlist_get(&req->query, "next"), "");
 }
 
+/* The audit row of a refused login: the user when it exists (else its
+ * tag, never the name as typed) and why it was refused. */
+static enum gh_err
+login_audit_failure(struct server_ctx *ctx, const struct request *req, const struct user *u,
+    enum auth_refusal why, const char *tag)
+{
+	const struct audit_field known[] = {AUDIT_TEXT("username", u->username)};
+	const struct audit_field unknown[] = {AUDIT_TEXT("name_tag", tag)};
+	const struct audit_event ev = {
+	    .type = AUDIT_LOGIN_FAILURE,
+	    .result = AUDIT_FAILURE,
+	    .user_id = u->id,
+	    .ip = req->remote_addr,
+	    .user_agent = req->user_agent,
+	    .reason = auth_refusal_word(why),
+	    .context = u->username != NULL ? known : unknown,
+	    .ncontext = 1,
+	};
+
+	return audit_write(ctx->db, &ev);
+}
+
+/* A successful login: the new session and its audit row. */
+struct login_success {
+	const struct config *cfg;
+	const struct user *user;
+	struct session_new sn;
+	char *token; /* CRYPTO_TOKEN_LEN + 1 bytes, the new session's cookie */
+};
+
+/* login_begin_session makes the session and its audit row (db_transact's fn). */
+static enum gh_err
+login_begin_session(struct db *db, void *arg)
+{
+	struct login_success *ls = arg;
+	char id[CRYPTO_SHA256_HEX_LEN + 1];
+	enum gh_err e;
+
+	if ((e = session_create(db, ls->cfg, &ls->sn, ls->token)) != GH_OK)
+		return e;
+	crypto_sha256_hex(ls->token, CRYPTO_TOKEN_LEN, id);
+	const struct audit_field ctx[] = {
+	    AUDIT_TEXT("username", ls->user->username),
+	    AUDIT_TEXT("auth_method", ls->sn.auth_method),
+	    AUDIT_BOOL("remember", ls->sn.remember),
+	    AUDIT_TEXT("session", id),
+	};
+	const struct audit_event ev = {
+	    .type = AUDIT_LOGIN_SUCCESS,
+	    .result = AUDIT_SUCCESS,
+	    .user_id = ls->user->id,
+	    .ip = ls->sn.ip,
+	    .user_agent = ls->sn.user_agent,
+	    .context = ctx,
+	    .ncontext = sizeof(ctx) / sizeof(ctx[0]),
+	};
+	return audit_write(db, &ev);
+}
+
 /* The pipeline has checked the CSRF token and the origin. */
 static void
 login_post(struct server_ctx *ctx, const struct request *req, struct response *res,
@@ -77,14 +141,22 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	memset(&u, 0, sizeof(u));
 	e = auth_password(ctx->db, ctx->users, cfg, username, password, &u, &why);
 	if (e == GH_EDENIED) {
+		/* Every refusal does the same work: the tag, the lines, the row. */
+		auth_name_tag(cfg, username, tag);
 		/* A name no user has is logged as a tag, never as typed. */
 		if (u.username != NULL) {
 			log_msg(LOG_NOTICE, "login failure for %s from %s (%s)", u.username,
 			    req->remote_addr, auth_refusal_word(why));
 		} else {
-			auth_name_tag(cfg, username, tag);
 			log_msg(LOG_NOTICE, "login failure for unknown name #%s from %s (%s)", tag,
 			    req->remote_addr, auth_refusal_word(why));
+		}
+		/* For fail2ban: one fixed shape (gatehouse-login(8), LOG). */
+		log_msg(LOG_NOTICE, "auth failure: client=%s user=#%s reason=%s", req->remote_addr,
+		    tag, auth_refusal_word(why));
+		if (login_audit_failure(ctx, req, &u, why, tag) != GH_OK) {
+			server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
+			goto out;
 		}
 		login_form(ctx, res, call, 401, next, LOGIN_FAILED);
 		goto out;
@@ -98,14 +170,22 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	if (call->session_token != NULL)
 		session_revoke(ctx->db, call->session_token);
 	bool remember_me = *remember != '\0';
-	struct session_new sn = {
-	    .user_id = u.id,
-	    .auth_method = "form",
-	    .remember = remember_me,
-	    .ip = req->remote_addr,
-	    .user_agent = req->user_agent,
+	struct login_success ls = {
+	    .cfg = cfg,
+	    .user = &u,
+	    .token = token,
+	    .sn =
+	        {
+	            .user_id = u.id,
+	            .auth_method = "form",
+	            .remember = remember_me,
+	            .ip = req->remote_addr,
+	            .user_agent = req->user_agent,
+	        },
 	};
-	if (session_create(ctx->db, cfg, &sn, token) != GH_OK) {
+	/* The session and its audit row, or neither: no login goes unrecorded. */
+	if (db_transact(ctx->db, login_begin_session, &ls) != GH_OK) {
+		crypto_wipe(token, sizeof(token));
 		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 		goto out;
 	}

@@ -69,6 +69,7 @@ TEST_PACKAGES=(
 	apache2-utils php-cli
 	chromium
 	man-db groff-base
+	fail2ban
 )
 
 print=0

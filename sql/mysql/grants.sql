@@ -17,6 +17,12 @@
 --   gatehouse_logout  reads what the check reads; writes sessions.revoked_at
 --                     and .last_seen_at
 --
+-- The login and the logout write the audit trail (common/audit.c): INSERT
+-- into security_log, nothing else on it (no SELECT, UPDATE or DELETE: a
+-- responder can add to the log but neither read, change nor erase it; the
+-- id comes from AUTO_INCREMENT, which needs nothing more).  The check
+-- writes no audit event and gets nothing on it.
+--
 -- Every SELECT is granted on columns, never on a whole table: no responder
 -- can read users.mfa_secret, and only the login can read password_hash.
 --
@@ -121,7 +127,8 @@ EXECUTE gh_stmt;
 
 -- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
 -- rehash), user_record_login() (common/user.c), session_revoke() and
--- session_create() (common/session.c), extuser_shadow() (common/extuser.c).
+-- session_create() (common/session.c), extuser_shadow() (common/extuser.c),
+-- audit_write() (common/audit.c).
 SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_login);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
@@ -147,8 +154,13 @@ SET @gh_sql = CONCAT('GRANT SELECT (id, revoked_at), INSERT (id, user_id, create
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 
+SET @gh_sql = CONCAT('GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, ',
+    'context) ON security_log TO ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+
 -- gatehouse_logout: session_lookup() and session_revoke() (common/session.c):
--- what the check reads.
+-- what the check reads; audit_write() (common/audit.c).
 SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_logout);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
@@ -167,6 +179,10 @@ SET @gh_sql = CONCAT('GRANT SELECT (id, name) ON roles TO ', @gh_logout);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (user_id, role_id) ON user_roles TO ', @gh_logout);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, ',
+    'context) ON security_log TO ', @gh_logout);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 

@@ -18,6 +18,12 @@
 --   gatehouse_logout  reads what the check reads; writes sessions.revoked_at
 --                     and .last_seen_at
 --
+-- The login and the logout write the audit trail (common/audit.c): INSERT
+-- into security_log, nothing else on it (no SELECT, UPDATE or DELETE: a
+-- responder can add to the log but neither read, change nor erase it).
+-- The id is an identity column, whose sequence the INSERT advances without
+-- a grant on it.  The check writes no audit event and gets nothing on it.
+--
 -- Every SELECT is granted on columns, never on a whole table: no responder
 -- can read users.mfa_secret, and only the login can read password_hash.
 --
@@ -89,7 +95,8 @@ GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_check;
 
 -- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
 -- rehash), user_record_login() (common/user.c), session_revoke() and
--- session_create() (common/session.c), extuser_shadow() (common/extuser.c).
+-- session_create() (common/session.c), extuser_shadow() (common/extuser.c),
+-- audit_write() (common/audit.c).
 SELECT 'CREATE ROLE gatehouse_login LOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_login') \gexec
 ALTER ROLE gatehouse_login LOGIN PASSWORD :'pw_login';
@@ -110,9 +117,11 @@ GRANT SELECT (id, revoked_at),
               mfa, ip, user_agent, remember),
       UPDATE (revoked_at)
    ON sessions TO gatehouse_login;
+GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
+   ON security_log TO gatehouse_login;
 
 -- gatehouse_logout: session_lookup() and session_revoke() (common/session.c):
--- what the check reads.
+-- what the check reads; audit_write() (common/audit.c).
 SELECT 'CREATE ROLE gatehouse_logout LOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_logout') \gexec
 ALTER ROLE gatehouse_logout LOGIN PASSWORD :'pw_logout';
@@ -125,5 +134,7 @@ GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, m
 GRANT SELECT (id, username, email, status) ON users TO gatehouse_logout;
 GRANT SELECT (id, name) ON roles TO gatehouse_logout;
 GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_logout;
+GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
+   ON security_log TO gatehouse_logout;
 
 COMMIT;

@@ -8,6 +8,10 @@ over TCP (deploy/stack.py Database.sql_as), on statements that change no
 row (WHERE matches nothing; INSERT ... SELECT of no row still needs the
 privilege).
 
+The audit trail (security_log) is append-only for the responders: the
+login and the logout may INSERT into it, and no responder may UPDATE,
+DELETE or read it.
+
 Reads are granted on columns: the check and the logout cannot read
 users.password_hash or users.mfa_secret, the login (which verifies the
 password) cannot read mfa_secret; grants.sql run again over the table-wide
@@ -24,6 +28,19 @@ INSERT_SESSION = (
 INSERT_SHADOW = (
     "INSERT INTO users (username, email, password_hash, status, created_at, updated_at, "
     "external_id) SELECT 'none', NULL, NULL, 'active', 0, 0, 'none' FROM users WHERE 1 = 0")
+# An audit row as audit_write() inserts it (common/audit.c), from no row.
+INSERT_AUDIT = (
+    "INSERT INTO security_log (event_type, user_id, at, ip, user_agent, result, reason, "
+    "context) SELECT 'logout', NULL, 0, NULL, NULL, 'success', NULL, NULL "
+    "FROM users WHERE 1 = 0")
+# The audit trail is append-only for every responder: none may change,
+# erase or read it (only gatehousectl, the owner, lists and purges it).
+AUDIT_TAMPERING = [
+    "UPDATE security_log SET result = 'success' WHERE 1 = 0",
+    "UPDATE security_log SET at = 0 WHERE 1 = 0",
+    "DELETE FROM security_log WHERE 1 = 0",
+    "SELECT count(*) FROM security_log",
+]
 # The columns session_lookup() reads (common/session.c), and the role
 # names it aggregates (common/user.h, USER_ROLES_SQL_*).
 READ_SESSION = ("SELECT s.user_id, u.username, u.email, s.created_at, s.expires_at, "
@@ -51,6 +68,7 @@ ALLOWED = {
         READ_SESSION, READ_ROLES,
         "UPDATE sessions SET last_seen_at = 0 WHERE id = 'none'",
         "UPDATE sessions SET revoked_at = 0 WHERE id = 'none' AND revoked_at IS NULL",
+        INSERT_AUDIT,
     ],
     "login": [
         READ_USER,
@@ -63,6 +81,7 @@ ALLOWED = {
         "SELECT id FROM users WHERE external_id = 'none'",
         INSERT_SHADOW,
         "UPDATE users SET username = 'x', email = NULL, updated_at = 0 WHERE id = -1",
+        INSERT_AUDIT,
     ],
 }
 
@@ -75,11 +94,12 @@ DENIED = {
         "UPDATE users SET status = 'active' WHERE id = -1",
         "INSERT INTO user_roles (user_id, role_id) SELECT user_id, role_id FROM user_roles "
         "WHERE 1 = 0",
-        "SELECT count(*) FROM security_log",
         "SELECT count(*) FROM schema_migrations",
         "SELECT * FROM users",
         "SELECT user_agent, ip FROM sessions",
         "SELECT description FROM roles",
+        INSERT_AUDIT,  # the check writes no audit event
+        *AUDIT_TAMPERING,
     ],
     "logout": [
         "UPDATE sessions SET user_id = 0 WHERE id = 'none'",
@@ -90,6 +110,7 @@ DENIED = {
         "SELECT count(*) FROM refresh_tokens",
         "SELECT * FROM users",
         "SELECT user_agent, ip FROM sessions",
+        *AUDIT_TAMPERING,
     ],
     "login": [
         "SELECT expires_at FROM sessions",
@@ -105,6 +126,7 @@ DENIED = {
         "SELECT count(*) FROM schema_migrations",
         "CREATE TABLE gh_probe (x INT)",
         "SELECT * FROM users",
+        *AUDIT_TAMPERING,
     ],
 }
 

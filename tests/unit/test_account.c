@@ -25,6 +25,7 @@
 
 static struct config cfg;
 static struct db *db;
+static const struct audit_actor actor = {.by = "test"};
 
 /* new_user adds an active user with PASSWORD hashed by cfg (or by a bcrypt
  * of cost 4 when weak), returns its id or -1. */
@@ -122,7 +123,7 @@ TEST(every_refusal_is_the_same_answer)
 	CHECK(u.username == NULL); /* unknown: never named */
 	CHECK(why == AUTH_UNKNOWN_USER);
 	user_cleanup(&u);
-	CHECK(account_disable(db, id) == GH_OK);
+	CHECK(account_disable(db, id, &actor) == GH_OK);
 	CHECK(try_login("bea", PASSWORD, &u) == GH_EDENIED);
 	CHECK(why == AUTH_INACTIVE);
 	user_cleanup(&u);
@@ -130,7 +131,7 @@ TEST(every_refusal_is_the_same_answer)
 	CHECK(try_login("bea", "wrong password!!", &u) == GH_EDENIED);
 	CHECK(why == AUTH_WRONG_PASSWORD);
 	user_cleanup(&u);
-	CHECK(account_enable(db, id) == GH_OK);
+	CHECK(account_enable(db, id, &actor) == GH_OK);
 	CHECK(try_login("bea", PASSWORD, &u) == GH_OK);
 	CHECK(why == AUTH_ACCEPTED);
 	user_cleanup(&u);
@@ -174,7 +175,7 @@ TEST(new_password_ends_sessions)
 
 	CHECK(id > 0 && session_of(id, token));
 	CHECK(password_hash(&cfg, "another long password", hash) == GH_OK);
-	CHECK(account_set_password(db, id, hash) == GH_OK);
+	CHECK(account_set_password(db, id, hash, &actor) == GH_OK);
 	CHECK(!session_valid(token));
 }
 
@@ -185,9 +186,9 @@ TEST(new_roles_end_sessions_unknown_role_changes_nothing)
 	struct user u;
 
 	CHECK(id > 0 && session_of(id, token));
-	CHECK(account_set_roles(db, id, "editor,no-such-role") == GH_ENOTFOUND);
+	CHECK(account_set_roles(db, id, "editor,no-such-role", &actor) == GH_ENOTFOUND);
 	CHECK(session_valid(token));
-	CHECK(account_set_roles(db, id, "editor") == GH_OK);
+	CHECK(account_set_roles(db, id, "editor", &actor) == GH_OK);
 	CHECK(!session_valid(token));
 	CHECK(user_find_id(db, id, &u) == GH_OK && strcmp(u.roles, "editor") == 0);
 	user_cleanup(&u);
@@ -199,9 +200,9 @@ TEST(disable_ends_sessions_enable_does_not_revive_them)
 	int64_t id = new_user("fay", false);
 
 	CHECK(id > 0 && session_of(id, token));
-	CHECK(account_disable(db, id) == GH_OK);
+	CHECK(account_disable(db, id, &actor) == GH_OK);
 	CHECK(!session_valid(token));
-	CHECK(account_enable(db, id) == GH_OK);
+	CHECK(account_enable(db, id, &actor) == GH_OK);
 	CHECK(!session_valid(token));
 }
 

@@ -310,21 +310,21 @@ TEST(sync_disables_inactive_and_deleted_users_only)
 	sync_off = sync_user(502, "syncoff", true);
 	sync_gone = sync_user(503, "syncgone", true);
 	/* While they are all active, a sync changes nothing. */
-	CHECK(extuser_sync(local, ext, &cfg, false, out, &stats) == GH_OK);
+	CHECK(extuser_sync(local, ext, &cfg, NULL, false, out, &stats) == GH_OK);
 	CHECK(stats.disabled == 0 && stats.checked >= 3);
 	ext_run(ext, "UPDATE users SET is_active = 0 WHERE user_id = 502");
 	ext_run(ext, "DELETE FROM users WHERE user_id = 503");
-	CHECK(extuser_sync(local, ext, &cfg, true, out, &stats) == GH_OK);
+	CHECK(extuser_sync(local, ext, &cfg, NULL, true, out, &stats) == GH_OK);
 	CHECK(stats.disabled == 2);
 	CHECK(status_is(sync_off, "active") && live_sessions(sync_off) == 1); /* dry run */
-	CHECK(extuser_sync(local, ext, &cfg, false, out, &stats) == GH_OK);
+	CHECK(extuser_sync(local, ext, &cfg, NULL, false, out, &stats) == GH_OK);
 	CHECK(stats.disabled == 2);
 	CHECK(status_is(sync_off, "inactive") && live_sessions(sync_off) == 0);
 	CHECK(status_is(sync_gone, "inactive") && live_sessions(sync_gone) == 0);
 	CHECK(status_is(sync_kept, "active") && live_sessions(sync_kept) == 1);
 	/* Disabled rows are not looked up again; nothing is re-enabled. */
 	ext_run(ext, "UPDATE users SET is_active = 1 WHERE user_id = 502");
-	CHECK(extuser_sync(local, ext, &cfg, false, out, &stats) == GH_OK);
+	CHECK(extuser_sync(local, ext, &cfg, NULL, false, out, &stats) == GH_OK);
 	CHECK(stats.disabled == 0);
 	CHECK(status_is(sync_off, "inactive"));
 	rewind(out);
@@ -345,14 +345,14 @@ TEST(sync_by_name_takes_a_rename_for_gone_sync_query_does_not)
 	ext_run(ext, "UPDATE users SET username = 'syncnew' WHERE user_id = 504");
 	by_id.users_sync_query = "SELECT user_id, username, email, password_hash, is_active "
 	                         "FROM users WHERE user_id = ?";
-	CHECK(extuser_sync(local, ext, &by_id, false, out, &stats) == GH_OK);
+	CHECK(extuser_sync(local, ext, &by_id, NULL, false, out, &stats) == GH_OK);
 	CHECK(stats.disabled == 0);
 	CHECK(status_is(sync_renamed, "active") && live_sessions(sync_renamed) == 1);
-	CHECK(extuser_sync(local, ext, &cfg, true, out, &stats) == GH_OK);
+	CHECK(extuser_sync(local, ext, &cfg, NULL, true, out, &stats) == GH_OK);
 	CHECK(stats.disabled == 1); /* by name: syncold is gone */
 	/* A user with another's name (as e-mail) is not taken for this one. */
 	ext_run(ext, "UPDATE users SET email = 'syncold' WHERE user_id = 501");
-	CHECK(extuser_sync(local, ext, &cfg, true, out, &stats) == GH_OK);
+	CHECK(extuser_sync(local, ext, &cfg, NULL, true, out, &stats) == GH_OK);
 	CHECK(stats.disabled == 1);
 	ext_run(ext, "UPDATE users SET email = NULL WHERE user_id = 501");
 	ext_run(ext, "UPDATE users SET username = 'syncold' WHERE user_id = 504");
@@ -369,15 +369,15 @@ TEST(sync_failure_disables_nobody)
 	/* The store's table is gone (a wrong database, a failed query). */
 	bad.users_sync_query = "SELECT user_id, username, email, password_hash, is_active "
 	                       "FROM no_such_table WHERE user_id = ?";
-	CHECK(extuser_sync(local, ext, &bad, false, out, &stats) == GH_EDB);
+	CHECK(extuser_sync(local, ext, &bad, NULL, false, out, &stats) == GH_EDB);
 	CHECK(stats.disabled == 0);
 	/* A query that answers with another user's id is wrong, not "gone". */
 	bad.users_sync_query = "SELECT user_id, username, email, password_hash, is_active "
 	                       "FROM users WHERE user_id = 42 OR user_id = ?";
-	CHECK(extuser_sync(local, ext, &bad, false, out, &stats) == GH_EINVAL);
+	CHECK(extuser_sync(local, ext, &bad, NULL, false, out, &stats) == GH_EINVAL);
 	CHECK(stats.disabled == 0);
 	bad.users_sync_query = "SELECT user_id, is_active FROM users WHERE user_id = ?";
-	CHECK(extuser_sync(local, ext, &bad, false, out, &stats) == GH_EINVAL);
+	CHECK(extuser_sync(local, ext, &bad, NULL, false, out, &stats) == GH_EINVAL);
 	CHECK(status_is(sync_kept, "active") && live_sessions(sync_kept) == 1);
 	ext_run(ext, "UPDATE users SET is_active = 1 WHERE user_id = 501");
 	fclose(out);
@@ -398,7 +398,7 @@ TEST(sync_reads_every_page_of_shadow_rows)
 	}
 	CHECK(db_commit(local) == GH_OK && db_commit(ext) == GH_OK);
 	ext_run(ext, "UPDATE users SET is_active = 0 WHERE user_id = 10599");
-	CHECK(extuser_sync(local, ext, &cfg, false, out, &stats) == GH_OK);
+	CHECK(extuser_sync(local, ext, &cfg, NULL, false, out, &stats) == GH_OK);
 	CHECK(stats.checked >= 600);
 	CHECK(stats.disabled == 1);
 	CHECK(status_is(last, "inactive") && live_sessions(last) == 0);
