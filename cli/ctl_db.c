@@ -5,11 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 #include "extuser.h"
 #include "migrate.h"
 #include "session.h"
+#include "throttle.h"
 
 enum ctl_status
 cmd_init(struct ctl *c)
@@ -76,6 +78,10 @@ cmd_purge(struct ctl *c)
 	if (e != GH_OK)
 		return ctl_fail(e, "purge");
 	printf("%lld sessions purged\n", (long long)deleted);
+	e = throttle_purge(c->db, &c->cfg, (int64_t)time(NULL), &deleted);
+	if (e != GH_OK)
+		return ctl_fail(e, "purge");
+	printf("%lld throttle rows purged\n", (long long)deleted);
 	return CTL_OK;
 }
 

@@ -38,6 +38,7 @@
 #include "crypto.h"
 #include "log.h"
 #include "session.h"
+#include "throttle.h"
 
 #define SERVER_STOP_WAIT_MS 800
 
@@ -147,6 +148,29 @@ server_error(struct server_ctx *ctx, const struct request *req, struct response 
 	    {"message", message},
 	};
 	server_page(ctx, res, status, "message", vars, sizeof(vars) / sizeof(vars[0]));
+}
+
+bool
+server_throttle(
+    struct server_ctx *ctx, const struct request *req, struct response *res, int64_t now)
+{
+	char retry[24], key[THROTTLE_KEY_MAX];
+	int64_t after;
+	enum gh_err e = throttle_check(ctx->db, ctx->cfg, req, now, &after);
+
+	if (e == GH_OK)
+		return false;
+	if (e != GH_EDENIED) {
+		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
+		return true;
+	}
+	throttle_client_key(ctx->cfg, req, key);
+	log_msg(LOG_NOTICE, "throttled %s %s from %s (%s) for %lld s", req->method, req->path,
+	    req->remote_addr, key, (long long)after);
+	server_error(ctx, req, res, 429, SERVER_THROTTLED);
+	snprintf(retry, sizeof(retry), "%lld", (long long)after);
+	response_header(res, "Retry-After", retry);
+	return true;
 }
 
 bool

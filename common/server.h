@@ -100,6 +100,17 @@ const char *server_cookie_name(const struct server_ctx *ctx, const struct reques
 void server_set_cookie(struct server_ctx *ctx, const struct request *req, struct response *res,
     const char *suffix, const char *value, long max_age);
 
+/*
+ * server_throttle is the one call a route that checks a secret makes before
+ * it checks it (throttle.h): true when it answered the request itself, 429
+ * with Retry-After (seconds) when the client is blocked, 503 when the
+ * database failed; false when the route may go on.  The 429 is logged here,
+ * the one place a request is refused for throttling.
+ */
+#define SERVER_THROTTLED "Too many failed attempts. Please try again later."
+bool server_throttle(
+    struct server_ctx *ctx, const struct request *req, struct response *res, int64_t now);
+
 /* server_error answers an error page (HTML or JSON for API clients). */
 void server_error(struct server_ctx *ctx, const struct request *req, struct response *res,
     int status, const char *message);

@@ -5,20 +5,26 @@
  * POST (its token checked by the pipeline, route.h) verifies the password
  * (auth.h).  Every way a login can fail (unknown user, wrong password,
  * account not active) gives the same status, the same page and about the
- * same time (auth_password).  The log never names a
+ * same time (auth_password), and so does a right password while the
+ * account is locked out (lockout.h).  Before any hash, a client that failed
+ * too often is answered 429 (throttle.h, server_throttle).  The log never
+ * names a
  * name no user has: it may be a password typed in the wrong field.  Success
  * revokes any session the client already had, makes a new one (no fixation)
  * and redirects to a safe "next".
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth.h"
 #include "crypto.h"
+#include "lockout.h"
 #include "log.h"
 #include "password.h"
 #include "server.h"
 #include "session.h"
+#include "throttle.h"
 #include "url.h"
 #include "user.h"
 
@@ -70,13 +76,27 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	const char *next = call->values[LOGIN_NEXT];
 	const char *remember = call->values[LOGIN_REMEMBER];
 	char token[CRYPTO_TOKEN_LEN + 1], tag[AUTH_TAG_LEN + 1];
+	int64_t now = (int64_t)time(NULL);
+	struct lockout_result lo;
 	struct user u;
 	enum auth_refusal why;
 	enum gh_err e;
 
 	memset(&u, 0, sizeof(u));
+	/* Before any hash: a client that failed too often gets 429. */
+	if (server_throttle(ctx, req, res, now))
+		return;
 	e = auth_password(ctx->db, ctx->users, cfg, username, password, &u, &why);
+	/* Locked out: the right password is refused like a wrong one (it was
+	 * verified all the same, so the time does not tell either). */
+	if (e == GH_OK && lockout_is_locked(&u, now)) {
+		e = GH_EDENIED;
+		why = AUTH_LOCKED;
+	}
 	if (e == GH_EDENIED) {
+		throttle_fail(ctx->db, cfg, req, now);
+		if (lockout_fail(ctx->db, cfg, username, &u, now, &lo) != GH_OK)
+			lo.started = false;
 		/* A name no user has is logged as a tag, never as typed. */
 		if (u.username != NULL) {
 			log_msg(LOG_NOTICE, "login failure for %s from %s (%s)", u.username,
@@ -86,6 +106,12 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 			log_msg(LOG_NOTICE, "login failure for unknown name #%s from %s (%s)", tag,
 			    req->remote_addr, auth_refusal_word(why));
 		}
+		/* The one place a lockout starts. */
+		if (lo.started)
+			log_msg(LOG_NOTICE, "lockout of %s%s after %lld failures, until %lld",
+			    u.username != NULL ? "" : "unknown name #",
+			    u.username != NULL ? u.username : tag, (long long)lo.count,
+			    (long long)lo.until);
 		login_form(ctx, res, call, 401, next, LOGIN_FAILED);
 		goto out;
 	}
@@ -110,6 +136,7 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 		goto out;
 	}
 	user_record_login(ctx->db, u.id);
+	lockout_reset(ctx->db, &u);
 	log_msg(LOG_NOTICE, "login success for %s from %s", u.username, req->remote_addr);
 
 	response_redirect(res, 303, login_next(cfg, next));
