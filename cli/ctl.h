@@ -82,6 +82,7 @@ enum ctl_status cmd_user_passwd_args(const struct ctl *c);
 enum ctl_status cmd_user_passwd(struct ctl *c);
 enum ctl_status cmd_user_disable(struct ctl *c);
 enum ctl_status cmd_user_enable(struct ctl *c);
+enum ctl_status cmd_user_unlock(struct ctl *c);
 enum ctl_status cmd_user_sync_args(const struct ctl *c);
 enum ctl_status cmd_user_sync(struct ctl *c);
 enum ctl_status cmd_user_roles(struct ctl *c);

@@ -12,6 +12,7 @@
 #include "extuser.h"
 #include "migrate.h"
 #include "session.h"
+#include "throttle.h"
 
 enum ctl_status
 cmd_init(struct ctl *c)
@@ -94,6 +95,10 @@ cmd_purge(struct ctl *c)
 	if (e != GH_OK)
 		return ctl_fail(e, "purge");
 	printf("%lld sessions purged\n", (long long)deleted);
+	e = throttle_purge(c->db, &c->cfg, (int64_t)time(NULL), &deleted);
+	if (e != GH_OK)
+		return ctl_fail(e, "purge");
+	printf("%lld throttle rows purged\n", (long long)deleted);
 	return ctl_purge_audit(c);
 }
 

@@ -6,11 +6,13 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "account.h"
 #include "crypto.h"
 #include "ctl.h"
 #include "extuser.h"
+#include "lockout.h"
 #include "session.h"
 
 /* The arguments of user add. */
@@ -147,9 +149,11 @@ cmd_user_show(struct ctl *c)
 	if ((st = ctl_find_user(c, c->argv[1], &u)) != CTL_OK)
 		return st;
 	printf("id: %lld\nusername: %s\nemail: %s\nstatus: %s\nroles: %s\ncreated_at: %lld\n"
-	       "last_login_at: %lld\n",
+	       "last_login_at: %lld\nfailed_login_attempts: %lld\nlocked_until: %lld\n"
+	       "locked: %s\n",
 	    (long long)u.id, u.username, u.email ? u.email : "", u.status, u.roles,
-	    (long long)u.created_at, (long long)u.last_login_at);
+	    (long long)u.created_at, (long long)u.last_login_at, (long long)u.failed_login_attempts,
+	    (long long)u.locked_until, lockout_is_locked(&u, (int64_t)time(NULL)) ? "yes" : "no");
 	user_cleanup(&u);
 	return CTL_OK;
 }
@@ -207,6 +211,24 @@ enum ctl_status
 cmd_user_enable(struct ctl *c)
 {
 	return ctl_user_set_status(c, c->argv[1], true);
+}
+
+/* user unlock: the one place an account's lockout is ended by hand. */
+enum ctl_status
+cmd_user_unlock(struct ctl *c)
+{
+	struct user u = {0};
+	enum ctl_status st;
+	enum gh_err e;
+
+	if ((st = ctl_find_user(c, c->argv[1], &u)) != CTL_OK)
+		return st;
+	e = account_unlock(c->db, u.id, ctl_actor(c));
+	if (e == GH_OK)
+		fprintf(stderr, "user %s unlocked (%lld failures before)\n", u.username,
+		    (long long)u.failed_login_attempts);
+	user_cleanup(&u);
+	return e == GH_OK ? CTL_OK : ctl_fail(e, "user unlock");
 }
 
 enum ctl_status

@@ -70,6 +70,8 @@ static const struct ctl_command ctl_commands[] = {
         .usage = "user disable NAME"},
     {"user", "enable", .args = {1, 1}, .needs = CTL_NEEDS_DB, .run = cmd_user_enable,
         .usage = "user enable NAME"},
+    {"user", "unlock", .args = {1, 1}, .needs = CTL_NEEDS_DB, .run = cmd_user_unlock,
+        .usage = "user unlock NAME"},
     {"user", "roles", .args = {2, 2}, .needs = CTL_NEEDS_DB, .run = cmd_user_roles,
         .usage = "user roles NAME ROLE[,ROLE...]"},
     {"user", "sync", .args = {0, 1}, .check = cmd_user_sync_args,

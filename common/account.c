@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "account.h"
+#include "lockout.h"
 #include "session.h"
 #include "user.h"
 
@@ -18,6 +19,7 @@ enum account_change {
 	ACCOUNT_ROLES,
 	ACCOUNT_DISABLE,
 	ACCOUNT_ENABLE,
+	ACCOUNT_UNLOCK,
 	ACCOUNT_REVOKE_ONE, /* one session, by its stored id */
 	ACCOUNT_REVOKE_ALL, /* every session of the user */
 };
@@ -36,6 +38,7 @@ static const enum audit_type account_events[] = {
     [ACCOUNT_ROLES] = AUDIT_ROLES_CHANGED,
     [ACCOUNT_DISABLE] = AUDIT_USER_DISABLED,
     [ACCOUNT_ENABLE] = AUDIT_USER_ENABLED,
+    [ACCOUNT_UNLOCK] = AUDIT_UNLOCK,
     [ACCOUNT_REVOKE_ONE] = AUDIT_SESSION_REVOKED,
     [ACCOUNT_REVOKE_ALL] = AUDIT_SESSION_REVOKED,
 };
@@ -68,6 +71,9 @@ account_apply(struct db *db, void *arg)
 	case ACCOUNT_ENABLE:
 		e = user_set_status(db, op->user_id, "active");
 		break;
+	case ACCOUNT_UNLOCK:
+		e = lockout_unlock(db, op->user_id);
+		break;
 	case ACCOUNT_REVOKE_ONE:
 		if ((e = session_owner(db, op->session_id, &op->user_id)) == GH_OK)
 			e = session_revoke_id(db, op->session_id);
@@ -78,9 +84,10 @@ account_apply(struct db *db, void *arg)
 	default:
 		return GH_EINVAL;
 	}
-	/* Enabling does not revive old sessions, and a new user has none. */
+	/* Enabling does not revive old sessions, a new user has none, and a
+	 * lockout never ended any. */
 	if (e == GH_OK && op->change != ACCOUNT_ADD && op->change != ACCOUNT_ENABLE &&
-	    op->change != ACCOUNT_REVOKE_ONE) {
+	    op->change != ACCOUNT_UNLOCK && op->change != ACCOUNT_REVOKE_ONE) {
 		if ((e = session_revoke_user(db, op->user_id)) == GH_OK)
 			op->count = db_changes(db);
 	}
@@ -156,6 +163,14 @@ enum gh_err
 account_enable(struct db *db, int64_t user_id, const struct audit_actor *actor)
 {
 	struct account_op op = {.change = ACCOUNT_ENABLE, .user_id = user_id, .actor = actor};
+
+	return db_transact(db, account_apply, &op);
+}
+
+enum gh_err
+account_unlock(struct db *db, int64_t user_id, const struct audit_actor *actor)
+{
+	struct account_op op = {.change = ACCOUNT_UNLOCK, .user_id = user_id, .actor = actor};
 
 	return db_transact(db, account_apply, &op);
 }

@@ -44,6 +44,10 @@ enum gh_err account_disable(struct db *db, int64_t user_id, const struct audit_a
 /* account_enable makes the user "active" again; its old sessions stay
  * revoked. */
 enum gh_err account_enable(struct db *db, int64_t user_id, const struct audit_actor *actor);
+/* account_unlock ends the user's lockout and clears its count of failed
+ * logins (lockout.h), with the audit event "unlock"; GH_ENOTFOUND for no
+ * such user. */
+enum gh_err account_unlock(struct db *db, int64_t user_id, const struct audit_actor *actor);
 
 /* account_revoke_session revokes the live session whose stored id (hex
  * SHA-256 of its token, as session_list shows it) is session_id, for an

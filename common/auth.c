@@ -163,6 +163,8 @@ auth_refusal_word(enum auth_refusal r)
 		return "inactive";
 	case AUTH_NAME_TAKEN:
 		return "name_taken";
+	case AUTH_LOCKED:
+		return "locked";
 	}
 	return "?";
 }

@@ -27,10 +27,11 @@ enum auth_refusal {
 	AUTH_WRONG_PASSWORD, /* the user exists; the password does not match */
 	AUTH_INACTIVE,       /* right password, account not active (here or in the store) */
 	AUTH_NAME_TAKEN,     /* external user whose name a local user has */
+	AUTH_LOCKED,         /* right password, account locked out (lockout.h) */
 };
 
-/* "unknown_user", "wrong_password", "inactive", "name_taken" ("" for
- * AUTH_ACCEPTED): the reason's word in logs and the audit trail. */
+/* "unknown_user", "wrong_password", "inactive", "name_taken", "locked" (""
+ * for AUTH_ACCEPTED): the reason's word in logs and the audit trail. */
 const char *auth_refusal_word(enum auth_refusal r);
 
 /*

@@ -71,6 +71,14 @@ struct config {
 	bool allow_weak_hashing;            /* below the CONFIG_*_MIN floors (tests); false */
 	int min_password_length;            /* default 12 */
 	int max_password_length;            /* default 128 */
+	int lockout_threshold;              /* failures that lock an account, default 5 */
+	int64_t lockout_base;               /* seconds of the first lockout, default 60 */
+	int64_t lockout_max;                /* longest lockout in seconds, default 3600 */
+
+	/* [throttle] */
+	int throttle_max_failures;      /* failures per client and window, default 20 */
+	int64_t throttle_window;        /* seconds, default 300 */
+	char *throttle_trusted_proxies; /* addresses allowed X-Forwarded-For, default "" */
 
 	/* [users] */
 	enum config_users_source users_source; /* default local */

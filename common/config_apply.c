@@ -270,6 +270,15 @@ config_finish(struct config_loader *l)
 		    cfg->max_password_length, cfg->min_password_length);
 	}
 
+	if (cfg->lockout_max < cfg->lockout_base) {
+		i = config_key_index("login", "lockout_max");
+		if (config_where(l, i) == NULL)
+			i = config_key_index("login", "lockout_base");
+		return config_fail(l, &config_keys[i], false, config_where(l, i),
+		    "lockout_max (%lld s) is less than lockout_base (%lld s)",
+		    (long long)cfg->lockout_max, (long long)cfg->lockout_base);
+	}
+
 	if (cfg->touch_interval >= cfg->idle_timeout) {
 		i = config_key_index("session", "touch_interval");
 		if (config_where(l, i) == NULL)

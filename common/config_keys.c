@@ -12,6 +12,7 @@
 
 #include "config_keys.h"
 #include "db.h"
+#include "throttle.h"
 #include "url.h"
 
 #define CONFIG_SECRET_MIN 32 /* shortest [general] secret */
@@ -20,7 +21,8 @@
 
 static config_check_fn config_check_prefix, config_check_nonempty, config_check_secret,
     config_check_db_url, config_check_cookie_name, config_check_hosts, config_check_login_url,
-    config_check_lookup_query, config_check_sync_query, config_check_update_query;
+    config_check_lookup_query, config_check_sync_query, config_check_update_query,
+    config_check_proxies;
 
 /* A key: section, name, type, the field of struct config, default, limits
  * and check; ENUM_KEY one of fixed words, stored as their index. */
@@ -79,6 +81,14 @@ const struct config_key config_keys[] = {
     KEY("login", "allow_weak_hashing", CT_BOOL, allow_weak_hashing, "false", 0, 0, NULL),
     KEY("login", "min_password_length", CT_INT, min_password_length, "12", 8, 1024, NULL),
     KEY("login", "max_password_length", CT_INT, max_password_length, "128", 64, 4096, NULL),
+    KEY("login", "lockout_threshold", CT_INT, lockout_threshold, "5", 1, 1000000, NULL),
+    KEY("login", "lockout_base", CT_DURATION, lockout_base, "1m", 1, DAY, NULL),
+    KEY("login", "lockout_max", CT_DURATION, lockout_max, "1h", 1, DAY, NULL),
+
+    KEY("throttle", "max_failures", CT_INT, throttle_max_failures, "20", 1, 1000000, NULL),
+    KEY("throttle", "window", CT_DURATION, throttle_window, "5m", 1, DAY, NULL),
+    KEY("throttle", "trusted_proxies", CT_STRING, throttle_trusted_proxies, "", 0, 0,
+        config_check_proxies),
 
     ENUM_KEY("users", "source", users_source, "local", config_users_sources),
     KEY("users", "url", CT_STRING, users_url, NULL, 0, 0, config_check_db_url),
@@ -248,6 +258,12 @@ config_check_db_url(const char *v)
 		return db_url_problem(v);
 	}
 	return "must start with sqlite://, mysql:// or postgresql://";
+}
+
+static const char *
+config_check_proxies(const char *v)
+{
+	return throttle_trusted_problem(v);
 }
 
 static const char *

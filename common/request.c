@@ -363,7 +363,8 @@ request_parse(
 	    (e = request_strdup(&r->authorization, envp, "HTTP_AUTHORIZATION", "")) != GH_OK ||
 	    (e = request_strdup(&r->origin, envp, "HTTP_ORIGIN", "")) != GH_OK ||
 	    (e = request_strdup(&r->sec_fetch_site, envp, "HTTP_SEC_FETCH_SITE", "")) != GH_OK ||
-	    (e = request_strdup(&r->content_type, envp, "CONTENT_TYPE", "")) != GH_OK)
+	    (e = request_strdup(&r->content_type, envp, "CONTENT_TYPE", "")) != GH_OK ||
+	    (e = request_strdup(&r->forwarded_for, envp, "HTTP_X_FORWARDED_FOR", "")) != GH_OK)
 		goto fail;
 	if (*r->method == '\0') {
 		e = GH_EINVAL;
@@ -425,6 +426,7 @@ request_cleanup(struct request *r)
 	request_free_str(&r->origin);
 	request_free_str(&r->sec_fetch_site);
 	request_free_str(&r->content_type);
+	request_free_str(&r->forwarded_for);
 	kvlist_cleanup(&r->query);
 	kvlist_cleanup(&r->form);
 	kvlist_cleanup(&r->cookies);

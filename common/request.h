@@ -59,6 +59,8 @@ struct request {
 	char *origin;           /* HTTP_ORIGIN, "" when absent */
 	char *sec_fetch_site;   /* HTTP_SEC_FETCH_SITE, "" when absent */
 	char *content_type;     /* CONTENT_TYPE, "" when absent */
+	char *forwarded_for;    /* HTTP_X_FORWARDED_FOR, "" when absent; trusted
+	                         * only from [throttle] trusted_proxies (throttle.h) */
 	bool https;             /* HTTPS=on|1, or REQUEST_SCHEME=https */
 	struct kvlist query;    /* from QUERY_STRING */
 	struct kvlist form;     /* from an application/x-www-form-urlencoded body */

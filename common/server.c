@@ -35,9 +35,11 @@
 
 #include <jansson.h>
 
+#include "audit.h"
 #include "crypto.h"
 #include "log.h"
 #include "session.h"
+#include "throttle.h"
 
 #define SERVER_STOP_WAIT_MS 800
 
@@ -147,6 +149,59 @@ server_error(struct server_ctx *ctx, const struct request *req, struct response 
 	    {"message", message},
 	};
 	server_page(ctx, res, status, "message", vars, sizeof(vars) / sizeof(vars[0]));
+}
+
+bool
+server_throttle(struct server_ctx *ctx, const struct request *req, struct response *res,
+    int64_t now, struct throttle_seen *seen)
+{
+	char retry[24], key[THROTTLE_KEY_MAX];
+	int64_t after;
+	enum gh_err e = throttle_check(ctx->db, ctx->cfg, req, now, &after, seen);
+
+	if (e == GH_OK)
+		return false;
+	if (e != GH_EDENIED) {
+		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
+		return true;
+	}
+	throttle_client_key(ctx->cfg, req, key);
+	log_msg(LOG_NOTICE, "throttled %s %s from %s (%s) for %lld s", req->method, req->path,
+	    req->remote_addr, key, (long long)after);
+	server_error(ctx, req, res, 429, SERVER_THROTTLED);
+	snprintf(retry, sizeof(retry), "%lld", (long long)after);
+	response_header(res, "Retry-After", retry);
+	return true;
+}
+
+enum gh_err
+server_throttle_fail(struct server_ctx *ctx, const struct request *req,
+    const struct throttle_seen *seen, int64_t now)
+{
+	char key[THROTTLE_KEY_MAX];
+
+	if (throttle_fail(ctx->db, ctx->cfg, req, now) != GH_OK ||
+	    !throttle_blocks(ctx->cfg, seen, now))
+		return GH_OK;
+	throttle_client_key(ctx->cfg, req, key);
+	log_msg(LOG_NOTICE, "throttling %s (%s) for %lld s after %lld failures", req->remote_addr,
+	    key, (long long)ctx->cfg->throttle_window, (long long)ctx->cfg->throttle_max_failures);
+	const struct audit_field context[] = {
+	    AUDIT_TEXT("client", key),
+	    AUDIT_TEXT("route", req->path),
+	    AUDIT_INT("until", now + ctx->cfg->throttle_window),
+	};
+	const struct audit_event ev = {
+	    .type = AUDIT_THROTTLED,
+	    .result = AUDIT_FAILURE,
+	    .at = now,
+	    .ip = req->remote_addr,
+	    .user_agent = req->user_agent,
+	    .reason = "too_many_failures",
+	    .context = context,
+	    .ncontext = sizeof(context) / sizeof(context[0]),
+	};
+	return audit_write(ctx->db, &ev);
 }
 
 bool

@@ -27,6 +27,7 @@
 #include "response.h"
 #include "route.h"
 #include "template.h"
+#include "throttle.h"
 
 /* The answer when the database fails (503). */
 #define SERVER_UNAVAILABLE "Service temporarily unavailable, try again later."
@@ -99,6 +100,27 @@ const char *server_cookie_name(const struct server_ctx *ctx, const struct reques
  * named by suffix with Secure over HTTPS, HttpOnly and SameSite=Lax. */
 void server_set_cookie(struct server_ctx *ctx, const struct request *req, struct response *res,
     const char *suffix, const char *value, long max_age);
+
+/*
+ * server_throttle is the one call a route that checks a secret makes before
+ * it checks it (throttle.h): true when it answered the request itself, 429
+ * with Retry-After (seconds) when the client is blocked, 503 when the
+ * database failed; false when the route may go on.  The 429 is logged here,
+ * the one place a request is refused for throttling.  *seen gets the
+ * client's row as read, for the route's server_throttle_fail.
+ */
+#define SERVER_THROTTLED "Too many failed attempts. Please try again later."
+bool server_throttle(struct server_ctx *ctx, const struct request *req, struct response *res,
+    int64_t now, struct throttle_seen *seen);
+/*
+ * server_throttle_fail counts a refused secret of req's client (after
+ * server_throttle let it through with *seen); when that failure blocks the
+ * client it logs so and writes the audit event "throttled" (once a block,
+ * not once a refused request: a flood cannot fill the audit trail).
+ * GH_OK, or the error of the audit row (the caller fails closed).
+ */
+enum gh_err server_throttle_fail(struct server_ctx *ctx, const struct request *req,
+    const struct throttle_seen *seen, int64_t now);
 
 /* server_error answers an error page (HTML or JSON for API clients). */
 void server_error(struct server_ctx *ctx, const struct request *req, struct response *res,

@@ -23,7 +23,7 @@
 
 #define USER_COLUMNS(roles)                                                    \
 	"u.id, u.username, u.email, u.password_hash, u.status, u.created_at, " \
-	"u.last_login_at, " roles
+	"u.last_login_at, " roles ", u.failed_login_attempts, u.locked_until"
 
 /* The queries with the roles, for one dialect's roles expression (user.h). */
 struct user_sql {
@@ -91,6 +91,8 @@ user_fill(struct db_stmt *st, struct user *out)
 	out->created_at = db_column_int64(st, 5);
 	out->last_login_at = db_column_int64(st, 6);
 	out->roles = strdup(roles != NULL ? roles : "");
+	out->failed_login_attempts = db_column_int64(st, 8);
+	out->locked_until = db_column_int64(st, 9);
 	if (out->username == NULL || out->status == NULL || out->roles == NULL ||
 	    (out->email == NULL && !db_column_is_null(st, 2)) ||
 	    (out->password_hash == NULL && !db_column_is_null(st, 3))) {

@@ -21,7 +21,9 @@ struct user {
 	char *status;
 	int64_t created_at;
 	int64_t last_login_at;
-	char *roles; /* comma-separated, "" when none */
+	char *roles;                   /* comma-separated, "" when none */
+	int64_t failed_login_attempts; /* refused logins since the last success (lockout.h) */
+	int64_t locked_until;          /* Unix seconds; 0 when never locked */
 };
 
 void user_cleanup(struct user *u); /* wipes the hash; harmless twice */

@@ -5,25 +5,31 @@
  * POST (its token checked by the pipeline, route.h) verifies the password
  * (auth.h).  Every way a login can fail (unknown user, wrong password,
  * account not active) gives the same status, the same page and about the
- * same time (auth_password), and is recorded the same way: a line in the
- * log, a fixed-shape line for fail2ban and a row in the audit trail
- * (audit.h).  The log never names a name no user has: it may be a password
- * typed in the wrong field.  Success revokes any session the client already
- * had, makes a new one (no fixation) with its audit row in the same
- * transaction, and redirects to a safe "next".  No login, accepted or
- * refused, goes unrecorded: when its audit row cannot be written, the
- * answer is 503 and no session is made.
+ * same time (auth_password), and so does a right password while the
+ * account is locked out (lockout.h); before any hash, a client that failed
+ * too often is answered 429 (throttle.h, server_throttle).  Every refusal
+ * is recorded the same way: a line in the log, a fixed-shape line for
+ * fail2ban and a row in the audit trail (audit.h); so are the start of a
+ * lockout and of a client's block.  The log never names a name no user
+ * has: it may be a password typed in the wrong field.  Success revokes any
+ * session the client already had, makes a new one (no fixation) with its
+ * audit row in the same transaction, and redirects to a safe "next".  No
+ * login, accepted or refused, goes unrecorded: when its audit row cannot
+ * be written, the answer is 503 and no session is made.
  */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "audit.h"
 #include "auth.h"
 #include "crypto.h"
+#include "lockout.h"
 #include "log.h"
 #include "password.h"
 #include "server.h"
 #include "session.h"
+#include "throttle.h"
 #include "url.h"
 #include "user.h"
 
@@ -86,6 +92,34 @@ login_audit_failure(struct server_ctx *ctx, const struct request *req, const str
 	return audit_write(ctx->db, &ev);
 }
 
+/* The one place a lockout starts: its log line and audit row (for a name
+ * no user has, under its tag). */
+static enum gh_err
+login_audit_lockout(struct server_ctx *ctx, const struct request *req, const struct user *u,
+    const char *tag, const struct lockout_result *lo)
+{
+	const struct audit_field context[] = {
+	    u->username != NULL ? AUDIT_TEXT("username", u->username) : AUDIT_TEXT("name_tag", tag),
+	    AUDIT_INT("failures", lo->count),
+	    AUDIT_INT("until", lo->until),
+	};
+	const struct audit_event ev = {
+	    .type = AUDIT_LOCKOUT,
+	    .result = AUDIT_FAILURE,
+	    .user_id = u->id,
+	    .ip = req->remote_addr,
+	    .user_agent = req->user_agent,
+	    .reason = "too_many_failures",
+	    .context = context,
+	    .ncontext = sizeof(context) / sizeof(context[0]),
+	};
+
+	log_msg(LOG_NOTICE, "lockout of %s%s after %lld failures, until %lld",
+	    u->username != NULL ? "" : "unknown name #", u->username != NULL ? u->username : tag,
+	    (long long)lo->count, (long long)lo->until);
+	return audit_write(ctx->db, &ev);
+}
+
 /* A successful login: the new session and its audit row. */
 struct login_success {
 	const struct config *cfg;
@@ -134,14 +168,33 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	const char *next = call->values[LOGIN_NEXT];
 	const char *remember = call->values[LOGIN_REMEMBER];
 	char token[CRYPTO_TOKEN_LEN + 1], tag[AUTH_TAG_LEN + 1];
+	int64_t now = (int64_t)time(NULL);
+	struct lockout_result lo;
+	struct throttle_seen seen;
 	struct user u;
 	enum auth_refusal why;
 	enum gh_err e;
 
 	memset(&u, 0, sizeof(u));
+	/* Before any hash: a client that failed too often gets 429. */
+	if (server_throttle(ctx, req, res, now, &seen))
+		return;
 	e = auth_password(ctx->db, ctx->users, cfg, username, password, &u, &why);
+	/* Locked out: the right password is refused like a wrong one (it was
+	 * verified all the same, so the time does not tell either). */
+	if (e == GH_OK && lockout_is_locked(&u, now)) {
+		e = GH_EDENIED;
+		why = AUTH_LOCKED;
+	}
 	if (e == GH_EDENIED) {
-		/* Every refusal does the same work: the tag, the lines, the row. */
+		/* Every refusal does the same work: the counters, the tag, the
+		 * lines, the rows. */
+		if (server_throttle_fail(ctx, req, &seen, now) != GH_OK) {
+			server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
+			goto out;
+		}
+		if (lockout_fail(ctx->db, cfg, username, &u, now, &lo) != GH_OK)
+			lo.started = false;
 		auth_name_tag(cfg, username, tag);
 		/* A name no user has is logged as a tag, never as typed. */
 		if (u.username != NULL) {
@@ -154,7 +207,8 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 		/* For fail2ban: one fixed shape (gatehouse-login(8), LOG). */
 		log_msg(LOG_NOTICE, "auth failure: client=%s user=#%s reason=%s", req->remote_addr,
 		    tag, auth_refusal_word(why));
-		if (login_audit_failure(ctx, req, &u, why, tag) != GH_OK) {
+		if (login_audit_failure(ctx, req, &u, why, tag) != GH_OK ||
+		    (lo.started && login_audit_lockout(ctx, req, &u, tag, &lo) != GH_OK)) {
 			server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 			goto out;
 		}
@@ -190,6 +244,7 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 		goto out;
 	}
 	user_record_login(ctx->db, u.id);
+	lockout_reset(ctx->db, &u);
 	log_msg(LOG_NOTICE, "login success for %s from %s", u.username, req->remote_addr);
 
 	response_redirect(res, 303, login_next(cfg, next));

@@ -13,7 +13,9 @@
 --                     .revoked_at to find it); writes users' rehashed
 --                     password_hash, last_login_at, and the shadow rows of an
 --                     external user store ([users] source = external: INSERT,
---                     and UPDATE username/email)
+--                     and UPDATE username/email); counts refused logins
+--                     (users.failed_login_attempts, locked_until) and
+--                     the throttle table's rows (SELECT, INSERT, UPDATE)
 --   gatehouse_logout  reads what the check reads; writes sessions.revoked_at
 --                     and .last_seen_at
 --
@@ -128,7 +130,10 @@ EXECUTE gh_stmt;
 -- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
 -- rehash), user_record_login() (common/user.c), session_revoke() and
 -- session_create() (common/session.c), extuser_shadow() (common/extuser.c),
--- audit_write() (common/audit.c).
+-- audit_write() (common/audit.c), lockout_fail() and lockout_reset()
+-- (common/lockout.c), throttle_check() and throttle_fail()
+-- (common/throttle.c).  MariaDB checks INSERT ... ON DUPLICATE KEY UPDATE
+-- for UPDATE on every column inserted, the key too.
 SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_login);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
@@ -136,16 +141,22 @@ SET @gh_sql = CONCAT('ALTER USER ', @gh_login, ' IDENTIFIED BY ', QUOTE(@pw_logi
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, password_hash, status, created_at, ',
-    'last_login_at, external_id), ',
+    'last_login_at, external_id, failed_login_attempts, locked_until), ',
     'INSERT (username, email, password_hash, status, created_at, ',
     'updated_at, external_id), UPDATE (username, email, password_hash, updated_at, ',
-    'last_password_change_at, last_login_at) ON users TO ', @gh_login);
+    'last_password_change_at, last_login_at, failed_login_attempts, locked_until) ',
+    'ON users TO ', @gh_login);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, name) ON roles TO ', @gh_login);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (user_id, role_id) ON user_roles TO ', @gh_login);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (`key`, window_start, count, blocked_until), ',
+    'INSERT (`key`, window_start, count, blocked_until), ',
+    'UPDATE (`key`, window_start, count, blocked_until) ON throttle TO ', @gh_login);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, revoked_at), INSERT (id, user_id, created_at, ',

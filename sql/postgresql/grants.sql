@@ -14,7 +14,9 @@
 --                     password_hash, last_login_at, and the shadow rows of an
 --                     external user store ([users] source = external: INSERT,
 --                     UPDATE username/email, and lastval() on the users id
---                     sequence)
+--                     sequence); counts refused logins
+--                     (users.failed_login_attempts, locked_until) and
+--                     the throttle table's rows (SELECT, INSERT, UPDATE)
 --   gatehouse_logout  reads what the check reads; writes sessions.revoked_at
 --                     and .last_seen_at
 --
@@ -96,7 +98,9 @@ GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_check;
 -- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
 -- rehash), user_record_login() (common/user.c), session_revoke() and
 -- session_create() (common/session.c), extuser_shadow() (common/extuser.c),
--- audit_write() (common/audit.c).
+-- audit_write() (common/audit.c), lockout_fail() and lockout_reset()
+-- (common/lockout.c), throttle_check() and throttle_fail()
+-- (common/throttle.c).
 SELECT 'CREATE ROLE gatehouse_login LOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_login') \gexec
 ALTER ROLE gatehouse_login LOGIN PASSWORD :'pw_login';
@@ -104,10 +108,15 @@ GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_login;
 GRANT USAGE ON SCHEMA public TO gatehouse_login;
 REVOKE SELECT ON sessions, users, roles, user_roles FROM gatehouse_login;
 GRANT SELECT (id, username, email, password_hash, status, created_at, last_login_at,
-              external_id),
+              external_id, failed_login_attempts, locked_until),
       INSERT (username, email, password_hash, status, created_at, updated_at, external_id),
-      UPDATE (username, email, password_hash, updated_at, last_password_change_at, last_login_at)
+      UPDATE (username, email, password_hash, updated_at, last_password_change_at, last_login_at,
+              failed_login_attempts, locked_until)
    ON users TO gatehouse_login;
+GRANT SELECT (key, window_start, count, blocked_until),
+      INSERT (key, window_start, count, blocked_until),
+      UPDATE (window_start, count, blocked_until)
+   ON throttle TO gatehouse_login;
 GRANT SELECT (id, name) ON roles TO gatehouse_login;
 GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_login;
 SELECT format('GRANT USAGE ON SEQUENCE %s TO gatehouse_login',

@@ -133,8 +133,11 @@ class Client:
     request has a connection of its own."""
 
     def __init__(self, port, https=False, ssl_context=None, timeout=10, keep_alive=False,
-                 user_agent="gatehouse-integration-tests"):
+                 user_agent="gatehouse-integration-tests", source=None):
+        """source: the loopback address to connect from ("127.0.0.2"), so
+        that the server sees another client address; None: the system's."""
         self.port = port
+        self.source = (source, 0) if source else None
         self.https = https
         self.ssl_context = ssl_context
         self.timeout = timeout
@@ -157,8 +160,10 @@ class Client:
     def _connect(self):
         if self.https:
             return http.client.HTTPSConnection("127.0.0.1", self.port, timeout=self.timeout,
-                                               context=self.ssl_context)
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+                                               context=self.ssl_context,
+                                               source_address=self.source)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout,
+                                          source_address=self.source)
 
     @staticmethod
     def _exchange(conn, method, path, body, hdrs):

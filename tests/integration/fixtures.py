@@ -10,7 +10,9 @@ the tests of that kind:
 - short_sessions: idle timeout 2 s, absolute timeout 5 s, last_seen_at
   written every second;
 - tls: main plus an HTTPS port with a self-signed certificate made here;
-- own: a fresh main site for one test alone (one that stops a responder).
+- own: a fresh main site for one test alone (one that stops a responder);
+- lockout: main with a lockout after 3 refusals, for 1 s (at most 2 s);
+- throttle: the default hashing, 3 refusals per client address a minute.
 """
 
 import secrets
@@ -28,6 +30,12 @@ import stack  # noqa: E402  (deploy/stack.py)
 
 FAST_HASHING = {"login": {"argon2_memory_kib": 1024, "argon2_time": 1,
                           "allow_weak_hashing": True}}
+# Every test site's clients come from 127.0.0.1: the throttle per client
+# address ([throttle] max_failures, default 20 in 5 min) would answer 429
+# to the suite's own wrong passwords.  Tests of the throttle set it back.
+NO_THROTTLE = {"throttle": {"max_failures": 1000000}}
+LOCKOUT_THRESHOLD = 3  # the lockout site's refusals that lock an account
+THROTTLE_MAX = 3       # the throttle site's refusals per client address
 SHORT_IDLE = 2       # seconds, the short_sessions site's idle timeout
 SHORT_ABSOLUTE = 5   # and its absolute timeout
 
@@ -36,6 +44,10 @@ SETTINGS = {
     "own": FAST_HASHING,
     "tls": FAST_HASHING,
     "timing": {},
+    "lockout": dict(FAST_HASHING, login=dict(
+        FAST_HASHING["login"], lockout_threshold=LOCKOUT_THRESHOLD, lockout_base="1s",
+        lockout_max="2s")),
+    "throttle": {"throttle": {"max_failures": THROTTLE_MAX, "window": "1m"}},
     "short_sessions": dict(FAST_HASHING, session={
         "idle_timeout": f"{SHORT_IDLE}s", "absolute_timeout": f"{SHORT_ABSOLUTE}s",
         "touch_interval": "1s"}),
@@ -69,7 +81,9 @@ class Site:
         self.kind = kind
         tls = make_certificate(state_dir) if kind == "tls" else None
         self.stack = stack.Stack(Path(state_dir) / "state", server=server, tls=tls,
-                                 settings=stack.merge_settings(SETTINGS.get(kind, {}), settings),
+                                 settings=stack.merge_settings(
+                                     stack.merge_settings(NO_THROTTLE, SETTINGS.get(kind, {})),
+                                     settings),
                                  **stack_args)
         self.stack.start()
         self.http = Client(self.stack.port)

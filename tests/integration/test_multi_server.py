@@ -60,3 +60,19 @@ def multi_server_logout_seen_at_once(pair):
     check(r.status == 200 and "You are not logged in." in r.text,
           f"GET /auth/logout on {first.label} with the revoked cookie: "
           "expected 'You are not logged in.'", r)
+
+
+@multi_server_test("multi_server_lockout_shared")
+def multi_server_lockout_shared(pair):
+    # The lockout is in the database: refusals through one web server lock
+    # the account for the other at once (the default: 5 refusals, 1 min).
+    first, second = pair.first, pair.second
+    name, password = first.new_user("multilock")
+    for _ in range(5):
+        r = first.post_login(CookieJar(), name, password + "x")
+        check(r.status == 401, f"wrong password on {first.label}: 401", r)
+    r = second.post_login(CookieJar(), name, password)
+    check(r.status == 401, f"the account locked through {first.label} is locked on "
+          f"{second.label} too: the right password gets 401", r)
+    second.stack.ctl("user", "unlock", name)
+    second.login(name, password)

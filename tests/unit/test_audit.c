@@ -346,6 +346,10 @@ TEST(account_changes_write_one_row_each)
 	CHECK(count_rows("user_disabled", id, &rs) == 1);
 	CHECK(account_enable(db, id, &actor) == GH_OK);
 	CHECK(count_rows("user_enabled", id, &rs) == 1);
+	CHECK(account_unlock(db, id, &actor) == GH_OK);
+	CHECK(count_rows("unlock", id, &rs) == 1);
+	CHECK(account_unlock(db, id + 1000, &actor) == GH_ENOTFOUND);
+	CHECK(count_rows("unlock", id + 1000, &rs) == 0);
 	/* Revocations: one session by its id, then all of them. */
 	sn.user_id = id;
 	CHECK(session_create(db, &cfg, &sn, token) == GH_OK);
@@ -360,9 +364,9 @@ TEST(account_changes_write_one_row_each)
 	snprintf(want, sizeof(want), "{\"by\":\"gatehousectl:test\",\"session\":\"%s\"}", sid);
 	CHECK_STR(rs.r[0].context, want);
 	CHECK_STR(rs.r[1].context, "{\"by\":\"gatehousectl:test\",\"sessions\":1}");
-	/* Seven rows, all of this user. */
-	CHECK(count_rows("", id, &rs) == 7);
-	CHECK(count_rows("", 0, &rs) == 7);
+	/* Eight rows, all of this user. */
+	CHECK(count_rows("", id, &rs) == 8);
+	CHECK(count_rows("", 0, &rs) == 8);
 }
 
 TEST(failed_change_writes_no_row)
