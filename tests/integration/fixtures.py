@@ -11,7 +11,8 @@ the tests of that kind:
   written every second;
 - tls: main plus an HTTPS port with a self-signed certificate made here;
 - own: a fresh main site for one test alone (one that stops a responder);
-- lockout: main with a lockout after 3 refusals, for 1 s (at most 2 s);
+- lockout: main with a lockout after 3 refusals, for 3 s (at most 6 s:
+  long enough for a loaded machine to see it in force);
 - throttle: the default hashing, 3 refusals per client address a minute.
 """
 
@@ -45,8 +46,8 @@ SETTINGS = {
     "tls": FAST_HASHING,
     "timing": {},
     "lockout": dict(FAST_HASHING, login=dict(
-        FAST_HASHING["login"], lockout_threshold=LOCKOUT_THRESHOLD, lockout_base="1s",
-        lockout_max="2s")),
+        FAST_HASHING["login"], lockout_threshold=LOCKOUT_THRESHOLD, lockout_base="3s",
+        lockout_max="6s")),
     "throttle": {"throttle": {"max_failures": THROTTLE_MAX, "window": "1m"}},
     "short_sessions": dict(FAST_HASHING, session={
         "idle_timeout": f"{SHORT_IDLE}s", "absolute_timeout": f"{SHORT_ABSOLUTE}s",
