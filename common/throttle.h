@@ -3,7 +3,8 @@
  *
  * Every route that checks a secret (the login form; later the token API's
  * password grant, the MFA step, reset requests) calls throttle_check first
- * and, when it refuses the secret, throttle_fail: a client that failed
+ * and, when it refuses the secret, throttle_fail (both through server.h's
+ * server_throttle and server_throttle_fail): a client that failed
  * [throttle] max_failures times within [throttle] window is answered 429
  * with Retry-After, before any password hash is computed, until the block
  * ends.  The counters live in the database (the throttle table), so that
