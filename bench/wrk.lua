@@ -7,6 +7,9 @@
 --                 application/x-www-form-urlencoded body (the login form:
 --                 the same CSRF token and cookie serve every POST, since
 --                 the token is bound to the cookie, not to one use)
+--   BENCH_FORWARDED_FOR
+--                 X-Forwarded-For header to send (the throttled case's
+--                 client behind the trusted proxy 127.0.0.1); empty: none
 --
 -- done() prints one line "BENCH {json}" with the counts and the latency
 -- percentiles in microseconds; bench/run reads it.
@@ -14,6 +17,11 @@
 local cookie = os.getenv("BENCH_COOKIE")
 if cookie ~= nil and cookie ~= "" then
 	wrk.headers["Cookie"] = cookie
+end
+
+local forwarded = os.getenv("BENCH_FORWARDED_FOR")
+if forwarded ~= nil and forwarded ~= "" then
+	wrk.headers["X-Forwarded-For"] = forwarded
 end
 
 local body = os.getenv("BENCH_BODY")
