@@ -283,17 +283,5 @@ audit_list(struct db *db, const struct audit_filter *f,
 enum gh_err
 audit_purge(struct db *db, int64_t before, int64_t *deleted)
 {
-	const char *sql = audit_purge_sqls[db_dialect(db)];
-	int64_t n;
-	enum gh_err e;
-
-	if (deleted != NULL)
-		*deleted = 0;
-	do {
-		e = db_run(db, sql, DB_INT64(before));
-		n = e == GH_OK ? db_changes(db) : 0;
-		if (deleted != NULL)
-			*deleted += n;
-	} while (e == GH_OK && n > 0);
-	return e;
+	return db_run_batches(db, deleted, audit_purge_sqls[db_dialect(db)], DB_INT64(before));
 }

@@ -499,6 +499,24 @@ db_run_values(struct db *db, const char *sql, const struct db_value *v, size_t n
 }
 
 enum gh_err
+db_run_batches_values(
+    struct db *db, int64_t *changed, const char *sql, const struct db_value *v, size_t n)
+{
+	int64_t batch;
+	enum gh_err e;
+
+	if (changed != NULL)
+		*changed = 0;
+	do {
+		e = db_run_values(db, sql, v, n);
+		batch = e == GH_OK ? db_changes(db) : 0;
+		if (changed != NULL)
+			*changed += batch;
+	} while (e == GH_OK && batch > 0);
+	return e;
+}
+
+enum gh_err
 db_step(struct db_stmt *st, bool *row)
 {
 	*row = false;

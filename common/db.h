@@ -152,6 +152,16 @@ enum gh_err db_bind_values(struct db_stmt *st, const struct db_value *v, size_t 
  */
 #define db_run(db, sql, ...) db_run_values((db), (sql), DB_VALUES(__VA_ARGS__))
 enum gh_err db_run_values(struct db *db, const char *sql, const struct db_value *v, size_t n);
+/*
+ * db_run_batches runs sql, a DELETE of one batch (its LIMIT), with the
+ * values again and again until it deletes nothing: each batch is its own
+ * statement, so a purge of a million rows never holds its locks for long.
+ * *changed (may be NULL) gets the rows deleted, also after an error.
+ */
+#define db_run_batches(db, changed, sql, ...) \
+	db_run_batches_values((db), (changed), (sql), DB_VALUES(__VA_ARGS__))
+enum gh_err db_run_batches_values(
+    struct db *db, int64_t *changed, const char *sql, const struct db_value *v, size_t n);
 /* db_step runs the statement or moves to the next row: *row is true when a
  * row is available. */
 enum gh_err db_step(struct db_stmt *st, bool *row);

@@ -223,19 +223,10 @@ session_revoke_user(struct db *db, int64_t user_id)
 enum gh_err
 session_purge(struct db *db, int64_t keep, int64_t *deleted)
 {
-	const char *sql = session_sqls[db_dialect(db)].purge;
-	int64_t before = (int64_t)time(NULL) - (keep > 0 ? keep : 0), n;
-	enum gh_err e;
+	int64_t before = (int64_t)time(NULL) - (keep > 0 ? keep : 0);
 
-	if (deleted != NULL)
-		*deleted = 0;
-	do {
-		e = db_run(db, sql, DB_INT64(before), DB_INT64(before), DB_INT64(before));
-		n = e == GH_OK ? db_changes(db) : 0;
-		if (deleted != NULL)
-			*deleted += n;
-	} while (e == GH_OK && n > 0);
-	return e;
+	return db_run_batches(db, deleted, session_sqls[db_dialect(db)].purge, DB_INT64(before),
+	    DB_INT64(before), DB_INT64(before));
 }
 
 const char *

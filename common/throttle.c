@@ -304,17 +304,7 @@ throttle_purge(struct db *db, const struct config *cfg, int64_t now, int64_t *de
 {
 	int64_t keep =
 	    cfg->throttle_window > cfg->lockout_max ? cfg->throttle_window : cfg->lockout_max;
-	int64_t n;
-	enum gh_err e;
 
-	if (deleted != NULL)
-		*deleted = 0;
-	do {
-		e = db_run(
-		    db, throttle_sqls[db_dialect(db)].purge, DB_INT64(now), DB_INT64(now - keep));
-		n = e == GH_OK ? db_changes(db) : 0;
-		if (deleted != NULL)
-			*deleted += n;
-	} while (e == GH_OK && n > 0);
-	return e;
+	return db_run_batches(
+	    db, deleted, throttle_sqls[db_dialect(db)].purge, DB_INT64(now), DB_INT64(now - keep));
 }

@@ -199,7 +199,7 @@ TEST(user_agent_cut_at_character_boundary)
 
 	/* 255 ASCII bytes, then "é" (2 bytes): the é does not fit. */
 	memset(in, 'a', 255);
-	strcpy(in + 255, "\xc3\xa9tail");
+	snprintf(in + 255, sizeof(in) - 255, "\xc3\xa9tail");
 	audit_user_agent(in, out);
 	CHECK(strlen(out) == 255 && out[254] == 'a');
 	/* Only "é": 128 of them fill 256 bytes exactly. */
@@ -210,7 +210,7 @@ TEST(user_agent_cut_at_character_boundary)
 	CHECK(strlen(out) == 256);
 	/* A 4-byte character across the limit is left out whole. */
 	memset(in, 'b', 254);
-	strcpy(in + 254, "\xf0\x9f\x98\x80");
+	snprintf(in + 254, sizeof(in) - 254, "\xf0\x9f\x98\x80");
 	audit_user_agent(in, out);
 	CHECK(strlen(out) == 254);
 	audit_user_agent(NULL, out);
