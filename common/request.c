@@ -363,7 +363,10 @@ request_parse(
 	    (e = request_strdup(&r->authorization, envp, "HTTP_AUTHORIZATION", "")) != GH_OK ||
 	    (e = request_strdup(&r->origin, envp, "HTTP_ORIGIN", "")) != GH_OK ||
 	    (e = request_strdup(&r->sec_fetch_site, envp, "HTTP_SEC_FETCH_SITE", "")) != GH_OK ||
-	    (e = request_strdup(&r->content_type, envp, "CONTENT_TYPE", "")) != GH_OK ||
+	    (e = request_strdup(&r->content_type, envp, "CONTENT_TYPE", "")) != GH_OK)
+		goto fail;
+	/* Only the pages that throttle read it: not the check, the hot path. */
+	if ((parts & REQUEST_PARSE_FORWARDED) &&
 	    (e = request_strdup(&r->forwarded_for, envp, "HTTP_X_FORWARDED_FOR", "")) != GH_OK)
 		goto fail;
 	if (*r->method == '\0') {

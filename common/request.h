@@ -59,8 +59,9 @@ struct request {
 	char *origin;           /* HTTP_ORIGIN, "" when absent */
 	char *sec_fetch_site;   /* HTTP_SEC_FETCH_SITE, "" when absent */
 	char *content_type;     /* CONTENT_TYPE, "" when absent */
-	char *forwarded_for;    /* HTTP_X_FORWARDED_FOR, "" when absent; trusted
-	                         * only from [throttle] trusted_proxies (throttle.h) */
+	char *forwarded_for;    /* HTTP_X_FORWARDED_FOR, "" when absent, NULL when not
+	                         * parsed (REQUEST_PARSE_FORWARDED); trusted only
+	                         * from [throttle] trusted_proxies (throttle.h) */
 	bool https;             /* HTTPS=on|1, or REQUEST_SCHEME=https */
 	struct kvlist query;    /* from QUERY_STRING */
 	struct kvlist form;     /* from an application/x-www-form-urlencoded body */
@@ -69,9 +70,10 @@ struct request {
 
 /* What request_parse reads beyond the parameters, path and cookies. */
 enum request_parts {
-	REQUEST_PARSE_QUERY = 1 << 0, /* the query string into query */
-	REQUEST_PARSE_FORM = 1 << 1,  /* a urlencoded POST body into form */
-	REQUEST_PARSE_ALL = REQUEST_PARSE_QUERY | REQUEST_PARSE_FORM,
+	REQUEST_PARSE_QUERY = 1 << 0,     /* the query string into query */
+	REQUEST_PARSE_FORM = 1 << 1,      /* a urlencoded POST body into form */
+	REQUEST_PARSE_FORWARDED = 1 << 2, /* X-Forwarded-For into forwarded_for */
+	REQUEST_PARSE_ALL = REQUEST_PARSE_QUERY | REQUEST_PARSE_FORM | REQUEST_PARSE_FORWARDED,
 };
 
 /* request_parse fills r from envp (the NULL-terminated "NAME=value" array of

@@ -64,6 +64,27 @@ TEST(parameters_are_copied_out)
 	request_cleanup(&r);
 }
 
+TEST(forwarded_for_read_only_when_asked)
+{
+	char method[] = "REQUEST_METHOD=POST";
+	char uri[] = "REQUEST_URI=/auth/login";
+	char xff[] = "HTTP_X_FORWARDED_FOR=198.51.100.1, 192.0.2.9";
+	char *envp[] = {method, uri, xff, NULL};
+	char *none[] = {method, uri, NULL};
+	struct request r;
+
+	CHECK(request_parse(&r, envp, NULL, 0, REQUEST_PARSE_FORWARDED) == GH_OK);
+	CHECK_STR(r.forwarded_for, "198.51.100.1, 192.0.2.9");
+	request_cleanup(&r);
+	CHECK(request_parse(&r, none, NULL, 0, REQUEST_PARSE_ALL) == GH_OK);
+	CHECK_STR(r.forwarded_for, "");
+	request_cleanup(&r);
+	/* The check asks for nothing beyond the path and cookies. */
+	CHECK(request_parse(&r, envp, NULL, 0, 0) == GH_OK);
+	CHECK(r.forwarded_for == NULL);
+	request_cleanup(&r);
+}
+
 TEST(names_must_match_whole)
 {
 	char a[] = "HTTP_HOSTX=wrong";
@@ -579,6 +600,7 @@ main(void)
 {
 	RUN(absent_parameters_get_their_defaults);
 	RUN(parameters_are_copied_out);
+	RUN(forwarded_for_read_only_when_asked);
 	RUN(names_must_match_whole);
 	RUN(host_falls_back_to_server_name);
 	RUN(https_from_https_or_request_scheme);
