@@ -86,31 +86,36 @@ out:
  * is often a password typed into the wrong field.  The same name always gives
  * the same tag (attempts can be correlated) but without the secret no
  * dictionary turns a tag back into the name. */
+bool
+auth_name_mac(const struct config *cfg, const char *purpose, const char *name, bool fold,
+    char out[CRYPTO_SHA256_HEX_LEN + 1])
+{
+	struct buf msg;
+	bool ok;
+
+	buf_init(&msg);
+	buf_append(&msg, purpose, strlen(purpose));
+	for (const char *p = name; *p != '\0'; p++) {
+		char c = fold && *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+		buf_append(&msg, &c, 1);
+	}
+	out[0] = '\0';
+	if ((ok = !msg.err))
+		crypto_hmac_sha256_hex(cfg->secret, strlen(cfg->secret), msg.data, msg.len, out);
+	buf_cleanup(&msg); /* wipes the name */
+	return ok;
+}
+
 void
 auth_name_tag(const struct config *cfg, const char *name, char out[AUTH_TAG_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-	static const char purpose[] = "log-name|";
-	unsigned char mac[CRYPTO_SHA256_LEN];
-	struct buf msg;
+	char mac[CRYPTO_SHA256_HEX_LEN + 1];
 
-	buf_init(&msg);
-	buf_append(&msg, purpose, sizeof(purpose) - 1);
-	buf_append(&msg, name, strlen(name));
-	if (msg.err) {
+	if (auth_name_mac(cfg, "log-name|", name, false, mac))
+		memcpy(out, mac, AUTH_TAG_LEN);
+	else
 		memset(out, '?', AUTH_TAG_LEN); /* out of memory: no tag, still no name */
-		out[AUTH_TAG_LEN] = '\0';
-		buf_cleanup(&msg);
-		return;
-	}
-	crypto_hmac_sha256(cfg->secret, strlen(cfg->secret), msg.data, msg.len, mac);
-	for (size_t i = 0; i < AUTH_TAG_LEN / 2; i++) {
-		out[2 * i] = hex[mac[i] >> 4];
-		out[2 * i + 1] = hex[mac[i] & 0x0f];
-	}
 	out[AUTH_TAG_LEN] = '\0';
-	crypto_wipe(mac, sizeof(mac));
-	buf_cleanup(&msg); /* wipes the name */
 }
 
 /* Replaces a hash weaker than the configured scheme; a failure only logs. */

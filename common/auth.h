@@ -12,7 +12,10 @@
 #ifndef GH_AUTH_H
 #define GH_AUTH_H
 
+#include <stdbool.h>
+
 #include "config.h"
+#include "crypto.h"
 #include "db.h"
 #include "err.h"
 #include "user.h"
@@ -48,6 +51,13 @@ const char *auth_refusal_word(enum auth_refusal r);
  */
 enum gh_err auth_password(struct db *db, struct db *users, const struct config *cfg,
     const char *username, const char *password, struct user *u, enum auth_refusal *why);
+
+/* auth_name_mac writes the hex HMAC-SHA-256([general] secret, purpose name)
+ * of name, ASCII lower-cased first when fold: what stands for a name that is
+ * never to be stored or logged as typed.  false (and out "") when out of
+ * memory. */
+bool auth_name_mac(const struct config *cfg, const char *purpose, const char *name, bool fold,
+    char out[CRYPTO_SHA256_HEX_LEN + 1]);
 
 /* auth_name_tag writes the first AUTH_TAG_LEN hex digits of
  * HMAC-SHA-256([general] secret, "log-name|" name): what the log says of a

@@ -106,6 +106,17 @@ crypto_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msgle
 		crypto_fatal("HMAC-SHA-256");
 }
 
+void
+crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t msglen,
+    char out[CRYPTO_SHA256_HEX_LEN + 1])
+{
+	unsigned char mac[CRYPTO_SHA256_LEN];
+
+	crypto_hmac_sha256(key, keylen, msg, msglen, mac);
+	crypto_hex(mac, sizeof(mac), out);
+	crypto_wipe(mac, sizeof(mac));
+}
+
 size_t
 crypto_b64url_encode(const void *p, size_t n, char *out)
 {

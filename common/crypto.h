@@ -26,6 +26,9 @@ void crypto_sha256_hex(const void *p, size_t n, char out[CRYPTO_SHA256_HEX_LEN +
 /* crypto_hmac_sha256 writes the 32-byte HMAC-SHA-256 of msg under key. */
 void crypto_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t msglen,
     unsigned char out[CRYPTO_SHA256_LEN]);
+/* crypto_hmac_sha256_hex writes the same as lowercase hex + NUL. */
+void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, size_t msglen,
+    char out[CRYPTO_SHA256_HEX_LEN + 1]);
 /* crypto_b64url_encode writes base64url without padding + NUL; out must hold
  * 4*ceil(n/3)+1 bytes.  Returns the length written. */
 size_t crypto_b64url_encode(const void *p, size_t n, char *out);

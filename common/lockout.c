@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "buf.h"
+#include "auth.h"
 #include "crypto.h"
 #include "lockout.h"
 #include "log.h"
@@ -69,30 +69,8 @@ lockout_duration(const struct config *cfg, int64_t count)
 static bool
 lockout_key(const struct config *cfg, const char *name, char key[LOCKOUT_KEY_MAX])
 {
-	static const char hex[] = "0123456789abcdef";
-	static const char purpose[] = "lockout-name|";
-	unsigned char mac[CRYPTO_SHA256_LEN];
-	struct buf msg;
-	bool ok;
-
-	buf_init(&msg);
-	buf_append(&msg, purpose, sizeof(purpose) - 1);
-	for (const char *p = name; *p != '\0'; p++) {
-		char c = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
-		buf_append(&msg, &c, 1);
-	}
-	if ((ok = !msg.err)) {
-		crypto_hmac_sha256(cfg->secret, strlen(cfg->secret), msg.data, msg.len, mac);
-		memcpy(key, "name:", 5);
-		for (size_t i = 0; i < CRYPTO_SHA256_LEN; i++) {
-			key[5 + 2 * i] = hex[mac[i] >> 4];
-			key[5 + 2 * i + 1] = hex[mac[i] & 0x0f];
-		}
-		key[5 + 2 * CRYPTO_SHA256_LEN] = '\0';
-		crypto_wipe(mac, sizeof(mac));
-	}
-	buf_cleanup(&msg); /* wipes the name */
-	return ok;
+	memcpy(key, "name:", 5);
+	return auth_name_mac(cfg, "lockout-name|", name, true, key + 5);
 }
 
 /* lockout_read reads the count and lockout of the name's row (0 and 0 when

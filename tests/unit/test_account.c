@@ -168,6 +168,19 @@ TEST(name_tag_is_keyed_and_hides_the_name)
 	CHECK(strcmp(a, b) != 0);
 }
 
+TEST(name_mac_is_the_tag_in_full_and_folds_case_when_asked)
+{
+	char tag[AUTH_TAG_LEN + 1], m1[CRYPTO_SHA256_HEX_LEN + 1], m2[CRYPTO_SHA256_HEX_LEN + 1];
+
+	auth_name_tag(&cfg, "Ann", tag);
+	CHECK(auth_name_mac(&cfg, "log-name|", "Ann", false, m1));
+	CHECK(strlen(m1) == CRYPTO_SHA256_HEX_LEN && strncmp(m1, tag, AUTH_TAG_LEN) == 0);
+	CHECK(auth_name_mac(&cfg, "log-name|", "ann", false, m2) && strcmp(m1, m2) != 0);
+	CHECK(auth_name_mac(&cfg, "log-name|", "ANN", true, m1) && strcmp(m1, m2) == 0);
+	/* Another purpose, another value for the same name. */
+	CHECK(auth_name_mac(&cfg, "lockout-name|", "ann", false, m1) && strcmp(m1, m2) != 0);
+}
+
 TEST(new_password_ends_sessions)
 {
 	char token[CRYPTO_TOKEN_LEN + 1], hash[PASSWORD_HASH_MAX];
@@ -213,6 +226,7 @@ suite(void)
 	RUN(every_refusal_is_the_same_answer);
 	RUN(weaker_hash_replaced_at_login);
 	RUN(name_tag_is_keyed_and_hides_the_name);
+	RUN(name_mac_is_the_tag_in_full_and_folds_case_when_asked);
 	RUN(new_password_ends_sessions);
 	RUN(new_roles_end_sessions_unknown_role_changes_nothing);
 	RUN(disable_ends_sessions_enable_does_not_revive_them);
