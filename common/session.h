@@ -27,6 +27,8 @@ struct session_info {
 	char roles[1024]; /* comma-separated role names */
 	int64_t created_at;
 	int64_t expires_at;
+	int64_t last_seen_at; /* as the table holds it after this lookup's touch */
+	int64_t idle_timeout; /* seconds */
 	bool mfa;
 };
 
