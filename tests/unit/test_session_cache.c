@@ -64,6 +64,15 @@
 #include "session_cache.h"
 #include "test.h"
 
+/* turn_on turns c on as the feed does, with a lease that never ends (the
+ * lease has its own test, lease_bounds_the_hits). */
+static void
+turn_on(struct session_cache *c)
+{
+	session_cache_set_on(c, true);
+	session_cache_renew(c, INT64_MAX);
+}
+
 static struct session_info
 sample(const char *id_char, int64_t user_id)
 {
@@ -91,7 +100,7 @@ TEST(hit_only_when_on_fresh_and_valid)
 	CHECK(c != NULL);
 	session_cache_put(c, session_cache_epoch(c), &s, 5000);
 	CHECK(!session_cache_get(c, s.id, &clk, &out)); /* off: nothing stored */
-	session_cache_set_on(c, true);
+	turn_on(c);
 	session_cache_put(c, session_cache_epoch(c), &s, 5000);
 	CHECK(session_cache_get(c, s.id, &clk, &out));
 	CHECK_STR(out.username, "user7");
@@ -112,7 +121,7 @@ TEST(a_put_after_a_drop_stores_nothing)
 	struct session_cache_clock clk = {.now = 1010, .mono_ms = 5000, .touch_interval = 60};
 	uint64_t epoch;
 
-	session_cache_set_on(c, true);
+	turn_on(c);
 	epoch = session_cache_epoch(c);
 	session_cache_drop_session(c, s.id); /* the revocation seen during the lookup */
 	session_cache_put(c, epoch, &s, 5000);
@@ -147,7 +156,7 @@ cache_on(size_t capacity)
 	struct session_cache *c = session_cache_new(capacity, 1000000);
 
 	CHECK(c != NULL);
-	session_cache_set_on(c, true);
+	turn_on(c);
 	return c;
 }
 
@@ -277,7 +286,7 @@ TEST(clear_and_off_empty_the_cache_and_refuse_older_puts)
 	before = session_cache_epoch(c);
 	put_at(c, &a, 100); /* off: nothing is stored */
 	CHECK(session_cache_count(c) == 0);
-	session_cache_set_on(c, true);
+	turn_on(c);
 	CHECK(session_cache_epoch(c) != before);
 	session_cache_put(c, before, &a, 100); /* read while it was off */
 	CHECK(session_cache_count(c) == 0 && !has(c, &a));
@@ -437,7 +446,7 @@ smoke_run(void *arg)
 		else if (r < 97)
 			session_cache_set_on(sm->c, false);
 		else if (r < 99)
-			session_cache_set_on(sm->c, true);
+			turn_on(sm->c);
 		else
 			sm->bad |= session_cache_count(sm->c) > SMOKE_CAPACITY;
 		sm->ops++;
@@ -911,7 +920,7 @@ prop_feed_on(struct prop_world *w, struct prop_process *pr)
 {
 	if (pr->feed != FEED_OFF)
 		return;
-	session_cache_set_on(pr->cache, true);
+	turn_on(pr->cache);
 	pr->feed = FEED_ON;
 	pr->fresh_step = w->step;
 }
@@ -1034,7 +1043,7 @@ prop_run(struct prop_world *w, uint64_t seed)
 	for (int p = 0; p < PROP_PROCS; p++) {
 		w->procs[p].cache = session_cache_new(PROP_CAPACITY, PROP_MAX_AGE_MS);
 		CHECK(w->procs[p].cache != NULL);
-		session_cache_set_on(w->procs[p].cache, true);
+		turn_on(w->procs[p].cache);
 	}
 	for (int i = 0; i < PROP_START_SESSIONS; i++)
 		prop_login(w, (int)prop_rand(w, PROP_USERS));
@@ -1067,10 +1076,33 @@ TEST(property_a_hit_is_never_later_than_the_bound)
 	free(w);
 }
 
+TEST(lease_bounds_the_hits)
+{
+	struct session_cache *c = session_cache_new(64, 30000);
+	struct session_info s = sample("c", 9), out;
+	struct session_cache_clock clk = {.now = 1010, .mono_ms = 5000, .touch_interval = 60};
+
+	session_cache_set_on(c, true);
+	session_cache_put(c, session_cache_epoch(c), &s, 5000);
+	CHECK(!session_cache_get(c, s.id, &clk, &out)); /* on, but no lease yet */
+	session_cache_renew(c, 6000);
+	CHECK(session_cache_get(c, s.id, &clk, &out));
+	clk.mono_ms = 6000; /* the lease ended: the feed did not renew it */
+	CHECK(!session_cache_get(c, s.id, &clk, &out));
+	session_cache_renew(c, 7000);
+	CHECK(session_cache_get(c, s.id, &clk, &out));
+	session_cache_set_on(c, false);
+	session_cache_set_on(c, true); /* a new start: no lease again */
+	session_cache_put(c, session_cache_epoch(c), &s, 6000);
+	CHECK(!session_cache_get(c, s.id, &clk, &out));
+	session_cache_free(c);
+}
+
 static void
 suite(void)
 {
 	RUN(hit_only_when_on_fresh_and_valid);
+	RUN(lease_bounds_the_hits);
 	RUN(a_put_after_a_drop_stores_nothing);
 	RUN(capacity_holds_whole_sets_of_four_at_least_one);
 	RUN(a_full_set_evicts_its_oldest_read);

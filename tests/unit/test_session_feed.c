@@ -6,9 +6,14 @@
  * concern a session (the check's last_seen_at touch) drops nothing; two
  * transactions committed out of the order of their log rows are both seen
  * (MariaDB's holes); a lost listening connection (PostgreSQL) or a failing
- * poll (MariaDB) turns the cache off, and the feed comes back by itself.
+ * poll (MariaDB) turns the cache off, a hung one stops the hits by its
+ * lease, and the feed comes back by itself.
  */
+#include <sys/types.h>
+
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,8 +196,8 @@ TEST(revocations_committed_out_of_order_are_both_seen)
 		return;
 	CHECK(cached(bob, a) && cached(bob, b));
 	CHECK(db_begin(other) == GH_OK);
-	CHECK(db_run(other, "UPDATE sessions SET revoked_at = 1 WHERE id = ?", DB_TEXT(a)) ==
-	      GH_OK);
+	CHECK(
+	    db_run(other, "UPDATE sessions SET revoked_at = 1 WHERE id = ?", DB_TEXT(a)) == GH_OK);
 	CHECK(session_revoke_id(db, b) == GH_OK); /* committed first */
 	CHECK(gone_within(b, BOUND_MS));
 	usleep(4 * POLL_MS * 1000);
@@ -281,6 +286,59 @@ TEST(a_failing_poll_turns_the_cache_off_until_it_works)
 	CHECK(cached(bob, a) && hit(a));
 }
 
+/* feed_server_pid returns the process that serves the feed: MariaDB's one
+ * process (from its pid file), PostgreSQL's backend for the listener. */
+static pid_t
+feed_server_pid(void)
+{
+	char path[PATH_MAX + 64], line[32] = "";
+	FILE *f;
+
+	if (db_dialect(db) == DB_POSTGRESQL)
+		return (pid_t)test_query_int(db,
+		    "SELECT max(pid) FROM pg_stat_activity "
+		    "WHERE application_name = 'gatehouse-check cache'");
+	snprintf(path, sizeof(path), "%s/db/mysqld.pid", test_cur->tmp);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	return (pid_t)atol(line);
+}
+
+/* A feed that hangs (its server stopped, not gone: no error comes) tells
+ * nothing, and its lease ends: the hits stop within a few seconds while
+ * the cache is still on; they come back once the feed answers again. */
+TEST(a_hung_feed_stops_the_hits_by_its_lease)
+{
+	char a[CRYPTO_SHA256_HEX_LEN + 1];
+	pid_t pid;
+	int64_t until;
+	bool stopped_hitting;
+
+	CHECK(cached(bob, a) && hit(a));
+	pid = feed_server_pid();
+	CHECK(pid > 0);
+	if (pid <= 0 || kill(pid, SIGSTOP) != 0)
+		return;
+	until = mono_ms() + 8000;
+	while (hit(a) && mono_ms() < until)
+		usleep(20000);
+	stopped_hitting = !hit(a);
+	kill(pid, SIGCONT);
+	CHECK(stopped_hitting);
+	CHECK(mono_ms() < until);
+	/* Back: the same entry hits again once the lease is renewed (or, if
+	 * the feed had given up meanwhile, after it is on again). */
+	CHECK(on_within(10000));
+	CHECK(cached(bob, a));
+	until = mono_ms() + 5000;
+	while (!hit(a) && mono_ms() < until)
+		usleep(20000);
+	CHECK(hit(a));
+}
+
 static void
 suite(void)
 {
@@ -290,6 +348,7 @@ suite(void)
 	RUN(revocations_committed_out_of_order_are_both_seen);
 	RUN(a_killed_feed_connection_loses_nothing);
 	RUN(a_failing_poll_turns_the_cache_off_until_it_works);
+	RUN(a_hung_feed_stops_the_hits_by_its_lease);
 }
 
 static void
