@@ -219,6 +219,8 @@ session_lookup_cached(struct db *db, const struct config *cfg, struct session_ca
 	epoch = session_cache_epoch(cache);
 	if ((e = session_lookup(db, cfg, token, out)) == GH_OK)
 		session_cache_put(cache, epoch, out, clk.mono_ms);
+	else if (e == GH_ENOTFOUND)
+		session_cache_forget(cache, id); /* never valid again from the cache */
 	return e;
 }
 

@@ -247,6 +247,17 @@ session_cache_drop_session(struct session_cache *c, const char *id)
 }
 
 void
+session_cache_forget(struct session_cache *c, const char *id)
+{
+	struct cache_entry *en;
+
+	pthread_mutex_lock(&c->lock);
+	if (id != NULL && (en = cache_find(c, id)) != NULL)
+		cache_entry_free(c, en);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
 session_cache_drop_user(struct session_cache *c, int64_t user_id)
 {
 	pthread_mutex_lock(&c->lock);

@@ -69,6 +69,11 @@ uint64_t session_cache_epoch(struct session_cache *c);
 void session_cache_put(
     struct session_cache *c, uint64_t epoch, const struct session_info *s, int64_t mono_ms);
 
+/* session_cache_forget removes the entry of id, if any, without voiding
+ * the puts under way: for a lookup that found in the database that the
+ * session is no longer valid (a change no trigger told, within max_age). */
+void session_cache_forget(struct session_cache *c, const char *id);
+
 /* The feed's side: drop one session (by stored id), every session of a
  * user, or everything; switch the cache on or off (off empties it). */
 void session_cache_drop_session(struct session_cache *c, const char *id);

@@ -33,7 +33,7 @@
 
 #define FEED_RETRY_MS 1000      /* after a failure, before trying again */
 #define FEED_LEASE_MS 2000      /* the cache's lease past the moment all was seen */
-#define FEED_WAIT_MS 1000       /* one wait for PostgreSQL's notifications */
+#define FEED_WAIT_MS 250        /* one wait for PostgreSQL's notifications */
 #define FEED_HOLE_WAIT_MS 60000 /* a seq missing this long is given up */
 #define FEED_MAX_HOLES 256
 #define FEED_BACKLOG 100
@@ -118,7 +118,9 @@ feed_listen(struct session_feed *f, struct db *db)
 	log_msg(LOG_NOTICE, "session cache: on (PostgreSQL, LISTEN gatehouse_cache)");
 	/* A wait that returns has heard all there was, or pinged (at least
 	 * once a second, DB_LISTEN_PING_MS): the lease runs from its start.
-	 * One that hangs in a ping lets the lease end meanwhile. */
+	 * One that hangs in a ping lets the lease end meanwhile; the waits
+	 * are short beside the lease, so that it never ends between two that
+	 * return. */
 	for (;;) {
 		int64_t start = feed_now_ms();
 
