@@ -94,6 +94,10 @@ struct config {
 	char *login_url;           /* where browsers are sent, default "<prefix>/login" */
 	struct access_rule *rules; /* "rule" lines, in order; default deny after them */
 	size_t nrules;
+	bool check_cache;            /* the session cache on server databases, default on */
+	int64_t check_cache_max_age; /* seconds an entry is trusted, default 30 */
+	int64_t check_cache_poll_ms; /* MariaDB: the change log's poll interval, default 100 */
+	int check_cache_size;        /* entries at most, default 10000 */
 
 	/* [audit] */
 	int64_t

@@ -95,6 +95,7 @@ config_set(struct config_loader *l, const struct config_key *k, const char *v,
 		return GH_OK;
 	case CT_INT:
 	case CT_DURATION:
+	case CT_DURATION_MS:
 	case CT_SIZE:
 		if (!config_parse_number(v, config_units(k->type), k->type == CT_INT, &n))
 			return config_fail(

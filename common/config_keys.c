@@ -106,6 +106,11 @@ const struct config_key config_keys[] = {
     /* login_url: no default here, config_finish() derives it from prefix. */
     KEY("check", "login_url", CT_STRING, login_url, NULL, 0, 0, config_check_login_url),
     KEY("check", "rule", CT_RULES, rules, NULL, 0, 0, NULL),
+    KEY("check", "cache", CT_BOOL, check_cache, "on", 0, 0, NULL),
+    KEY("check", "cache_max_age", CT_DURATION, check_cache_max_age, "30s", 1, 3600, NULL),
+    KEY("check", "cache_poll_interval", CT_DURATION_MS, check_cache_poll_ms, "100ms", 10, 10000,
+        NULL),
+    KEY("check", "cache_size", CT_INT, check_cache_size, "10000", 4, 10000000, NULL),
 
     KEY("audit", "retention", CT_DURATION, audit_retention, "90d", 0, 3650 * DAY, NULL),
 };

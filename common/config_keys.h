@@ -25,15 +25,16 @@
 #define CONFIG_KEYS_MAX 64 /* room in the loader; config_keys.c asserts it */
 
 enum config_type {
-	CT_STRING,   /* char *, any text without control characters */
-	CT_SECRET,   /* char *, also settable as "KEY_file", wiped at cleanup */
-	CT_BOOL,     /* bool: true/false, yes/no, on/off, 1/0 */
-	CT_INT,      /* int or int64_t (by size): decimal, within min..max */
-	CT_LEVEL,    /* int: a log level name, see log_level_parse */
-	CT_DURATION, /* int64_t seconds: N, Ns, Nm, Nh or Nd, within min..max */
-	CT_SIZE,     /* size_t bytes: N, NK, NKiB, NM, NMiB, within min..max */
-	CT_RULES,    /* struct access_rule *: repeatable, order kept */
-	CT_ENUM,     /* int (a config.h enum): one of the key's choices, its index */
+	CT_STRING,      /* char *, any text without control characters */
+	CT_SECRET,      /* char *, also settable as "KEY_file", wiped at cleanup */
+	CT_BOOL,        /* bool: true/false, yes/no, on/off, 1/0 */
+	CT_INT,         /* int or int64_t (by size): decimal, within min..max */
+	CT_LEVEL,       /* int: a log level name, see log_level_parse */
+	CT_DURATION,    /* int64_t seconds: N, Ns, Nm, Nh or Nd, within min..max */
+	CT_DURATION_MS, /* int64_t milliseconds: N, Nms, Ns or Nm, within min..max */
+	CT_SIZE,        /* size_t bytes: N, NK, NKiB, NM, NMiB, within min..max */
+	CT_RULES,       /* struct access_rule *: repeatable, order kept */
+	CT_ENUM,        /* int (a config.h enum): one of the key's choices, its index */
 };
 
 /* A check on a string value beyond its type: NULL if fine, else a reason. */

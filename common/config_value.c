@@ -68,6 +68,13 @@ static const struct config_unit config_duration_units[] = {
     {NULL, 0},
 };
 
+static const struct config_unit config_duration_ms_units[] = {
+    {"ms", 1},
+    {"s", 1000},
+    {"m", 60 * 1000},
+    {NULL, 0},
+};
+
 static const struct config_unit config_size_units[] = {
     {"k", 1024},
     {"kib", 1024},
@@ -103,6 +110,8 @@ config_units(enum config_type t)
 	switch (t) {
 	case CT_DURATION:
 		return config_duration_units;
+	case CT_DURATION_MS:
+		return config_duration_ms_units;
 	case CT_SIZE:
 		return config_size_units;
 	default:
@@ -118,6 +127,8 @@ config_type_name(enum config_type t)
 		return "an integer";
 	case CT_DURATION:
 		return "a duration (seconds, or a number with s, m, h or d)";
+	case CT_DURATION_MS:
+		return "a duration (milliseconds, or a number with ms, s or m)";
 	case CT_SIZE:
 		return "a size (bytes, or a number with K, KiB, M or MiB)";
 	default:
@@ -131,6 +142,8 @@ config_unit_name(enum config_type t)
 	switch (t) {
 	case CT_DURATION:
 		return " seconds";
+	case CT_DURATION_MS:
+		return " milliseconds";
 	case CT_SIZE:
 		return " bytes";
 	default:

@@ -304,6 +304,38 @@ db_check_idle(struct db *db)
 }
 
 bool
+db_url_is_server(const char *url)
+{
+	const struct db_driver *drv = url != NULL ? db_driver_for(url) : NULL;
+
+	return drv != NULL && drv->dialect != DB_SQLITE;
+}
+
+enum gh_err
+db_wait_notifications(
+    struct db *db, int timeout_ms, void (*fn)(const char *payload, void *arg), void *arg)
+{
+	enum gh_err e;
+	int64_t now;
+
+	if (db->drv->notifications == NULL)
+		return GH_EINVAL;
+	if (db->lost || db->conn == NULL)
+		return GH_EDB;
+	e = db->drv->notifications(db->conn, timeout_ms, fn, arg);
+	now = db_now_ms();
+	if (e == GH_OK && now - db->used_ms >= DB_LISTEN_PING_MS) {
+		e = db->drv->ping(db->conn);
+		db->used_ms = now;
+	}
+	if (e != GH_OK) {
+		db->lost = true;
+		log_msg(LOG_WARNING, "database: the listening connection was lost");
+	}
+	return e;
+}
+
+bool
 db_lost(const struct db *db)
 {
 	return db->lost;

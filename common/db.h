@@ -79,6 +79,9 @@ enum gh_err db_open(
  */
 const char *db_url_problem(const char *url);
 void db_close(struct db *db);
+/* db_url_is_server tells whether url is of a server database's driver
+ * (MariaDB/MySQL, PostgreSQL) that is built, not SQLite's. */
+bool db_url_is_server(const char *url);
 /*
  * The SQL dialects, one per driver.  Most SQL is one text for all of them;
  * where a statement differs, its module keeps one set of texts per dialect,
@@ -90,6 +93,19 @@ enum db_dialect {
 	DB_POSTGRESQL,
 };
 #define DB_NDIALECTS (DB_POSTGRESQL + 1) /* the size of an array indexed by dialect */
+/*
+ * db_wait_notifications (PostgreSQL only, else GH_EINVAL) waits up to
+ * timeout_ms for notifications on the channels db LISTENs to (db_exec
+ * "LISTEN name") and calls fn with each payload.  It never reconnects: a
+ * reconnected connection would listen to nothing, and its caller must
+ * know.  So a lost connection is GH_EDB here, always, until the caller
+ * runs db_exec again (which reconnects, as above) and LISTENs anew.  A
+ * connection that sends nothing for DB_LISTEN_PING_MS is pinged, so that
+ * one that stopped answering is found out too.
+ */
+#define DB_LISTEN_PING_MS 1000
+enum gh_err db_wait_notifications(
+    struct db *db, int timeout_ms, void (*fn)(const char *payload, void *arg), void *arg);
 /* db_dialect returns the dialect of db's driver. */
 enum db_dialect db_dialect(const struct db *db);
 /* db_dialect_name returns "sqlite", "mysql" or "postgresql" (the folder of

@@ -65,6 +65,12 @@ struct db_driver {
 	bool (*gone)(void *conn);
 	enum gh_err (*ping)(void *conn);
 	int (*socket)(void *conn);
+	/* notifications (NULL but for PostgreSQL) waits up to timeout_ms for
+	 * the notifications of the channels the connection LISTENs to and
+	 * calls fn with the payload of each (those already received first);
+	 * GH_EDB when the connection is unusable. */
+	enum gh_err (*notifications)(
+	    void *conn, int timeout_ms, void (*fn)(const char *payload, void *arg), void *arg);
 	/* backup (NULL where the server has its own tools) copies the whole
 	 * database, consistently, into a new file at path. */
 	enum gh_err (*backup)(void *conn, const char *path);

@@ -606,6 +606,44 @@ pg_ping(void *conn)
 	return ok ? GH_OK : GH_EDB;
 }
 
+/* pg_notified hands every notification libpq holds to fn. */
+static void
+pg_notified(struct pg_conn *c, void (*fn)(const char *payload, void *arg), void *arg)
+{
+	PGnotify *n;
+
+	while ((n = PQnotifies(c->pg)) != NULL) {
+		fn(n->extra != NULL ? n->extra : "", arg);
+		PQfreemem(n);
+	}
+}
+
+static enum gh_err
+pg_notifications(void *conn, int timeout_ms, void (*fn)(const char *payload, void *arg), void *arg)
+{
+	struct pg_conn *c = conn;
+	struct pollfd pfd;
+	int n;
+
+	if (c->gone)
+		return GH_EDB;
+	pg_notified(c, fn, arg); /* those a ping or the LISTEN brought along */
+	pfd.fd = PQsocket(c->pg);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	while ((n = poll(&pfd, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	if (n < 0 || (n > 0 && !PQconsumeInput(c->pg)) || PQstatus(c->pg) == CONNECTION_BAD) {
+		c->gone = true;
+		snprintf(c->errmsg, sizeof(c->errmsg), "%.*s",
+		    (int)strcspn(PQerrorMessage(c->pg), "\n"), PQerrorMessage(c->pg));
+		log_msg(LOG_ERR, "pgsql: waiting for notifications: %s", c->errmsg);
+		return GH_EDB;
+	}
+	pg_notified(c, fn, arg);
+	return GH_OK;
+}
+
 static bool
 pg_gone(void *conn)
 {
@@ -648,5 +686,6 @@ const struct db_driver db_pgsql_driver = {
     .gone = pg_gone,
     .ping = pg_ping,
     .socket = pg_socket,
+    .notifications = pg_notifications,
     .url_problem = pg_url_problem,
 };

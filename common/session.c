@@ -4,14 +4,17 @@
  * The token leaves this file only towards the cookie: the table is keyed by
  * its SHA-256 and the token is never stored or logged.  session_lookup is the
  * hot path of every protected request: one prepared SELECT (cached by db.c)
- * joins the session, its user and the user's roles; the validity checks are
+ * reads the session by its primary key and its user by theirs (the roles
+ * are in the session's row, written at login); the validity checks are
  * done here on the row, so that every reason gives the same answer; and the
  * session is written to only when last_seen_at is older than touch_interval.
  * Nothing is allocated on that path after the first request of a thread.
- * Two queries differ by dialect, that one (how the roles are aggregated,
- * see user.h) and the purge's (how a batch is limited): they are kept as
+ * Some queries differ by dialect: the creation's (how the roles are
+ * aggregated, see user.h), the purge's (how a batch is limited) and
+ * MariaDB's purge of the check cache's log of changes: they are kept as
  * one struct session_sql per dialect; every other query is one text for
- * every database.
+ * every database.  The check's cache (session_cache.h) sits in front of
+ * session_lookup in the check only.
  *
  * A session's idle timeout is fixed when it is made: [session] idle_timeout,
  * or remember_timeout for a "remember me" session, which would otherwise end
@@ -24,13 +27,22 @@
 #include "config.h"
 #include "log.h"
 #include "session.h"
+#include "session_cache.h"
 #include "user.h"
 
-#define SESSION_LOOKUP_SQL(roles)                                             \
-	"SELECT s.user_id, u.username, u.email, s.created_at, s.expires_at, " \
-	"s.last_seen_at, s.idle_timeout, s.mfa, u.status, " roles " "         \
-	"FROM sessions s JOIN users u ON u.id = s.user_id "                   \
-	"WHERE s.id = ? AND s.revoked_at IS NULL"
+/* The session, its user, and the roles written into it at login. */
+static const char session_lookup_sql[] =
+    "SELECT s.user_id, u.username, u.email, s.created_at, s.expires_at, "
+    "s.last_seen_at, s.idle_timeout, s.mfa, u.status, s.roles "
+    "FROM sessions s JOIN users u ON u.id = s.user_id "
+    "WHERE s.id = ? AND s.revoked_at IS NULL";
+
+/* A new session, with the roles its user has now (see session.h). */
+#define SESSION_CREATE_SQL(roles)                                                    \
+	"INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, "  \
+	"idle_timeout, auth_method, mfa, ip, user_agent, remember, roles) VALUES "   \
+	"(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT " roles " FROM users u " \
+	"WHERE u.id = ?), ''))"
 
 /*
  * What purge deletes: expired by either timeout, or revoked, before ?.  In
@@ -49,16 +61,25 @@
 	"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE " SESSION_PURGE_WHERE \
 	" LIMIT " SESSION_PURGE_BATCH ")"
 
-/* The queries whose text differs by dialect. */
+/* MariaDB's log of changes for the check's cache (sql/mysql/0003): the
+ * poller needs it for seconds; an hour is kept. */
+#define SESSION_CACHE_LOG_KEEP 3600
+#define SESSION_CACHE_LOG_PURGE_SQL \
+	"DELETE FROM cache_revocations WHERE at < ? LIMIT " SESSION_PURGE_BATCH
+
+/* The queries whose text differs by dialect (cache_log: NULL when the
+ * dialect keeps no log of changes). */
 struct session_sql {
-	const char *lookup;
+	const char *create;
 	const char *purge;
+	const char *cache_log_purge;
 };
 
 static const struct session_sql session_sqls[DB_NDIALECTS] = {
-    [DB_SQLITE] = {SESSION_LOOKUP_SQL(USER_ROLES_SQL_SQLITE), SESSION_PURGE_SQL_IN},
-    [DB_MYSQL] = {SESSION_LOOKUP_SQL(USER_ROLES_SQL_MYSQL), SESSION_PURGE_SQL_LIMIT},
-    [DB_POSTGRESQL] = {SESSION_LOOKUP_SQL(USER_ROLES_SQL_PGSQL), SESSION_PURGE_SQL_IN},
+    [DB_SQLITE] = {SESSION_CREATE_SQL(USER_ROLES_SQL_SQLITE), SESSION_PURGE_SQL_IN, NULL},
+    [DB_MYSQL] = {SESSION_CREATE_SQL(USER_ROLES_SQL_MYSQL), SESSION_PURGE_SQL_LIMIT,
+        SESSION_CACHE_LOG_PURGE_SQL},
+    [DB_POSTGRESQL] = {SESSION_CREATE_SQL(USER_ROLES_SQL_PGSQL), SESSION_PURGE_SQL_IN, NULL},
 };
 
 bool
@@ -105,14 +126,11 @@ session_create(struct db *db, const struct config *cfg, const struct session_new
 	if ((e = crypto_token(token)) != GH_OK)
 		return e;
 	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
-	e = db_run(db,
-	    "INSERT INTO sessions (id, user_id, created_at, last_seen_at, "
-	    "expires_at, idle_timeout, auth_method, mfa, ip, user_agent, remember) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	    DB_TEXT(id), DB_INT64(s->user_id), DB_INT64(now), DB_INT64(now),
-	    DB_INT64(now + lifetime), DB_INT64(idle),
+	e = db_run(db, session_sqls[db_dialect(db)].create, DB_TEXT(id), DB_INT64(s->user_id),
+	    DB_INT64(now), DB_INT64(now), DB_INT64(now + lifetime), DB_INT64(idle),
 	    DB_TEXT(s->auth_method ? s->auth_method : "form"), DB_INT64(s->mfa ? 1 : 0),
-	    DB_TEXT(s->ip), DB_TEXT(s->user_agent), DB_INT64(s->remember ? 1 : 0));
+	    DB_TEXT(s->ip), DB_TEXT(s->user_agent), DB_INT64(s->remember ? 1 : 0),
+	    DB_INT64(s->user_id));
 	if (e != GH_OK)
 		crypto_wipe(token, CRYPTO_TOKEN_LEN + 1);
 	return e;
@@ -132,7 +150,7 @@ session_lookup(struct db *db, const struct config *cfg, const char *token, struc
 	if (!session_token_valid(token))
 		return GH_ENOTFOUND;
 	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
-	if ((e = db_prepare(db, session_sqls[db_dialect(db)].lookup, &st)) != GH_OK)
+	if ((e = db_prepare(db, session_lookup_sql, &st)) != GH_OK)
 		return e;
 	if ((e = db_bind_text(st, 1, id)) != GH_OK || (e = db_step(st, &row)) != GH_OK) {
 		db_done(st);
@@ -147,6 +165,8 @@ session_lookup(struct db *db, const struct config *cfg, const char *token, struc
 	out->expires_at = db_column_int64(st, 4);
 	last_seen = db_column_int64(st, 5);
 	idle = db_column_int64(st, 6);
+	out->last_seen_at = last_seen;
+	out->idle_timeout = idle;
 	out->mfa = db_column_int64(st, 7) != 0;
 	status = db_column_text(st, 8);
 	ok = status != NULL && strcmp(status, "active") == 0 && out->expires_at > now &&
@@ -167,10 +187,39 @@ session_lookup(struct db *db, const struct config *cfg, const char *token, struc
 	memcpy(out->id, id, sizeof(out->id));
 
 	/* A failed touch was logged; the session is still valid now. */
-	if (now - last_seen >= cfg->touch_interval)
-		(void)db_run(db, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", DB_INT64(now),
-		    DB_TEXT(id));
+	if (now - last_seen >= cfg->touch_interval &&
+	    db_run(db, "UPDATE sessions SET last_seen_at = ? WHERE id = ?", DB_INT64(now),
+	        DB_TEXT(id)) == GH_OK)
+		out->last_seen_at = now;
 	return GH_OK;
+}
+
+enum gh_err
+session_lookup_cached(struct db *db, const struct config *cfg, struct session_cache *cache,
+    const char *token, struct session_info *out)
+{
+	struct session_cache_clock clk = {.touch_interval = cfg->touch_interval};
+	char id[CRYPTO_SHA256_HEX_LEN + 1];
+	struct timespec ts;
+	uint64_t epoch;
+	enum gh_err e;
+
+	if (cache == NULL)
+		return session_lookup(db, cfg, token, out);
+	memset(out, 0, sizeof(*out));
+	if (!session_token_valid(token))
+		return GH_ENOTFOUND;
+	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clk.mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	clk.now = (int64_t)time(NULL);
+	if (session_cache_get(cache, id, &clk, out))
+		return GH_OK;
+	/* Read before the database: a change applied meanwhile voids the put. */
+	epoch = session_cache_epoch(cache);
+	if ((e = session_lookup(db, cfg, token, out)) == GH_OK)
+		session_cache_put(cache, epoch, out, clk.mono_ms);
+	return e;
 }
 
 enum gh_err
@@ -223,10 +272,16 @@ session_revoke_user(struct db *db, int64_t user_id)
 enum gh_err
 session_purge(struct db *db, int64_t keep, int64_t *deleted)
 {
-	int64_t before = (int64_t)time(NULL) - (keep > 0 ? keep : 0);
+	const struct session_sql *q = &session_sqls[db_dialect(db)];
+	int64_t now = (int64_t)time(NULL), before = now - (keep > 0 ? keep : 0);
+	enum gh_err e;
 
-	return db_run_batches(db, deleted, session_sqls[db_dialect(db)].purge, DB_INT64(before),
-	    DB_INT64(before), DB_INT64(before));
+	e = db_run_batches(
+	    db, deleted, q->purge, DB_INT64(before), DB_INT64(before), DB_INT64(before));
+	if (e == GH_OK && q->cache_log_purge != NULL)
+		e = db_run_batches(
+		    db, NULL, q->cache_log_purge, DB_INT64(now - SESSION_CACHE_LOG_KEEP));
+	return e;
 }
 
 const char *

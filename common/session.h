@@ -41,7 +41,9 @@ struct session_new {
 	const char *user_agent;
 };
 
-/* session_create makes a new session and writes its cookie token to token. */
+/* session_create makes a new session, holding the roles its user has now
+ * (a change of roles ends the user's sessions, see account.c), and writes
+ * its cookie token to token. */
 enum gh_err session_create(struct db *db, const struct config *cfg, const struct session_new *s,
     char token[CRYPTO_TOKEN_LEN + 1]);
 /* session_lookup finds the valid session of token and fills out; touches
@@ -49,6 +51,12 @@ enum gh_err session_create(struct db *db, const struct config *cfg, const struct
  * revoked, expired or idle too long, or the user is not active. */
 enum gh_err session_lookup(
     struct db *db, const struct config *cfg, const char *token, struct session_info *out);
+/* session_lookup_cached is session_lookup with the check's cache in front
+ * (session_cache.h; NULL: none): a hit answers without the database, a
+ * miss asks it and stores a valid session. */
+struct session_cache;
+enum gh_err session_lookup_cached(struct db *db, const struct config *cfg,
+    struct session_cache *cache, const char *token, struct session_info *out);
 /* session_revoke revokes the session of token (GH_OK also when unknown). */
 enum gh_err session_revoke(struct db *db, const char *token);
 /* session_revoke_id revokes by stored id (hex SHA-256), for gatehousectl. */

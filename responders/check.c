@@ -11,6 +11,10 @@
  *
  * This is the hot path: one prepared, indexed read per request (session.c),
  * nothing written on most requests, no allocation beyond the request copy.
+ * On a server database a session found valid is kept in the process's
+ * cache (session_cache.h), which the database empties of whatever it
+ * changes (session_feed.h): then most requests do not reach the database
+ * at all.
  */
 #include <stdio.h>
 #include <string.h>
@@ -19,7 +23,13 @@
 #include "log.h"
 #include "server.h"
 #include "session.h"
+#include "session_cache.h"
+#include "session_feed.h"
 #include "url.h"
+
+/* The process's session cache on a server database (NULL: none, on SQLite
+ * or with [check] cache = off), shared by the worker threads. */
+static struct session_cache *check_cache;
 
 static void
 check_grant(const struct request *req, struct response *res, const struct session_info *s)
@@ -111,7 +121,7 @@ check_handle(struct server_ctx *ctx, const struct request *req, struct response 
 		check_unauthenticated(ctx, req, res);
 		return;
 	}
-	e = session_lookup(ctx->db, cfg, token, &s);
+	e = session_lookup_cached(ctx->db, cfg, check_cache, token, &s);
 	if (e == GH_ENOTFOUND) {
 		check_unauthenticated(ctx, req, res);
 		return;
@@ -129,12 +139,29 @@ check_handle(struct server_ctx *ctx, const struct request *req, struct response 
 	check_grant(req, res, &s);
 }
 
+/* check_init makes the session cache and starts its feed, where there is
+ * one to make. */
+static enum gh_err
+check_init(const struct config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->check_cache || !db_url_is_server(cfg->db_url))
+		return GH_OK;
+	check_cache =
+	    session_cache_new((size_t)cfg->check_cache_size, cfg->check_cache_max_age * 1000);
+	if (check_cache == NULL) {
+		snprintf(err, errlen, "[check] cache: out of memory");
+		return GH_ENOMEM;
+	}
+	return session_feed_start(cfg, check_cache, err, errlen);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct server_program prog = {
 	    .name = "gatehouse-check",
 	    .decide = check_handle,
+	    .process_init = check_init,
 	};
 
 	return server_main(&prog, argc, argv);

@@ -3,8 +3,8 @@
 -- (init, migrate, user and role commands, purge) runs under the account
 -- that owns the database (ALL on it); the responders never do.
 --
---   gatehouse_check   reads the columns of sessions, users, roles and
---                     user_roles a session lookup needs; writes
+--   gatehouse_check   reads the columns of sessions and users a session
+--                     lookup needs (MariaDB: and its cache's log); writes
 --                     sessions.last_seen_at only
 --   gatehouse_login   reads the columns of users, roles and user_roles a
 --                     login needs (password_hash included); creates
@@ -105,8 +105,11 @@ EXECUTE gh_stmt;
 -- One block per account: the account, its password (set again on every
 -- run), and everything it is granted.
 
--- gatehouse_check: session_lookup() (common/session.c): the session, its
--- user's name, e-mail and status, the user's role names.
+-- gatehouse_check: session_lookup() (common/session.c): the session (with
+-- the roles written into it at login), its user's name, e-mail and status;
+-- its session cache's poll (common/session_feed.c) reads cache_revocations.
+-- (Earlier versions also granted it SELECT on roles and user_roles, which
+-- it no longer reads: REVOKE them by hand where they were granted.)
 SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_check);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
@@ -114,16 +117,13 @@ SET @gh_sql = CONCAT('ALTER USER ', @gh_check, ' IDENTIFIED BY ', QUOTE(@pw_chec
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, ',
-    'idle_timeout, mfa, revoked_at), UPDATE (last_seen_at) ON sessions TO ', @gh_check);
+    'idle_timeout, mfa, revoked_at, roles), UPDATE (last_seen_at) ON sessions TO ', @gh_check);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, status) ON users TO ', @gh_check);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT (id, name) ON roles TO ', @gh_check);
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT (user_id, role_id) ON user_roles TO ', @gh_check);
+SET @gh_sql = CONCAT('GRANT SELECT (seq, kind, ref) ON cache_revocations TO ', @gh_check);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 
@@ -160,7 +160,8 @@ SET @gh_sql = CONCAT('GRANT SELECT (`key`, window_start, count, blocked_until), 
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, revoked_at), INSERT (id, user_id, created_at, ',
-    'last_seen_at, expires_at, idle_timeout, auth_method, mfa, ip, user_agent, remember), ',
+    'last_seen_at, expires_at, idle_timeout, auth_method, mfa, ip, user_agent, remember, ',
+    'roles), ',
     'UPDATE (revoked_at) ON sessions TO ', @gh_login);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
@@ -171,7 +172,7 @@ PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 
 -- gatehouse_logout: session_lookup() and session_revoke() (common/session.c):
--- what the check reads; audit_write() (common/audit.c).
+-- what the check reads (not the cache's log); audit_write() (common/audit.c).
 SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_logout);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
@@ -179,17 +180,11 @@ SET @gh_sql = CONCAT('ALTER USER ', @gh_logout, ' IDENTIFIED BY ', QUOTE(@pw_log
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, ',
-    'idle_timeout, mfa, revoked_at), UPDATE (revoked_at, last_seen_at) ON sessions TO ',
+    'idle_timeout, mfa, revoked_at, roles), UPDATE (revoked_at, last_seen_at) ON sessions TO ',
     @gh_logout);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, status) ON users TO ', @gh_logout);
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT (id, name) ON roles TO ', @gh_logout);
-PREPARE gh_stmt FROM @gh_sql;
-EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT (user_id, role_id) ON user_roles TO ', @gh_logout);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, ',

@@ -3,8 +3,8 @@
 -- user and role commands, purge) runs under the role that owns the database
 -- and its schema; the responders never do.
 --
---   gatehouse_check   reads the columns of sessions, users, roles and
---                     user_roles a session lookup needs; writes
+--   gatehouse_check   reads the columns of sessions and users a session
+--                     lookup needs; writes
 --                     sessions.last_seen_at only
 --   gatehouse_login   reads the columns of users, roles and user_roles a
 --                     login needs (password_hash included); creates
@@ -80,20 +80,23 @@ BEGIN;
 -- grants.  (Revoking a table's SELECT also revokes the SELECT on its
 -- columns: they are granted again below, in the same transaction.)
 
--- gatehouse_check: session_lookup() (common/session.c): the session, its
--- user's name, e-mail and status, the user's role names.
+-- gatehouse_check: session_lookup() (common/session.c): the session (with
+-- the roles written into it at login), its user's name, e-mail and status.
+-- Its session cache's LISTEN needs no privilege.  Earlier versions read
+-- roles and user_roles: revoked (a warning where not held).
 SELECT 'CREATE ROLE gatehouse_check LOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_check') \gexec
 ALTER ROLE gatehouse_check LOGIN PASSWORD :'pw_check';
 GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_check;
 GRANT USAGE ON SCHEMA public TO gatehouse_check;
 REVOKE SELECT ON sessions, users, roles, user_roles FROM gatehouse_check;
-GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, mfa, revoked_at),
+GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, mfa, revoked_at,
+              roles),
       UPDATE (last_seen_at)
    ON sessions TO gatehouse_check;
 GRANT SELECT (id, username, email, status) ON users TO gatehouse_check;
-GRANT SELECT (id, name) ON roles TO gatehouse_check;
-GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_check;
+REVOKE SELECT (id, name) ON roles FROM gatehouse_check;
+REVOKE SELECT (user_id, role_id) ON user_roles FROM gatehouse_check;
 
 -- gatehouse_login: user_find(), user_find_id(), user_set_password() (a
 -- rehash), user_record_login() (common/user.c), session_revoke() and
@@ -123,26 +126,28 @@ SELECT format('GRANT USAGE ON SEQUENCE %s TO gatehouse_login',
               pg_get_serial_sequence('users', 'id')) \gexec
 GRANT SELECT (id, revoked_at),
       INSERT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, auth_method,
-              mfa, ip, user_agent, remember),
+              mfa, ip, user_agent, remember, roles),
       UPDATE (revoked_at)
    ON sessions TO gatehouse_login;
 GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
    ON security_log TO gatehouse_login;
 
 -- gatehouse_logout: session_lookup() and session_revoke() (common/session.c):
--- what the check reads; audit_write() (common/audit.c).
+-- what the check reads; audit_write() (common/audit.c).  Earlier versions
+-- read roles and user_roles: revoked (a warning where not held).
 SELECT 'CREATE ROLE gatehouse_logout LOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_logout') \gexec
 ALTER ROLE gatehouse_logout LOGIN PASSWORD :'pw_logout';
 GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_logout;
 GRANT USAGE ON SCHEMA public TO gatehouse_logout;
 REVOKE SELECT ON sessions, users, roles, user_roles FROM gatehouse_logout;
-GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, mfa, revoked_at),
+GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, mfa, revoked_at,
+              roles),
       UPDATE (revoked_at, last_seen_at)
    ON sessions TO gatehouse_logout;
 GRANT SELECT (id, username, email, status) ON users TO gatehouse_logout;
-GRANT SELECT (id, name) ON roles TO gatehouse_logout;
-GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_logout;
+REVOKE SELECT (id, name) ON roles FROM gatehouse_logout;
+REVOKE SELECT (user_id, role_id) ON user_roles FROM gatehouse_logout;
 GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
    ON security_log TO gatehouse_logout;
 
