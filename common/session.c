@@ -67,7 +67,7 @@ static const char session_lookup_sql[] =
 #define SESSION_CACHE_LOG_PURGE_SQL \
 	"DELETE FROM cache_revocations WHERE at < ? LIMIT " SESSION_PURGE_BATCH
 
-/* The queries whose text differs by dialect (cache_log: NULL when the
+/* The queries whose text differs by dialect (cache_log_purge: NULL when the
  * dialect keeps no log of changes). */
 struct session_sql {
 	const char *create;

@@ -35,6 +35,7 @@ struct session_cache {
 	int64_t max_age_ms;
 	uint64_t epoch;
 	bool on;
+	int64_t lease_until_ms; /* the feed's lease (monotonic) */
 	size_t count;
 };
 
@@ -140,7 +141,7 @@ session_cache_get(struct session_cache *c, const char *id, const struct session_
 	if (id == NULL || strlen(id) != CRYPTO_SHA256_HEX_LEN)
 		return false;
 	pthread_mutex_lock(&c->lock);
-	en = c->on ? cache_find(c, id) : NULL;
+	en = c->on && clk->mono_ms < c->lease_until_ms ? cache_find(c, id) : NULL;
 	if (en != NULL && clk->mono_ms >= en->fetched_ms &&
 	    clk->mono_ms - en->fetched_ms < c->max_age_ms && clk->now < en->expires_at &&
 	    clk->now < en->last_seen_at + en->idle_timeout &&
@@ -273,6 +274,15 @@ session_cache_set_on(struct session_cache *c, bool on)
 	if (!on)
 		cache_empty(c);
 	c->on = on;
+	c->lease_until_ms = 0;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void
+session_cache_renew(struct session_cache *c, int64_t until_ms)
+{
+	pthread_mutex_lock(&c->lock);
+	c->lease_until_ms = until_ms;
 	pthread_mutex_unlock(&c->lock);
 }
 

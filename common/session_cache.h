@@ -17,7 +17,12 @@
  * stores nothing when any drop, clear or switch happened in between.  While
  * the feed is not sure to see every change (not yet connected, a lost
  * connection, a failed poll) the cache is off: every lookup misses, nothing
- * is stored, and turning it off empties it.
+ * is stored, and turning it off empties it.  And the feed holds a lease:
+ * each time it has made sure that it saw every change up to a moment (a
+ * poll, an answered ping on the listening connection), it renews the
+ * lease; a lookup after the lease's end misses.  So a feed that hangs (a
+ * connection dead without a word, a database that stopped answering) stops
+ * the hits within its lease even before it can tell that it failed.
  *
  * Memory is bounded: capacity entries at most, in sets of a few ways
  * chosen by the session id (itself a SHA-256, which no client can steer);
@@ -70,6 +75,10 @@ void session_cache_drop_session(struct session_cache *c, const char *id);
 void session_cache_drop_user(struct session_cache *c, int64_t user_id);
 void session_cache_clear(struct session_cache *c);
 void session_cache_set_on(struct session_cache *c, bool on);
+/* session_cache_renew sets the end of the feed's lease: hits only before
+ * until_ms (monotonic).  Turning the cache on leaves no lease: nothing
+ * hits until the feed renews it. */
+void session_cache_renew(struct session_cache *c, int64_t until_ms);
 /* session_cache_is_on tells whether the cache is on. */
 bool session_cache_is_on(struct session_cache *c);
 

@@ -13,6 +13,11 @@
  * timeouts) and is given up.  Too many holes at once empty the cache.  On
  * (re)start the poller starts FEED_BACKLOG rows below the newest one, so
  * that transactions still open then are waited for as holes.
+ *
+ * The cache's lease (session_cache_renew) is renewed after each good poll
+ * or wait for notifications, from the moment it started, so a feed that
+ * hangs stops the cache's hits within FEED_LEASE_MS (plus a poll interval)
+ * of the last moment it was sure of.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +32,7 @@
 #include "session_feed.h"
 
 #define FEED_RETRY_MS 1000      /* after a failure, before trying again */
+#define FEED_LEASE_MS 2000      /* the cache's lease past the moment all was seen */
 #define FEED_WAIT_MS 1000       /* one wait for PostgreSQL's notifications */
 #define FEED_HOLE_WAIT_MS 60000 /* a seq missing this long is given up */
 #define FEED_MAX_HOLES 256
@@ -108,9 +114,18 @@ feed_listen(struct session_feed *f, struct db *db)
 	    db_exec(db, "LISTEN gatehouse_cache") != GH_OK)
 		return;
 	session_cache_set_on(f->cache, true);
+	session_cache_renew(f->cache, feed_now_ms() + FEED_LEASE_MS);
 	log_msg(LOG_NOTICE, "session cache: on (PostgreSQL, LISTEN gatehouse_cache)");
-	while ((e = db_wait_notifications(db, FEED_WAIT_MS, feed_notified, f)) == GH_OK)
-		;
+	/* A wait that returns has heard all there was, or pinged (at least
+	 * once a second, DB_LISTEN_PING_MS): the lease runs from its start.
+	 * One that hangs in a ping lets the lease end meanwhile. */
+	for (;;) {
+		int64_t start = feed_now_ms();
+
+		if ((e = db_wait_notifications(db, FEED_WAIT_MS, feed_notified, f)) != GH_OK)
+			break;
+		session_cache_renew(f->cache, start + FEED_LEASE_MS);
+	}
 	session_cache_set_on(f->cache, false);
 	log_msg(LOG_NOTICE, "session cache: off (the listening connection was lost: %s)",
 	    gh_strerror(e));
@@ -231,13 +246,22 @@ feed_poll(struct session_feed *f, struct db *db)
 	if (feed_start_poll(f, db, &conn_id) != GH_OK)
 		return;
 	session_cache_set_on(f->cache, true);
+	session_cache_renew(f->cache, feed_now_ms() + f->poll_ms + FEED_LEASE_MS);
 	log_msg(LOG_NOTICE,
 	    "session cache: on (MariaDB, cache_revocations polled every %lld ms on connection "
 	    "%lld)",
 	    (long long)f->poll_ms, (long long)conn_id);
-	do
+	/* A poll that succeeds has seen every change committed before it
+	 * started: the lease runs from then to past the next poll. */
+	for (;;) {
+		int64_t start;
+
 		feed_sleep_ms(f->poll_ms);
-	while ((e = feed_poll_once(f, db)) == GH_OK);
+		start = feed_now_ms();
+		if ((e = feed_poll_once(f, db)) != GH_OK)
+			break;
+		session_cache_renew(f->cache, start + f->poll_ms + FEED_LEASE_MS);
+	}
 	session_cache_set_on(f->cache, false);
 	log_msg(LOG_NOTICE, "session cache: off (%s)",
 	    e == GH_ENOMEM ? "too many changes missing from the log" : "the poll failed");

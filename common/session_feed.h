@@ -11,7 +11,9 @@
  * sure to see every change: from the first LISTEN or successful poll on;
  * a lost listening connection or a failed poll turns it off (emptying it)
  * until the feed is back, which it tries about once a second.  Each switch
- * is logged ("session cache: on (...)", "session cache: off (...)").
+ * is logged ("session cache: on (...)", "session cache: off (...)").  A
+ * feed that hangs without failing stops the hits by its lease
+ * (session_cache_renew) within a few seconds.
  */
 #ifndef GH_SESSION_FEED_H
 #define GH_SESSION_FEED_H
