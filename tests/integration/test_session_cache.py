@@ -15,10 +15,14 @@ cache_max_age at most.  What these tests hold it to:
   tree without it);
 - the cache is used (a session revoked in the database behind the triggers'
   back is still granted) and cache_max_age bounds it;
-- when its feed is lost (the PostgreSQL listener terminated, the MariaDB
-  poller's connection killed, the server restarted under load), nothing is
-  granted from the stale cache past the bound, and the cache comes back by
-  itself ("session cache: on" in the check's log);
+- when its feed's connection is killed (the PostgreSQL listener terminated:
+  the cache goes off, and on again once the listener is back; the MariaDB
+  poller's connection killed: it reconnects and reads on from the table),
+  kept down (the check's account NOLOGIN, or its SELECT on
+  cache_revocations revoked: the cache is off, every check reads the
+  database) or lost with a server restarted under load, nothing is granted
+  from the stale cache past the bound, and the cache comes back by itself
+  ("session cache: on" in the check's log) and is used again;
 - a random walk of logins, logouts, revocations, role and password changes
   and checks on either site never grants a session past the bound after its
   end, and always grants a live one (with what it granted at login);
@@ -35,16 +39,19 @@ The check logs to its standard error, state/log/gatehouse-check.log
 """
 
 import hashlib
+import http.client
 import os
 import random
 import re
+import socket
 import sqlite3
 import statistics
+import threading
 import time
 from pathlib import Path
 
 import fixtures
-from client import CookieJar
+from client import Client, CookieJar
 from fixtures import CACHE_MAX_AGE, CACHE_ON, COOKIE, LOGIN, LOGOUT
 from harness import check, multi_server_test, site_kind, test
 from test_db_faults import OUTAGE, RECOVERY, SERVER_FOR, FaultSite, Load, describe
@@ -395,67 +402,325 @@ def session_cache_hit_until_max_age(pair):
 # -- c. The feed lost ------------------------------------------------------------
 
 
-def cut_feed(site, kind, log_lines):
-    """Cuts the feed of site's check: PostgreSQL, its listener terminated
-    (pg_terminate_backend, every listener on the site's database); MariaDB,
-    its poller's connection killed (the id in the check's last "on" line,
-    else every connection of the check's account on the database).  Returns
-    what was cut, for messages."""
+def kill_feed_connections(pair, kind, on_lines):
+    """Kills the connection of each check's feed: PostgreSQL, the listeners
+    on the pair's database (pg_terminate_backend); MariaDB, each poller's
+    connection (KILL, the id of its check's last "on" line).  Returns what
+    was done, for messages."""
     if kind == "postgresql":
-        out = db_sql(site, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                           f"WHERE application_name = '{LISTENER}' "
-                           "AND datname = current_database()")
+        out = db_sql(pair.first, "SELECT count(pg_terminate_backend(pid)) FROM "
+                                 f"pg_stat_activity WHERE application_name = '{LISTENER}' "
+                                 "AND datname = current_database()")
         n = int(out.strip() or 0)
-        check(n >= 1, f"no connection with application_name '{LISTENER}' on the database "
-              "(the cache's listener) to terminate")
-        return f"{n} listener(s) terminated"
-    m = re.search(r"connection (\d+)", log_lines[-1])
-    if m:
-        ids = [m.group(1)]
-    else:
-        account = fixtures.stack.DB_ACCOUNTS["check"]
-        ids = db_sql(site, "SELECT ID FROM information_schema.PROCESSLIST WHERE "
-                           f"USER = '{account}' AND DB = DATABASE()").split()
-    check(ids, "no connection of the check to kill")
+        check(n == 2, f"expected the two checks' listeners (application_name '{LISTENER}') "
+              f"on the database, terminated {n}")
+        return f"{n} listeners terminated"
+    ids = []
+    for site in (pair.first, pair.second):
+        m = re.search(r"connection (\d+)", on_lines[site])
+        check(m, f"{site.label}: the cache's 'on' line names no connection: {on_lines[site]!r}")
+        ids.append(m.group(1))
     for conn in ids:
-        db_sql(site, f"KILL CONNECTION {int(conn)}")
-    return f"connection(s) {', '.join(ids)} killed"
+        db_sql(pair.first, f"KILL CONNECTION {int(conn)}")
+    return f"the pollers' connections {' and '.join(ids)} killed"
 
 
-@multi_server_test("session_cache_feed_lost_refuses_within_bound", kind="cache")
-def session_cache_feed_lost_refuses_within_bound(pair):
+def warm(sites, jar, what):
+    """Each site's check reads jar's session (twice: it is then cached)."""
+    for site in sites:
+        site.assert_session_valid(jar, f"{what}, on {site.label}")
+        site.assert_session_valid(jar, f"{what}, again, on {site.label}")
+
+
+@multi_server_test("session_cache_feed_connection_killed_refuses_within_bound", kind="cache")
+def session_cache_feed_connection_killed_refuses_within_bound(pair):
     sites = (pair.first, pair.second)
     kind = pair.first.stack.database.kind
     on_lines = {site: wait_cache_on(site) for site in sites}
-    name, password = pair.first.new_user("feedlost")
+    name, password = pair.first.new_user("feedkill")
     jar = pair.first.login(name, password)
-    for site in sites:
-        site.assert_session_valid(jar, f"before the feed is cut, on {site.label}")
-        site.assert_session_valid(jar, f"before the feed is cut, again, on {site.label}")
+    warm(sites, jar, "before the feed's connection is killed")
     logs = {site: CheckLog(site) for site in sites}
-    cut = [cut_feed(site, kind, [on_lines[site]]) for site in
-           (sites if kind == "mariadb" else sites[:1])]
-    # At once: the revocation may come before the checks learn of the cut.
+    done = kill_feed_connections(pair, kind, on_lines)
+    # At once: the revocation may come before the checks learn of it.
     pair.first.stack.ctl("session", "revoke", session_id(jar))
     since = time.monotonic()
     for site in (pair.second, pair.first):
-        site.assert_session_refused(jar, f"the session revoked right after the cache's feed "
-                                         f"was cut ({'; '.join(cut)}), on {site.label}",
-                                    since=since)
+        site.assert_session_refused(jar, f"the session revoked right after {done}, on "
+                                         f"{site.label}", since=since)
     for site in sites:
-        lines = logs[site].wait(off_then_on, CACHE_WAIT)
-        check(lines is not None, f"{site.label}: after the feed was cut ({'; '.join(cut)}) "
-              f"the check did not log '{OFF_LINE}', then '{ON_LINE}' again within "
-              f"{CACHE_WAIT:.0f} s; its lines since:\n{logs[site].tail()}")
+        if kind == "postgresql":
+            # The listener's connection is the feed: the cache goes off,
+            # and on again once the listener is back.
+            lines = logs[site].wait(off_then_on, CACHE_WAIT)
+            check(lines is not None, f"{site.label}: after {done} the check did not log "
+                  f"'{OFF_LINE}', then '{ON_LINE}' again within {CACHE_WAIT:.0f} s; its "
+                  f"lines since:\n{logs[site].tail()}")
+        else:
+            # The poller reconnects at its next poll and reads on from
+            # where it was (the log is a table): it may stay on.
+            lines = logs[site].lines()
+            print(f"# mariadb {site.server}: after the kill: "
+                  f"{'; '.join(lines) or 'no session cache line (the poller reconnected)'}",
+                  flush=True)
     if kind == "postgresql":
         listeners = db_sql(pair.first, "SELECT count(*) FROM pg_stat_activity WHERE "
                                        f"application_name = '{LISTENER}' "
                                        "AND datname = current_database()").strip()
         check(listeners == "2", f"expected the two checks' listeners back, "
               f"pg_stat_activity has {listeners}")
-    # Back, and used: a new session is answered from the cache again.
+    # The cache is used again: a new session is answered from it.
+    for site in sites:
+        prove_cache_hit(site, site.login(name, password), f"a session made after {done}")
+
+
+def feed_down(pair, kind):
+    """Stops each check's feed and keeps it from coming back: PostgreSQL,
+    the check's account may not log in (NOLOGIN) and its listeners are
+    terminated; MariaDB, the check's accounts lose their SELECT on
+    cache_revocations (a poll then fails).  Returns (what was done, the
+    SQL that undoes it)."""
+    account = fixtures.stack.DB_ACCOUNTS["check"]
+    if kind == "postgresql":
+        db_sql(pair.first, f"ALTER ROLE {account} NOLOGIN")
+        undo = f"ALTER ROLE {account} LOGIN"
+        try:
+            out = db_sql(pair.first, "SELECT count(pg_terminate_backend(pid)) FROM "
+                                     f"pg_stat_activity WHERE application_name = '{LISTENER}' "
+                                     "AND datname = current_database()")
+        except BaseException:
+            db_sql(pair.first, undo)
+            raise
+        return f"{out.strip()} listeners terminated, {account} NOLOGIN", undo
+    database = pair.first.stack.database.name
+    hosts = db_sql(pair.first, f"SELECT Host FROM mysql.user WHERE User = '{account}'").split()
+    grants = []
+    for host in hosts:
+        grants += [g for g in db_sql(pair.first, f"SHOW GRANTS FOR '{account}'@'{host}'")
+                   .splitlines() if f"`{database}`.`cache_revocations`" in g]
+    check(grants, f"{account} has no grant on {database}.cache_revocations")
+    revokes = [re.sub(r"^GRANT (.*) TO (\S+)$", r"REVOKE \1 FROM \2", g) for g in grants]
+    check(all(r.startswith("REVOKE ") for r in revokes), f"unexpected grants: {grants}")
+    undo = "".join(f"{g};\n" for g in grants)
+    db_sql(pair.first, "".join(f"{r};\n" for r in revokes))
+    return f"SELECT on cache_revocations revoked from {account}", undo
+
+
+@multi_server_test("session_cache_feed_down_answers_nothing_from_cache", kind="cache")
+def session_cache_feed_down_answers_nothing_from_cache(pair):
+    sites = (pair.first, pair.second)
+    kind = pair.first.stack.database.kind
+    for site in sites:
+        wait_cache_on(site)
+    name, password = pair.first.new_user("feeddown")
+    jar = pair.first.login(name, password)
+    warm(sites, jar, "before the feed is down")
+    logs = {site: CheckLog(site) for site in sites}
+    done, undo = feed_down(pair, kind)
+    try:
+        # At once: the revocation may come before the checks learn of it.
+        pair.first.stack.ctl("session", "revoke", session_id(jar))
+        since = time.monotonic()
+        for site in (pair.second, pair.first):
+            site.assert_session_refused(jar, f"the session revoked right after {done}, on "
+                                             f"{site.label}", since=since)
+        for site in sites:
+            lines = logs[site].wait(lambda lines: any(OFF_LINE in line for line in lines),
+                                    CACHE_WAIT)
+            check(lines is not None, f"{site.label}: with {done} the check did not log "
+                  f"'{OFF_LINE}' within {CACHE_WAIT:.0f} s; its lines since:\n"
+                  f"{logs[site].tail()}")
+        # Off means off: every check reads the database.
+        other = pair.first.login(name, password)
+        warm(sites, other, "while the feed is down")
+        revoke_behind_triggers(pair.first, session_id(other))
+        for site in sites:
+            site.assert_session_refused(other, f"a session revoked in the database behind the "
+                                               f"triggers' back while the feed is down ({done}),"
+                                               f" on {site.label}")
+            check(not is_on(logs[site].lines()), f"{site.label}: the cache went on again while "
+                  f"{done}:\n{logs[site].tail()}")
+    finally:
+        db_sql(pair.first, undo)
+    for site in sites:
+        lines = logs[site].wait(off_then_on, CACHE_WAIT)
+        check(lines is not None, f"{site.label}: once undone ({done}), the check did not log "
+              f"'{ON_LINE}' again within {CACHE_WAIT:.0f} s; its lines since:\n"
+              f"{logs[site].tail()}")
     for site in sites:
         prove_cache_hit(site, site.login(name, password), "a session made once the feed was back")
+
+
+# -- c. One check cut off from the database, silently ---------------------------
+
+
+class StallProxy:
+    """A TCP relay on 127.0.0.1 to a database server's port: stall() keeps
+    every connection open but lets no byte through either way (a network
+    path gone silent: no reset, no end), resume() lets them through again,
+    what waited included."""
+
+    def __init__(self, port):
+        self.target = ("127.0.0.1", port)
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.closed = False
+        self.sockets = []
+        self.lock = threading.Lock()
+
+    def start(self):
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+                server = socket.create_connection(self.target)
+            except OSError:
+                if self.closed:
+                    return
+                continue
+            with self.lock:
+                self.sockets += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                self.flowing.wait()
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def stall(self):
+        self.flowing.clear()
+
+    def resume(self):
+        self.flowing.set()
+
+    def stop(self):
+        self.closed = True
+        self.flowing.set()
+        with self.lock:
+            socks = [self.listener] + self.sockets
+        for sock in socks:
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+
+class ProxiedDatabase:
+    """A stack Database whose check account reaches the server through a
+    StallProxy; everything else (gatehousectl, the other responders, the
+    administrator's SQL) goes to it directly."""
+
+    def __init__(self, database, proxy):
+        self._database = database
+        self.proxy = proxy
+
+    def __getattr__(self, name):
+        return getattr(self._database, name)
+
+    def responder_account(self, responder, socket=False):
+        url, password_file = self._database.responder_account(responder, socket)
+        if responder == "check":
+            url, n = re.subn(r"@127\.0\.0\.1:\d+/", f"@127.0.0.1:{self.proxy.port}/", url)
+            check(n == 1, f"the check's database URL is not on 127.0.0.1:PORT: {url}")
+        return url, password_file
+
+
+# A feed that hangs without an error stops the cache's hits by a lease of
+# two seconds (gatehouse.conf(5) [check] cache, session_feed.c FEED_LEASE_MS):
+# past the revocation bound, a check cut off silently may grant that long.
+FEED_LEASE = 2.0
+PARTITION_WATCH = 3.0   # seconds past that bound a silent check is watched
+PARTITION_LONGEST = 25  # and at most, while it still grants (to say how long)
+PARTITION_TIMEOUT = 2   # seconds for one answer (a check waiting on the database)
+
+
+@multi_server_test("session_cache_check_cut_off_silently_grants_nothing_stale", kind="cache")
+def session_cache_check_cut_off_silently_grants_nothing_stale(pair):
+    # A third site, on the pair's database, whose check reaches it through
+    # a relay; the first site (and gatehousectl) reach it directly.  The
+    # relay stalls: the database revokes a session, the cut-off check
+    # hears nothing of it, and its connections report no failure.
+    database = pair.first.stack.database
+    kind = database.kind
+    proxy = StallProxy(database.server.port).start()
+    folder = pair.first.stack.state_dir.parent.parent / f"{kind}-multi_cache-relayed"
+    folder.mkdir()
+    site = None
+    try:
+        site = fixtures.Site(folder, pair.second.server, "cache",
+                             database=ProxiedDatabase(database, proxy))
+        site.label = f"{site.server} (port {site.stack.port}, its check behind a relay)"
+        bound, why = site.revocation_bound()
+        bound, why = bound + FEED_LEASE, f"{why}, and the feed's lease of {FEED_LEASE:g} s"
+        wait_cache_on(site)
+        name, password = pair.first.new_user("cutoff")
+        jar = pair.first.login(name, password)
+        warm((site, pair.first), jar, "before the relay stalls")
+        proxy.stall()
+        pair.first.stack.ctl("session", "revoke", session_id(jar))
+        t0 = time.monotonic()
+        pair.first.assert_session_refused(jar, f"the revoked session, on {pair.first.label}")
+        client = Client(site.stack.port, timeout=PARTITION_TIMEOUT)
+        answers = []  # (sent, status or the exception's name)
+        while True:
+            sent = time.monotonic()
+            try:
+                outcome = client.get("/private/", jar=CookieJar(**jar.cookies)).status
+            except (OSError, http.client.HTTPException) as e:
+                outcome = type(e).__name__
+            answers.append((sent - t0, outcome))
+            late = [a for a in answers if a[1] == 200 and a[0] > bound]
+            if sent - t0 > (PARTITION_LONGEST if late and outcome == 200 else
+                            bound + PARTITION_WATCH):
+                break
+            time.sleep(0.05)
+        proxy.resume()
+        granted = [t for t, outcome in answers if outcome == 200]
+        print(f"# {kind} {site.server}, its check cut off silently: the revoked session "
+              f"granted until {max(granted, default=0):.2f} s after the revocation "
+              f"(bound {bound:g} s); answers: "
+              f"{', '.join(f'+{t:.2f}s {o}' for t, o in answers[-4:])}", flush=True)
+        check(not late, f"{site.label}: the session revoked in the database "
+              f"(through {pair.first.label}) while this check's connections were silent was "
+              f"granted from its cache {len(late)} times past the bound of {bound:g} s "
+              f"({why}), the last to a request sent {late[-1][0] if late else 0:.2f} s "
+              "after the revocation: a feed that hears nothing must not keep the cache on "
+              "longer than the bound")
+        check(all(o != 200 for t, o in answers if t > bound),
+              f"{site.label}: granted past the bound: {answers}")
+        # Through again: the cache is back (the feed's hung wait or poll
+        # ends, the next renews its lease) and used.
+        time.sleep(FEED_LEASE)
+        log = CheckLog(site, from_start=True)
+        check(log.wait(is_on, CACHE_WAIT * 3) is not None,
+              f"{site.label}: the cache is not on again after the relay resumed:\n{log.tail()}")
+        site.assert_session_refused(jar, f"the revoked session, on {site.label}, once through")
+        prove_cache_hit(site, pair.first.login(name, password),
+                        "a session made once the relay resumed")
+    finally:
+        proxy.resume()
+        if site is not None:
+            site.close()
+        proxy.stop()
+    problems = site.stack.responder_problems()
+    check(not problems, "\n".join(problems))
 
 
 # -- c. The database server restarted under load -----------------------------
