@@ -261,7 +261,7 @@ run_tier soak "$SOAK_TIMEOUT" python3 tests/soak/run.py --seconds "$SOAK_SECONDS
 if run_asan_build "$@"; then
 	run_unit asan-unit "$ASAN_BUILD_DIR" "$ASAN_UNIT_TIMEOUT" "${SAN_ENV[@]}"
 	run_tier asan-integration "$ASAN_INTEGRATION_TIMEOUT" \
-		env "${SAN_ENV[@]}" GATEHOUSE_BUILD_DIR="$ASAN_BUILD_DIR" GATEHOUSE_ARTIFACTS="$ART/asan" \
+		env "${SAN_ENV[@]}" GATEHOUSE_BUILD_DIR="$ASAN_BUILD_DIR" GATEHOUSE_ARTIFACTS="$ART/asan" GATEHOUSE_TEST_CHECK_CACHE=off \
 		python3 tests/integration/run.py "${ASAN_INTEGRATION_ARGS[@]}"
 fi
 

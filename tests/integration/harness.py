@@ -74,14 +74,17 @@ def test(name, kind="main", tls=False, servers=None, databases=None):
 # Tests of several web servers sharing one server database: fn(pair), where
 # pair.first and pair.second are fixtures.Site objects on two ports, each
 # with its own responders, on the same MariaDB or PostgreSQL database.  run.py
-# runs them once per server database (not on SQLite).
+# runs them once per server database (not on SQLite), the tests of one kind
+# of site (a kind of fixtures.SETTINGS, "main" by default) on one pair, each
+# kind's pair on a database of its own.
 MULTI_TESTS = []
 
 
-def multi_server_test(name):
-    """Registers fn(pair) as the multi-server test name."""
+def multi_server_test(name, kind="main"):
+    """Registers fn(pair) as the multi-server test name, on a pair of sites
+    of the given kind (fixtures.Site's kinds, not those of site_kind)."""
     def register(fn):
-        MULTI_TESTS.append(Test(name, fn, "multi", False))
+        MULTI_TESTS.append(Test(name, fn, kind, False))
         return fn
     return register
 

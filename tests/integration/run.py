@@ -34,8 +34,14 @@ build (GATEHOUSE_BUILD_DIR=build-asan) this is where a leak or a memory
 error found by the responders fails the suite.
 
 On each server database the pass ends with the multi-server tests
-(test_multi_server.py): two sites, lighttpd and nginx (or what --server
-leaves), on one database, "DATABASE/SERVER+SERVER/NAME".
+(test_multi_server.py, test_session_cache.py): two sites, lighttpd and
+nginx (or what --server leaves), on one database, "DATABASE/SERVER+SERVER/NAME";
+one such pair per kind of site the tests name, each on a database of its own.
+
+GATEHOUSE_TEST_CHECK_CACHE=off writes [check] cache = off into every site's
+configuration (=on: cache = on), but for the kinds of site that set it
+themselves (fixtures.py): scripts/test.sh runs the suite once with the
+check's session cache (its default) and once, in the asan tier, without.
 
     python3 tests/integration/run.py [-k SUBSTRING] [--server lighttpd|apache|nginx]
         [--database sqlite|mariadb|postgresql|all] [--keep] [--list]
@@ -251,23 +257,41 @@ def run_server(root, counts, database, db, server, tests, first_pass):
 
 
 def run_multi(root, counts, database, db, servers, tests):
-    """The multi-server tests: two sites on one database of db."""
+    """The multi-server tests: two sites on one database of db, a pair per
+    kind of site the tests name (harness.multi_server_test), in the order
+    of each kind's first test; each pair is stopped before the next starts."""
+    kinds = []
+    for test in tests:
+        if test.kind not in kinds:
+            kinds.append(test.kind)
+    for kind in kinds:
+        run_multi_kind(root, counts, database, db, servers, kind,
+                       [test for test in tests if test.kind == kind])
+
+
+def run_multi_kind(root, counts, database, db, servers, kind, tests):
+    """The multi-server tests of one kind of site, on a pair of that kind:
+    the database "multi" for the main kind, "multi_KIND" for another; the
+    labels are DATABASE/SERVER+SERVER/NAME, and the pair's responder check
+    DATABASE/SERVER+SERVER/responders_exit_clean (_KIND after it but for
+    the main kind)."""
     first = next((s for s in MULTI_PAIR if s in servers), servers[0])
     second = next((s for s in MULTI_PAIR + tuple(servers) if s in servers and s != first),
                   first)
     prefix = f"{database}/{first}+{second}"
+    name = "multi" if kind == "main" else f"multi_{kind}"
     sites = []
     try:
         try:
-            shared = db.database("multi")
+            shared = db.database(name)
             for n, server in enumerate((first, second), 1):
-                folder = Path(root) / f"{database}-multi-{n}-{server}"
+                folder = Path(root) / f"{database}-{name}-{n}-{server}"
                 folder.mkdir()
-                site = fixtures.Site(folder, server, "main", database=shared)
+                site = fixtures.Site(folder, server, kind, database=shared)
                 site.label = f"{server} (port {site.stack.port})"
                 sites.append(site)
         except Exception as e:
-            why = f"the two sites did not start:\n{e}"
+            why = f"the two sites ({kind}) did not start:\n{e}"
             for test in tests:
                 counts.report(f"{prefix}/{test.name}", why)
             return
@@ -290,7 +314,9 @@ def run_multi(root, counts, database, db, servers, tests):
     for site in sites:
         problems += [f"{site.stack.state_dir.parent.name}: {p}"
                      for p in site.stack.responder_problems()]
-    counts.report(f"{prefix}/responders_exit_clean", "\n".join(problems) if problems else None)
+    suffix = "" if kind == "main" else f"_{kind}"
+    counts.report(f"{prefix}/responders_exit_clean{suffix}",
+                  "\n".join(problems) if problems else None)
 
 
 def import_test_modules(counts, folder=TEST_DIR):

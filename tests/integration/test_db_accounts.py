@@ -15,7 +15,10 @@ DELETE or read it.
 Reads are granted on columns: the check and the logout cannot read
 users.password_hash or users.mfa_secret, the login (which verifies the
 password) cannot read mfa_secret; grants.sql run again over the table-wide
-SELECT of its earlier versions takes that away."""
+SELECT of its earlier versions takes that away.  The check and the logout
+read a session's roles from its row (written by the login), no longer
+user_roles; on MariaDB the check alone reads the session cache's log
+(cache_revocations), which only the triggers write."""
 
 from fixtures import LOGOUT
 from harness import check, test
@@ -23,8 +26,8 @@ from harness import check, test
 # A session row as session_create() inserts it, from no row at all.
 INSERT_SESSION = (
     "INSERT INTO sessions (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, "
-    "auth_method, mfa, ip, user_agent, remember) "
-    "SELECT 'none', id, 0, 0, 0, 0, 'form', 0, NULL, NULL, 0 FROM users WHERE 1 = 0")
+    "auth_method, mfa, ip, user_agent, remember, roles) "
+    "SELECT 'none', id, 0, 0, 0, 0, 'form', 0, NULL, NULL, 0, '' FROM users WHERE 1 = 0")
 INSERT_SHADOW = (
     "INSERT INTO users (username, email, password_hash, status, created_at, updated_at, "
     "external_id) SELECT 'none', NULL, NULL, 'active', 0, 0, 'none' FROM users WHERE 1 = 0")
@@ -41,14 +44,34 @@ AUDIT_TAMPERING = [
     "DELETE FROM security_log WHERE 1 = 0",
     "SELECT count(*) FROM security_log",
 ]
-# The columns session_lookup() reads (common/session.c), and the role
-# names it aggregates (common/user.h, USER_ROLES_SQL_*).
+# The columns session_lookup() reads (common/session.c), the roles written
+# into the session at login among them, and the role names the login
+# aggregates into it (common/user.h, USER_ROLES_SQL_*), which the check and
+# the logout no longer read.
 READ_SESSION = ("SELECT s.user_id, u.username, u.email, s.created_at, s.expires_at, "
-                "s.last_seen_at, s.idle_timeout, s.mfa, u.status "
+                "s.last_seen_at, s.idle_timeout, s.mfa, u.status, s.roles "
                 "FROM sessions s JOIN users u ON u.id = s.user_id "
                 "WHERE s.id = 'none' AND s.revoked_at IS NULL")
 READ_ROLES = ("SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
               "WHERE ur.user_id = -1")
+# MariaDB: the check's session cache polls the log of changes the triggers
+# write (common/session_feed.c); no responder writes it, and only the
+# check reads it.
+READ_CACHE_LOG = [
+    "SELECT COALESCE(MAX(seq), 0), CONNECTION_ID() FROM cache_revocations",
+    "SELECT seq, kind, ref FROM cache_revocations WHERE seq > 0 ORDER BY seq LIMIT 10",
+]
+WRITE_CACHE_LOG = [
+    "INSERT INTO cache_revocations (kind, ref, at) SELECT kind, ref, at FROM cache_revocations "
+    "WHERE 1 = 0",
+    "DELETE FROM cache_revocations WHERE seq = 0",
+]
+ALLOWED_MARIADB = {"check": READ_CACHE_LOG}
+DENIED_MARIADB = {
+    "check": WRITE_CACHE_LOG,
+    "logout": READ_CACHE_LOG[1:] + WRITE_CACHE_LOG,
+    "login": READ_CACHE_LOG[1:] + WRITE_CACHE_LOG,
+}
 # The columns user_find() reads (common/user.c).
 READ_USER = ("SELECT u.id, u.username, u.email, u.password_hash, u.status, u.created_at, "
              "u.last_login_at FROM users u WHERE u.username = 'none' OR u.email = 'none'")
@@ -61,11 +84,11 @@ SECRET_COLUMNS = {
 
 ALLOWED = {
     "check": [
-        READ_SESSION, READ_ROLES,
+        READ_SESSION,
         "UPDATE sessions SET last_seen_at = 0 WHERE id = 'none'",
     ],
     "logout": [
-        READ_SESSION, READ_ROLES,
+        READ_SESSION,
         "UPDATE sessions SET last_seen_at = 0 WHERE id = 'none'",
         "UPDATE sessions SET revoked_at = 0 WHERE id = 'none' AND revoked_at IS NULL",
         INSERT_AUDIT,
@@ -98,6 +121,7 @@ DENIED = {
         "SELECT * FROM users",
         "SELECT user_agent, ip FROM sessions",
         "SELECT description FROM roles",
+        READ_ROLES,  # the roles are in the session's row
         INSERT_AUDIT,  # the check writes no audit event
         *AUDIT_TAMPERING,
     ],
@@ -110,6 +134,7 @@ DENIED = {
         "SELECT count(*) FROM refresh_tokens",
         "SELECT * FROM users",
         "SELECT user_agent, ip FROM sessions",
+        READ_ROLES,
         *AUDIT_TAMPERING,
     ],
     "login": [
@@ -153,6 +178,20 @@ def privilege_problems(database, allowed=None, denied=None):
     return problems
 
 
+def for_dialect(statements, extra):
+    """{responder: [statement]} with the dialect's extra ones added."""
+    return {responder: list(statements.get(responder, [])) + list(extra.get(responder, []))
+            for responder in set(statements) | set(extra)}
+
+
+def allowed_for(database):
+    return for_dialect(ALLOWED, ALLOWED_MARIADB if database.kind == "mariadb" else {})
+
+
+def denied_for(database):
+    return for_dialect(DENIED, DENIED_MARIADB if database.kind == "mariadb" else {})
+
+
 def secret_reads():
     """{responder: [SELECT of each column it must not read]}."""
     return {responder: [f"SELECT {column} FROM users" for column in columns]
@@ -178,7 +217,7 @@ def grant_table_select(database):
 def db_accounts_least_privilege(site):
     database = site.stack.database
     check(database is not None, "this site has no server database")
-    problems = privilege_problems(database, ALLOWED, DENIED)
+    problems = privilege_problems(database, allowed_for(database), denied_for(database))
     check(not problems, "\n".join(problems))
 
 
@@ -207,7 +246,7 @@ def db_accounts_grants_rerun_drops_table_select(site):
     check(not problems, "granting SELECT on the whole tables did not take:\n" +
           "\n".join(problems))
     database.apply_grants()  # grants.sql again, as after an upgrade
-    problems = privilege_problems(database, ALLOWED, secret_reads())
+    problems = privilege_problems(database, allowed_for(database), secret_reads())
     check(not problems, "after grants.sql ran again:\n" + "\n".join(problems))
     # And the responders, connected all along, still do their work.
     name, password = site.new_user("regrant")
