@@ -10,14 +10,17 @@
 #                     .clang-format says; one test a file)
 #    unit             make -C build check; counts summed from build/tests/unit/*.log
 #    integration      python3 tests/integration/run.py (the suite on SQLite, MariaDB
-#                     and PostgreSQL, each under lighttpd, Apache and nginx)
+#                     and PostgreSQL, each under lighttpd, Apache and nginx;
+#                     the check's session cache on, its default)
 #    browser          node tests/browser/login.test.mjs
 #    soak             python3 tests/soak/run.py (SOAK_SECONDS, default 60)
 #    asan-build       scripts/build.sh --enable-sanitizers in build-asan/
 #                     (ASan + UBSan; a failure skips the two asan tiers)
 #    asan-unit        make -C build-asan check
 #    asan-integration the integration suite against build-asan/, under
-#                     lighttpd and nginx (ASAN_INTEGRATION_ARGS)
+#                     lighttpd and nginx (ASAN_INTEGRATION_ARGS), with the
+#                     session cache off (GATEHOUSE_TEST_CHECK_CACHE=off) but
+#                     in its own tests: the suite runs both ways
 #    fuzz             tests/fuzz/run.sh (FUZZ_SECONDS per harness, default 10)
 #
 # The asan tiers run with SAN_ENV below: any ASan or UBSan report stops the
