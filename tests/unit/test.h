@@ -11,6 +11,7 @@
 #ifndef GH_TEST_H
 #define GH_TEST_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,18 @@ static int test_passed, test_failed, test_cur_failed, test_skipped;
 			printf("ok - %s\n", #name);     \
 		}                                       \
 	} while (0)
+
+/* test_xorshift64 steps the state *x (never 0) of a small deterministic
+ * generator and returns it, for the randomized tests: a fixed seed gives
+ * the same run everywhere. */
+static inline uint64_t
+test_xorshift64(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
 
 static inline const char *
 test_srcdir(void)
