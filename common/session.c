@@ -200,7 +200,6 @@ session_lookup_cached(struct db *db, const struct config *cfg, struct session_ca
 {
 	struct session_cache_clock clk = {.touch_interval = cfg->touch_interval};
 	char id[CRYPTO_SHA256_HEX_LEN + 1];
-	struct timespec ts;
 	uint64_t epoch;
 	enum gh_err e;
 
@@ -210,8 +209,7 @@ session_lookup_cached(struct db *db, const struct config *cfg, struct session_ca
 	if (!session_token_valid(token))
 		return GH_ENOTFOUND;
 	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	clk.mono_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	clk.mono_ms = session_cache_clock_ms();
 	clk.now = (int64_t)time(NULL);
 	if (session_cache_get(cache, id, &clk, out))
 		return GH_OK;

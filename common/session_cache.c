@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "session_cache.h"
 
@@ -38,6 +39,15 @@ struct session_cache {
 	int64_t lease_until_ms; /* the feed's lease (monotonic) */
 	size_t count;
 };
+
+int64_t
+session_cache_clock_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 struct session_cache *
 session_cache_new(size_t capacity, int64_t max_age_ms)

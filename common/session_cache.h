@@ -51,6 +51,11 @@ struct session_cache_clock {
 	int64_t touch_interval;
 };
 
+/* session_cache_clock_ms is the monotonic clock, in milliseconds, of
+ * mono_ms, put's mono_ms and renew's until_ms: one clock for the lookups
+ * and the feed, so that the lease and max_age compare like with like. */
+int64_t session_cache_clock_ms(void);
+
 /* session_cache_new makes an empty cache, off, of at most capacity entries
  * (at least one set), whose entries are trusted for max_age_ms; NULL when
  * out of memory. */

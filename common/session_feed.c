@@ -54,15 +54,6 @@ struct session_feed {
 	size_t nholes;
 };
 
-static int64_t
-feed_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 feed_sleep_ms(int64_t ms)
 {
@@ -114,7 +105,7 @@ feed_listen(struct session_feed *f, struct db *db)
 	    db_exec(db, "LISTEN gatehouse_cache") != GH_OK)
 		return;
 	session_cache_set_on(f->cache, true);
-	session_cache_renew(f->cache, feed_now_ms() + FEED_LEASE_MS);
+	session_cache_renew(f->cache, session_cache_clock_ms() + FEED_LEASE_MS);
 	log_msg(LOG_NOTICE, "session cache: on (PostgreSQL, LISTEN gatehouse_cache)");
 	/* A wait that returns has heard all there was, or pinged (at least
 	 * once a second, DB_LISTEN_PING_MS): the lease runs from its start.
@@ -122,7 +113,7 @@ feed_listen(struct session_feed *f, struct db *db)
 	 * are short beside the lease, so that it never ends between two that
 	 * return. */
 	for (;;) {
-		int64_t start = feed_now_ms();
+		int64_t start = session_cache_clock_ms();
 
 		if ((e = db_wait_notifications(db, FEED_WAIT_MS, feed_notified, f)) != GH_OK)
 			break;
@@ -178,7 +169,7 @@ static enum gh_err
 feed_poll_once(struct session_feed *f, struct db *db)
 {
 	struct db_stmt *st;
-	int64_t now = feed_now_ms(), low;
+	int64_t now = session_cache_clock_ms(), low;
 	enum gh_err e;
 	bool row, ok = true;
 
@@ -248,7 +239,7 @@ feed_poll(struct session_feed *f, struct db *db)
 	if (feed_start_poll(f, db, &conn_id) != GH_OK)
 		return;
 	session_cache_set_on(f->cache, true);
-	session_cache_renew(f->cache, feed_now_ms() + f->poll_ms + FEED_LEASE_MS);
+	session_cache_renew(f->cache, session_cache_clock_ms() + f->poll_ms + FEED_LEASE_MS);
 	log_msg(LOG_NOTICE,
 	    "session cache: on (MariaDB, cache_revocations polled every %lld ms on connection "
 	    "%lld)",
@@ -259,7 +250,7 @@ feed_poll(struct session_feed *f, struct db *db)
 		int64_t start;
 
 		feed_sleep_ms(f->poll_ms);
-		start = feed_now_ms();
+		start = session_cache_clock_ms();
 		if ((e = feed_poll_once(f, db)) != GH_OK)
 			break;
 		session_cache_renew(f->cache, start + f->poll_ms + FEED_LEASE_MS);

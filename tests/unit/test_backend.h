@@ -293,6 +293,23 @@ test_table_rows(struct db *db)
 	return test_query_int(db, "SELECT count(*) FROM t");
 }
 
+/* test_backend_mysqld_pid returns the pid of b's MariaDB server (its one
+ * process), read from its pid file, or -1. */
+static inline long
+test_backend_mysqld_pid(const struct test_backend *b)
+{
+	char path[PATH_MAX + 64], line[32] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/db/mysqld.pid", b->tmp);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	return atol(line);
+}
+
 /* The backend test_backend_main runs the suite on now. */
 static struct test_backend *test_cur;
 

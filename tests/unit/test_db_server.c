@@ -62,18 +62,9 @@ kill_conn(struct db *db)
 static pid_t
 server_pid(struct db *db)
 {
-	char path[PATH_MAX + 64], line[32] = "";
-	FILE *f;
-
 	if (!is_mysql())
 		return (pid_t)test_query_int(db, "SELECT pg_backend_pid()");
-	snprintf(path, sizeof(path), "%s/db/mysqld.pid", test_cur->tmp);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	return (pid_t)atol(line);
+	return (pid_t)test_backend_mysqld_pid(test_cur);
 }
 
 /* wait_stopped waits until every thread of process pid is stopped (a

@@ -344,15 +344,6 @@ struct smoke {
 	bool bad;
 };
 
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct session_info
 smoke_session(int k)
 {
@@ -366,13 +357,13 @@ static void *
 smoke_run(void *arg)
 {
 	struct smoke *sm = arg;
-	int64_t end = mono_ms() + SMOKE_MS;
+	int64_t end = session_cache_clock_ms() + SMOKE_MS;
 	struct session_cache_clock clk = test_clock;
 	struct session_info s, out;
 	char name[32];
 	int k, r;
 
-	while ((clk.mono_ms = mono_ms()) < end) {
+	while ((clk.mono_ms = session_cache_clock_ms()) < end) {
 		k = (int)(test_xorshift64(&sm->rng) % SMOKE_SESSIONS);
 		s = smoke_session(k);
 		r = (int)(test_xorshift64(&sm->rng) % 100);

@@ -34,15 +34,6 @@ static struct session_cache *cache;
 static int64_t alice, bob;
 
 static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
 add_user(const char *name)
 {
 	if (db_run(db,
@@ -66,7 +57,7 @@ cached(int64_t user, char id[CRYPTO_SHA256_HEX_LEN + 1])
 	if (session_create(db, &cfg, &sn, token) != GH_OK ||
 	    session_lookup(db, &cfg, token, &si) != GH_OK)
 		return false;
-	session_cache_put(cache, epoch, &si, mono_ms());
+	session_cache_put(cache, epoch, &si, session_cache_clock_ms());
 	memcpy(id, si.id, CRYPTO_SHA256_HEX_LEN + 1);
 	return true;
 }
@@ -75,7 +66,7 @@ static bool
 hit(const char *id)
 {
 	struct session_cache_clock clk = {
-	    .now = (int64_t)time(NULL), .mono_ms = mono_ms(), .touch_interval = 600};
+	    .now = (int64_t)time(NULL), .mono_ms = session_cache_clock_ms(), .touch_interval = 600};
 	struct session_info si;
 
 	return session_cache_get(cache, id, &clk, &si);
@@ -85,10 +76,10 @@ hit(const char *id)
 static bool
 gone_within(const char *id, int64_t ms)
 {
-	int64_t until = mono_ms() + ms;
+	int64_t until = session_cache_clock_ms() + ms;
 
 	while (hit(id)) {
-		if (mono_ms() > until)
+		if (session_cache_clock_ms() > until)
 			return false;
 		usleep(5000);
 	}
@@ -98,10 +89,10 @@ gone_within(const char *id, int64_t ms)
 static bool
 on_within(int64_t ms)
 {
-	int64_t until = mono_ms() + ms;
+	int64_t until = session_cache_clock_ms() + ms;
 
 	while (!session_cache_is_on(cache)) {
-		if (mono_ms() > until)
+		if (session_cache_clock_ms() > until)
 			return false;
 		usleep(10000);
 	}
@@ -239,10 +230,10 @@ kill_feed(void)
 static bool
 off_within(int64_t ms)
 {
-	int64_t until = mono_ms() + ms;
+	int64_t until = session_cache_clock_ms() + ms;
 
 	while (session_cache_is_on(cache)) {
-		if (mono_ms() > until)
+		if (session_cache_clock_ms() > until)
 			return false;
 		usleep(2000);
 	}
@@ -291,20 +282,11 @@ TEST(a_failing_poll_turns_the_cache_off_until_it_works)
 static pid_t
 feed_server_pid(void)
 {
-	char path[PATH_MAX + 64], line[32] = "";
-	FILE *f;
-
 	if (db_dialect(db) == DB_POSTGRESQL)
 		return (pid_t)test_query_int(db,
 		    "SELECT max(pid) FROM pg_stat_activity "
 		    "WHERE application_name = 'gatehouse-check cache'");
-	snprintf(path, sizeof(path), "%s/db/mysqld.pid", test_cur->tmp);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	if (fgets(line, sizeof(line), f) == NULL)
-		line[0] = '\0';
-	fclose(f);
-	return (pid_t)atol(line);
+	return (pid_t)test_backend_mysqld_pid(test_cur);
 }
 
 /* A feed that hangs (its server stopped, not gone: no error comes) tells
@@ -322,19 +304,19 @@ TEST(a_hung_feed_stops_the_hits_by_its_lease)
 	CHECK(pid > 0);
 	if (pid <= 0 || kill(pid, SIGSTOP) != 0)
 		return;
-	until = mono_ms() + 8000;
-	while (hit(a) && mono_ms() < until)
+	until = session_cache_clock_ms() + 8000;
+	while (hit(a) && session_cache_clock_ms() < until)
 		usleep(20000);
 	stopped_hitting = !hit(a);
 	kill(pid, SIGCONT);
 	CHECK(stopped_hitting);
-	CHECK(mono_ms() < until);
+	CHECK(session_cache_clock_ms() < until);
 	/* Back: the same entry hits again once the lease is renewed (or, if
 	 * the feed had given up meanwhile, after it is on again). */
 	CHECK(on_within(10000));
 	CHECK(cached(bob, a));
-	until = mono_ms() + 5000;
-	while (!hit(a) && mono_ms() < until)
+	until = session_cache_clock_ms() + 5000;
+	while (!hit(a) && session_cache_clock_ms() < until)
 		usleep(20000);
 	CHECK(hit(a));
 }
