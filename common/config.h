@@ -33,6 +33,55 @@
  * in the order of its words. */
 enum config_scheme { CONFIG_ARGON2ID, CONFIG_BCRYPT };
 enum config_users_source { CONFIG_USERS_LOCAL, CONFIG_USERS_EXTERNAL };
+/* A JWS algorithm a partner may use (the words "HS256" ... "ES384"). */
+enum config_alg {
+	CONFIG_HS256,
+	CONFIG_HS384,
+	CONFIG_HS512,
+	CONFIG_RS256,
+	CONFIG_RS384,
+	CONFIG_RS512,
+	CONFIG_ES256,
+	CONFIG_ES384,
+};
+/* The claim of a partner's token that names the user. */
+enum config_user_claim { CONFIG_CLAIM_SUB, CONFIG_CLAIM_EMAIL, CONFIG_CLAIM_PREFERRED_USERNAME };
+
+/* Longest partner name: [a-z0-9][a-z0-9_-]*, the NAME of "[partner NAME]". */
+#define CONFIG_PARTNER_NAME_MAX 32
+
+/*
+ * One "[partner NAME]" section: a site that sends its users here with a
+ * signed JWT (inbound, when issuer is set) and/or receives ours (outbound,
+ * when sso_url is set).  Strings are NULL when not set.
+ */
+struct config_partner {
+	char *name; /* NAME */
+	/* Inbound: the token's iss must equal issuer and its aud (a string or
+	 * an array) must hold audience; signed with algorithm only, by secret
+	 * (HS*: at least 32/48/64 bytes) or by public_key_file (a PEM public
+	 * key) or by the key of jwks_file whose kid the token names (RS*, ES*:
+	 * exactly one of the two). */
+	char *issuer;
+	char *audience;
+	enum config_alg algorithm; /* required when issuer is set */
+	char *secret;              /* CT_SECRET: secret_file recommended */
+	char *public_key_file;
+	char *jwks_file;
+	enum config_user_claim user_claim; /* default sub */
+	char *redirect;                    /* allowed targets, space-separated (see sso(8)) */
+	char *default_redirect;            /* when the partner names none, default "/" */
+	bool auto_provision;               /* create unknown users, default false */
+	char *role_claim;                  /* the claim holding the partner's roles, NULL: none */
+	char *role_map;                    /* "theirs:ours" pairs, space-separated */
+	bool allow_admin;                  /* role_map may give "admin", default false */
+	int64_t max_lifetime;              /* seconds exp may be ahead of now, default 300 */
+	int64_t skew;                      /* seconds of clock skew allowed, default 60 */
+	/* Outbound: <prefix>/sso/out?partner=NAME sends users to sso_url with
+	 * our token (aud = out_audience, default NAME). */
+	char *sso_url;
+	char *out_audience;
+};
 
 struct config {
 	/* [general] */
@@ -99,6 +148,15 @@ struct config {
 	int64_t check_cache_poll_ms; /* MariaDB: the change log's poll interval, default 100 */
 	int check_cache_size;        /* entries at most, default 10000 */
 
+	/* [sso] */
+	char *sso_keys_dir;       /* Gatehouse's signing keys, default SYSCONFDIR/gatehouse/keys */
+	char *sso_issuer;         /* iss of the tokens Gatehouse signs (required to sign) */
+	int64_t sso_out_lifetime; /* seconds an outbound SSO token lives, default 60 */
+
+	/* [partner NAME] sections, in the file's order. */
+	struct config_partner *partners;
+	size_t npartners;
+
 	/* [audit] */
 	int64_t
 	    audit_retention; /* seconds security_log rows are kept (purge), 0 forever; 90 days */
@@ -129,6 +187,9 @@ const char *config_default_path(void);
  * it is set (a secret that is set is at least CONFIG_SECRET_MIN bytes: the
  * loader refuses a shorter one). */
 const char *config_secret_missing(const struct config *cfg);
+
+/* config_partner_find returns the partner named name, or NULL. */
+const struct config_partner *config_partner_find(const struct config *cfg, const char *name);
 
 /* config_key_at gives the section and name of the i-th key the
  * configuration knows (from 0); false past the last.  For the test that

@@ -22,7 +22,7 @@
 static config_check_fn config_check_prefix, config_check_nonempty, config_check_secret,
     config_check_db_url, config_check_cookie_name, config_check_hosts, config_check_login_url,
     config_check_lookup_query, config_check_sync_query, config_check_update_query,
-    config_check_proxies;
+    config_check_proxies, config_check_issuer;
 
 /* A key: section, name, type, the field of struct config, default, limits
  * and check; ENUM_KEY one of fixed words, stored as their index. */
@@ -112,12 +112,31 @@ const struct config_key config_keys[] = {
         NULL),
     KEY("check", "cache_size", CT_INT, check_cache_size, "10000", 4, 10000000, NULL),
 
+    KEY("sso", "keys_dir", CT_STRING, sso_keys_dir, SYSCONFDIR "/gatehouse/keys", 0, 0,
+        config_check_nonempty),
+    KEY("sso", "issuer", CT_STRING, sso_issuer, NULL, 0, 0, config_check_issuer),
+    KEY("sso", "out_lifetime", CT_DURATION, sso_out_lifetime, "60s", 10, 300, NULL),
+
     KEY("audit", "retention", CT_DURATION, audit_retention, "90d", 0, 3650 * DAY, NULL),
 };
 
 const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX,
     "CONFIG_KEYS_MAX is too small for the key table");
+
+/* The iss of the tokens Gatehouse signs: an absolute http(s) URL, as
+ * partners compare it byte for byte. */
+static const char *
+config_check_issuer(const char *v)
+{
+	if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+		return "must be an absolute http:// or https:// URL";
+	if (strlen(v) > 255)
+		return "longer than 255 bytes";
+	if (strpbrk(v, " \"#") != NULL)
+		return "must not hold a space, '\"' or '#'";
+	return NULL;
+}
 
 static bool
 config_has_suffix(const char *s, const char *suffix)

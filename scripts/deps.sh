@@ -48,7 +48,7 @@ usage() {
 BUILD_PACKAGES=(
 	build-essential autoconf automake libtool pkg-config
 	libfcgi-dev libsqlite3-dev default-libmysqlclient-dev libpq-dev
-	libcrypt-dev libargon2-dev libssl-dev libjansson-dev
+	libcrypt-dev libargon2-dev libssl-dev libjansson-dev libjwt-dev
 )
 # What deploy/stack.py needs to serve the demo, besides the web server.
 RUN_PACKAGES=(spawn-fcgi python3)
@@ -67,6 +67,7 @@ TEST_PACKAGES=(
 	clang libclang-rt-14-dev clang-format
 	sqlite3 curl openssl wrk
 	apache2-utils php-cli
+	python3-jwt
 	chromium
 	man-db groff-base
 	fail2ban

@@ -1,0 +1,67 @@
+/*
+ * jwks.h: JSON Web Keys (RFC 7517, 7518 §6) to and from PEM public keys.
+ *
+ * A partner's keys may come as a JWKS file ({"keys": [...]}); libjwt 1.10
+ * verifies with a PEM public key, so each usable key is turned into one
+ * here, with its kid, type and curve, so that the caller can pick the key a
+ * token names and refuse a key of the wrong family.  The other way round,
+ * Gatehouse's own public keys are published at <prefix>/jwks.json.
+ *
+ * Only public RSA keys (n, e; 2048 to 8192 bits) and EC keys on P-256 and
+ * P-384 (x, y; the point must be on the curve) are taken; a JWK with "d" (a
+ * private key), with "use" other than "sig", or with an "alg" that is not
+ * one of RS256/384/512, ES256/384 is refused, as is a document over
+ * JWKS_MAX_BYTES, with over JWKS_MAX_KEYS keys, or with two keys of one kid.
+ */
+#ifndef GH_JWKS_H
+#define GH_JWKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+#define JWKS_MAX_BYTES (64 * 1024) /* largest JWKS document */
+#define JWKS_MAX_KEYS 32           /* keys in one document at most */
+#define JWKS_KID_MAX 128           /* longest kid, in bytes */
+
+enum jwks_kty { JWKS_RSA, JWKS_EC_P256, JWKS_EC_P384 };
+
+/* One usable public key. */
+struct jwks_key {
+	char kid[JWKS_KID_MAX + 1]; /* "" when the JWK has none */
+	enum jwks_kty kty;
+	char alg[8];    /* the JWK's "alg", "" when it has none */
+	char *pem;      /* "-----BEGIN PUBLIC KEY-----..." NUL-terminated */
+	size_t pem_len; /* strlen(pem) */
+};
+
+struct jwks {
+	struct jwks_key *keys;
+	size_t nkeys;
+};
+
+/* jwks_parse reads the JWKS document json[0..len) into *out (zeroed first;
+ * free with jwks_cleanup).  GH_EINVAL or GH_ETOOBIG with a reason in err
+ * (naming the key by index or kid, never key material), GH_ENOMEM. */
+enum gh_err jwks_parse(const char *json, size_t len, struct jwks *out, char *err, size_t errlen);
+/* jwks_load reads the file path (at most JWKS_MAX_BYTES) and parses it;
+ * GH_EIO when it cannot be read, else as jwks_parse. */
+enum gh_err jwks_load(const char *path, struct jwks *out, char *err, size_t errlen);
+/* jwks_find returns the key whose kid is kid (exact), or NULL. */
+const struct jwks_key *jwks_find(const struct jwks *set, const char *kid);
+/* jwks_cleanup frees everything of set; harmless on a zeroed one. */
+void jwks_cleanup(struct jwks *set);
+
+/* jwks_pem_kty tells the family of PEM public key pem[0..len) (an RSA key
+ * of 2048 to 8192 bits, or EC P-256/P-384): GH_OK and *kty, or GH_EINVAL. */
+enum gh_err jwks_pem_kty(const char *pem, size_t len, enum jwks_kty *kty);
+
+/* jwks_add_json appends to *doc (a JSON object {"keys": []} made by the
+ * caller with json_pack("{s:[]}", "keys")) the public JWK of PEM key
+ * pem[0..len) (public or private PEM: only public parts are written) with
+ * "kid", "alg", "use": "sig".  doc is a json_t *; void * keeps jansson out
+ * of this header.  GH_EINVAL for a key it cannot read, GH_ENOMEM. */
+enum gh_err jwks_add_json(void *doc, const char *pem, size_t len, const char *kid, const char *alg);
+
+#endif

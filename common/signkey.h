@@ -1,0 +1,80 @@
+/*
+ * signkey.h: Gatehouse's own signing keys, in the folder [sso] keys_dir.
+ *
+ * Each key is one file "<kid>.pem" holding its private key (PEM, PKCS#8,
+ * mode 0600, written under a temporary name and renamed, never logged); an
+ * EC P-256 key signs ES256, an RSA key (3072 bits) RS256.  The kid says when
+ * the key was made: "YYYYMMDDTHHMMSSZ-<8 hex>" (UTC), so the order of the
+ * keys and their times travel with the files.
+ *
+ * The newest key is the active one: it signs.  An older key is "rotated":
+ * it signs nothing more but stays published (at <prefix>/jwks.json) until
+ * every token it may have signed has expired, that is until its successor's
+ * creation time plus the longest lifetime of a token Gatehouse signs; then
+ * it is "expired" and may be retired (its file removed).
+ *
+ * gatehousectl keys generate | list | rotate | retire drives these (ctl_keys.c);
+ * gatehouse-sso loads them at start (signkey_load).
+ */
+#ifndef GH_SIGNKEY_H
+#define GH_SIGNKEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+#define SIGNKEY_KID_MAX 32  /* "20261127T174500Z-0123abcd" is 25 */
+#define SIGNKEY_MAX_KEYS 16 /* key files in the folder at most */
+
+enum signkey_alg { SIGNKEY_ES256, SIGNKEY_RS256 };
+enum signkey_state { SIGNKEY_ACTIVE, SIGNKEY_ROTATED, SIGNKEY_EXPIRED };
+
+struct signkey {
+	char kid[SIGNKEY_KID_MAX + 1];
+	enum signkey_alg alg;
+	int64_t created_at;      /* from the kid, Unix seconds */
+	int64_t published_until; /* SIGNKEY_ACTIVE: INT64_MAX */
+	enum signkey_state state;
+	char *pem; /* the private key, NUL-terminated; wiped by the cleanup */
+	size_t pem_len;
+};
+
+/* The keys of a folder, newest first: keys[0] is the active one. */
+struct signkey_set {
+	struct signkey *keys;
+	size_t nkeys;
+};
+
+/* signkey_load reads every "<kid>.pem" of dir into *out (zeroed first),
+ * newest first, the state of each computed for time now and lifetime (the
+ * longest lifetime in seconds of a token Gatehouse signs).  A file that is
+ * not a private key of a known kind, a kid that is not well formed, a file
+ * readable by group or others, or another file in the folder is an error
+ * naming the file (GH_ECONFIG, message in err).  An empty or missing folder
+ * is GH_ENOTFOUND. */
+enum gh_err signkey_load(const char *dir, int64_t now, int64_t lifetime, struct signkey_set *out,
+    char *err, size_t errlen);
+/* signkey_cleanup wipes and frees set; harmless on a zeroed one. */
+void signkey_cleanup(struct signkey_set *set);
+/* signkey_active returns the active key, or NULL when set is empty. */
+const struct signkey *signkey_active(const struct signkey_set *set);
+/* signkey_published tells whether key k belongs in the published JWKS. */
+bool signkey_published(const struct signkey *k);
+
+/* signkey_generate makes a new key of alg in dir (created 0700 if missing),
+ * named for time now, and writes its kid into kid_out.  GH_EEXISTS when a
+ * key of that second exists already; GH_EIO, GH_ECRYPTO with err. */
+enum gh_err signkey_generate(const char *dir, enum signkey_alg alg, int64_t now,
+    char kid_out[SIGNKEY_KID_MAX + 1], char *err, size_t errlen);
+/* signkey_retire removes the file of kid from dir.  GH_ENOTFOUND when there
+ * is none; GH_EDENIED when it is the active key, or is still published and
+ * force is false. */
+enum gh_err signkey_retire(const char *dir, const char *kid, int64_t now, int64_t lifetime,
+    bool force, char *err, size_t errlen);
+
+/* signkey_alg_name is "ES256" or "RS256". */
+const char *signkey_alg_name(enum signkey_alg alg);
+
+#endif
