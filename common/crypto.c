@@ -147,6 +147,47 @@ crypto_b64url_encode(const void *p, size_t n, char *out)
 	return o;
 }
 
+static int
+crypto_b64url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+long
+crypto_b64url_decode(const char *s, size_t n, unsigned char *out)
+{
+	unsigned long v = 0;
+	size_t i, o = 0;
+	int d, bits = 0;
+
+	if (n % 4 == 1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if ((d = crypto_b64url_value((unsigned char)s[i])) < 0)
+			return -1;
+		v = (v << 6 | (unsigned long)d) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(v >> bits);
+		}
+	}
+	/* The bits left over must be zero: one encoding per value. */
+	if ((v & ((1ul << bits) - 1)) != 0)
+		return -1;
+	return (long)o;
+}
+
 bool
 crypto_equal(const char *a, const char *b)
 {

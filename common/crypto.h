@@ -32,6 +32,11 @@ void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, siz
 /* crypto_b64url_encode writes base64url without padding + NUL; out must hold
  * 4*ceil(n/3)+1 bytes.  Returns the length written. */
 size_t crypto_b64url_encode(const void *p, size_t n, char *out);
+/* crypto_b64url_decode decodes the base64url text s[0..n) (no padding,
+ * nothing but the 64 characters, the unused bits zero: one text per value)
+ * into out, which must hold n*3/4+1 bytes.  Returns the decoded length, or
+ * -1 for text that is not canonical base64url. */
+long crypto_b64url_decode(const char *s, size_t n, unsigned char *out);
 /* crypto_equal compares two strings in time independent of their contents
  * (the length of a is not secret).  NULL is never equal. */
 bool crypto_equal(const char *a, const char *b);

@@ -156,7 +156,7 @@ route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
 	}
 
 	binding = route_binding(ctx, req, r, call.session, fresh, &made);
-	if (method == ROUTE_POST &&
+	if (method == ROUTE_POST && r->csrf != ROUTE_CSRF_SELF_PROVING &&
 	    (binding == NULL || !csrf_origin_ok(req) ||
 	        !csrf_verify(ctx->cfg, r->csrf_purpose, binding, kvlist_get(&req->form, "csrf")))) {
 		log_msg(LOG_WARNING, "%s refused: bad CSRF token or origin from %s",
@@ -197,6 +197,8 @@ route_table_problem(const struct route *routes, size_t n)
 			return "a POST route needs a CSRF binding";
 		if (r->csrf != ROUTE_CSRF_NONE && r->csrf_purpose == NULL)
 			return "a route with a CSRF binding needs its purpose";
+		if (r->csrf == ROUTE_CSRF_SELF_PROVING && r->caller != ROUTE_ANYONE)
+			return "a self-proving POST reads no session (ROUTE_ANYONE)";
 		if (r->csrf == ROUTE_CSRF_SESSION && r->caller == ROUTE_ANYONE)
 			return "a CSRF token bound to the session needs the session looked up";
 		if ((r->methods & ROUTE_POST) != 0 && r->csrf == ROUTE_CSRF_SESSION &&
@@ -231,6 +233,7 @@ route_print(const struct route *routes, size_t n, FILE *out)
 	    [ROUTE_CSRF_NONE] = "",
 	    [ROUTE_CSRF_PRELOGIN] = "pre-login-cookie",
 	    [ROUTE_CSRF_SESSION] = "session",
+	    [ROUTE_CSRF_SELF_PROVING] = "self-proving",
 	};
 
 	for (size_t i = 0; i < n; i++) {

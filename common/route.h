@@ -19,6 +19,7 @@
  *   6. for a POST, the Origin / Sec-Fetch-Site check and the CSRF token of
  *      the form field "csrf", bound to the session id (ROUTE_CSRF_SESSION)
  *      or to the pre-login cookie (ROUTE_CSRF_PRELOGIN): 403, logged;
+ *      none for a POST that proves itself (ROUTE_CSRF_SELF_PROVING);
  *   7. for a POST, its form fields as the route declares them (present when
  *      required, at most so many bytes): the first that is not goes with
  *      its message to the route's invalid handler (the form again), or a
@@ -61,6 +62,10 @@ enum route_binding {
 	ROUTE_CSRF_NONE,     /* no form (a POST route must not have this) */
 	ROUTE_CSRF_PRELOGIN, /* the random pre-login cookie <cookie>_csrf */
 	ROUTE_CSRF_SESSION,  /* the session id (needs a caller with a session) */
+	/* No token: the POST proves itself (a partner's signed JWT, an API
+	 * client's credentials), so it is taken cross-site, without the
+	 * Origin check; only for ROUTE_ANYONE, whose handlers read no cookie. */
+	ROUTE_CSRF_SELF_PROVING,
 };
 
 #define ROUTE_MAX_FIELDS 8

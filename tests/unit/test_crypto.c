@@ -102,6 +102,40 @@ TEST(b64url_uses_dash_and_underscore)
 	CHECK_STR(out, "-_-_");
 }
 
+TEST(b64url_decode_round_trips)
+{
+	unsigned char in[64], out[64];
+	char text[100];
+	size_t n, i;
+
+	for (i = 0; i < sizeof(in); i++)
+		in[i] = (unsigned char)(i * 37 + 11);
+	for (n = 0; n <= sizeof(in); n++) {
+		size_t len = crypto_b64url_encode(in, n, text);
+
+		CHECK(crypto_b64url_decode(text, len, out) == (long)n);
+		CHECK(memcmp(in, out, n) == 0);
+	}
+	CHECK(crypto_b64url_decode("-_-_", 4, out) == 3);
+	CHECK(out[0] == 0xfb && out[1] == 0xff && out[2] == 0xbf);
+}
+
+TEST(b64url_decode_refuses_what_is_not_canonical)
+{
+	unsigned char out[16];
+
+	CHECK(crypto_b64url_decode("Zm9v", 4, out) == 3);
+	CHECK(crypto_b64url_decode("Zm9=", 4, out) == -1); /* padding */
+	CHECK(crypto_b64url_decode("Zm+v", 4, out) == -1); /* base64, not base64url */
+	CHECK(crypto_b64url_decode("Zm/v", 4, out) == -1);
+	CHECK(crypto_b64url_decode("Zm9 ", 4, out) == -1);
+	CHECK(crypto_b64url_decode("Z", 1, out) == -1);  /* no whole byte */
+	CHECK(crypto_b64url_decode("Zh", 2, out) == -1); /* "Zg" with a stray bit */
+	CHECK(crypto_b64url_decode("Zg", 2, out) == 1 && out[0] == 'f');
+	CHECK(crypto_b64url_decode("Zm9", 3, out) == -1); /* "Zm8" with stray bits */
+	CHECK(crypto_b64url_decode("Zm8", 3, out) == 2);
+}
+
 TEST(token_is_43_base64url_chars_and_fresh)
 {
 	char a[CRYPTO_TOKEN_LEN + 1], b[CRYPTO_TOKEN_LEN + 1];
@@ -172,6 +206,8 @@ main(void)
 	RUN(hmac_sha256_depends_on_key);
 	RUN(b64url_matches_rfc4648_vectors_without_padding);
 	RUN(b64url_uses_dash_and_underscore);
+	RUN(b64url_decode_round_trips);
+	RUN(b64url_decode_refuses_what_is_not_canonical);
 	RUN(token_is_43_base64url_chars_and_fresh);
 	RUN(random_fills_large_buffers_and_accepts_zero);
 	RUN(equal_accepts_identical_strings);

@@ -77,6 +77,17 @@ TEST(session_binding_needs_a_session)
 	CHECK(refused(optional_post, 1, "needs a session (ROUTE_SESSION)"));
 }
 
+TEST(self_proving_post_reads_no_session)
+{
+	const struct route ok[] = {
+	    ROUTE("/a", ROUTE_POST, ROUTE_ANYONE, NULL, ROUTE_CSRF_SELF_PROVING, "a", handler)};
+	const struct route with_session[] = {ROUTE(
+	    "/a", ROUTE_POST, ROUTE_ANY_SESSION, NULL, ROUTE_CSRF_SELF_PROVING, "a", handler)};
+
+	CHECK(route_table_problem(ok, 1) == NULL);
+	CHECK(refused(with_session, 1, "reads no session (ROUTE_ANYONE)"));
+}
+
 TEST(malformed_routes_refused)
 {
 	const struct route no_slash[] = {
@@ -140,6 +151,7 @@ main(void)
 	RUN(good_tables_accepted);
 	RUN(post_without_csrf_refused);
 	RUN(session_binding_needs_a_session);
+	RUN(self_proving_post_reads_no_session);
 	RUN(malformed_routes_refused);
 	RUN(bad_form_fields_refused);
 	return test_summary();
