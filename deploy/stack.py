@@ -13,14 +13,17 @@ exactly the configurations in deploy/:
   that part (www/ and run/) goes to a temporary folder of its own when the
   state folder itself is out of the workers' reach, or too deep for a
   socket path;
-- starts gatehouse-login, -logout and -check under spawn-fcgi (`-n`, so
-  each PID is the responder's own) on Unix sockets of mode 0660 in run/,
+- makes Gatehouse's signing key (`gatehousectl keys generate`, into keys/
+  of the state folder, [sso] keys_dir) when there is none;
+- starts gatehouse-login, -logout, -sso and -check under spawn-fcgi (`-n`,
+  so each PID is the responder's own) on Unix sockets of mode 0660 in run/,
   owned by the web server workers' user and group; only the check under
   Apache listens on a free loopback TCP port (mod_authnz_fcgi knows no
   Unix socket).  The responders refuse to run as root: started as root,
   they run as the system account `gatehouse` (RESPONDER_USER, made by
   scripts/deps.sh), which owns the SQLite database's folder db/ and may
-  read (group) the secret and password files; otherwise as we do;
+  read (group) the secret and password files, and owns keys/; otherwise
+  as we do;
 - renders deploy/lighttpd.conf.in, deploy/apache.conf.in or
   deploy/nginx.conf.in and runs that web server in the foreground as a
   child, optionally with an HTTPS port (under nginx, also fcgiwrap for the
@@ -222,7 +225,7 @@ def stop_processes(procs, timeout=STOP_TIMEOUT):
 
 
 class Stack:
-    """A running Gatehouse site: the three responders and one web server.
+    """A running Gatehouse site: the four responders and one web server.
 
         with Stack(state_dir, server="apache") as site:
             site.ctl("user", "add", "alice", "--password-stdin", input="...")
@@ -239,7 +242,15 @@ class Stack:
     in a temporary folder (serve_root) removed by stop().  port 0 picks a
     free port.  tls (a Tls) adds an HTTPS port,
     tls_port.  settings ({section: {key: value}}) override the defaults of
-    gatehouse.conf, e.g. {"session": {"idle_timeout": "2s"}}.
+    gatehouse.conf, e.g. {"session": {"idle_timeout": "2s"}}; a section
+    "partner NAME" is written as [partner NAME].
+
+    Single sign-on: [sso] issuer is the plain port's base URL plus /auth
+    (http://127.0.0.1:PORT/auth), [sso] keys_dir is keys/ (keys_dir) in the
+    state folder, where start() runs `gatehousectl keys generate --alg
+    signing_alg` (ES256 or RS256) when it holds no key yet; as root, keys/ and its keys then belong to
+    the responders' account (mode 0700 and 0600: only gatehouse-sso reads
+    them).
 
     The SQLite database is db_path, in db/ (db_dir) of the state folder.
     Started as root, the responders run as system_account
@@ -260,7 +271,7 @@ class Stack:
 
     def __init__(self, state_dir, server="lighttpd", port=0, tls=None, tls_port=0,
                  settings=None, build_dir=BUILD_DIR, site_dir=SITE_DIR, database=None,
-                 responder_accounts=True):
+                 responder_accounts=True, signing_alg="ES256"):
         if server not in SERVERS:
             raise StackError(f"unknown web server {server!r} (one of {', '.join(SERVERS)})")
         self.state_dir = Path(state_dir).resolve()
@@ -282,6 +293,8 @@ class Stack:
         self.database = database
         self.responder_accounts = responder_accounts
         self.db_password_path = self.state_dir / "db-password"
+        self.keys_dir = self.state_dir / "keys"  # [sso] keys_dir, unless settings say
+        self.signing_alg = signing_alg  # of the key made when keys_dir has none
         self.responder_env = {}  # name -> {variable: value} added for that responder
 
         tcp = TCP_RESPONDERS[server]
@@ -360,6 +373,9 @@ class Stack:
             # The plain-HTTP port is loopback only: allow the cookie there.
             "session": {"insecure_cookies": True},
             "check": {"rule": list(RULES)},
+            # Outbound single sign-on signs with the keys of keys/ and names
+            # this site as its issuer.
+            "sso": {"issuer": self.url("/auth"), "keys_dir": self.keys_dir},
         }
 
     def _write_secret(self):
@@ -465,6 +481,22 @@ class Stack:
         self.server_config_path.write_text(
             render(template, self._server_values(), bool(self.tls)))
 
+    def _signing_keys_dir(self):
+        """[sso] keys_dir as gatehouse.conf says it (keys_dir unless the
+        settings name another), or None when it is set to nothing."""
+        value = self.settings.get("sso", {}).get("keys_dir")
+        return Path(value) if value else None
+
+    def _ensure_signing_key(self):
+        """Gatehouse's signing key for gatehouse-sso: `gatehousectl keys
+        generate` (a key of signing_alg, mode 0600, in a folder of mode
+        0700) when keys_dir holds no key yet; a kept state folder keeps its
+        keys."""
+        keys = self._signing_keys_dir()
+        if keys is None or (keys.is_dir() and any(keys.glob("*.pem"))):
+            return
+        self.ctl("keys", "generate", "--alg", self.signing_alg)
+
     def _copy_programs_for_responders(self):
         """As root: when the responders' account cannot reach the programs
         or the templates where they are (a clone in a folder of mode 0700,
@@ -526,6 +558,12 @@ class Stack:
         if self.database is None:
             for path in [self.db_dir, *self.db_dir.iterdir()]:
                 os.chown(path, account.uid, account.gid)
+        # The signing keys, made by gatehousectl as root: gatehouse-sso's
+        # alone (it refuses a key file that group or others may read).
+        keys = self._signing_keys_dir()
+        if keys is not None and keys.is_dir():
+            for path in [keys, *keys.iterdir()]:
+                os.chown(path, account.uid, account.gid)
         shared = [self.config_path, *self._responder_secret_files()]
         for path in shared:
             os.chown(path, -1, account.gid)
@@ -534,6 +572,8 @@ class Stack:
                   self.settings["general"]["templates_dir"], *shared]
         if self.database is None:
             needed.append(self.db_dir)
+        if keys is not None and keys.is_dir():
+            needed.append(keys)
         path = unreachable_by(account, needed)
         if path is not None:
             raise StackError(f"the responders run as {account.user} (they refuse to run as "
@@ -639,14 +679,16 @@ class Stack:
         return [name for name, p in procs.items() if p is not None and p.poll() is not None]
 
     def _wait_ready(self):
-        """Until the login page and a protected page answer without a server
-        error: every process is up and talks to the others."""
+        """Until the login page, the published keys (gatehouse-sso) and a
+        protected page answer without a server error: every process is up
+        and talks to the others."""
         deadline = time.monotonic() + START_TIMEOUT
         while True:
             dead = self.dead()
             if dead:
                 raise StackError(f"exited during start: {', '.join(dead)}")
-            statuses = {path: self._probe(path) for path in ("/auth/login", "/private/")}
+            statuses = {path: self._probe(path)
+                        for path in ("/auth/login", "/auth/jwks.json", "/private/")}
             if all(s is not None and s < 500 for s in statuses.values()):
                 return
             if time.monotonic() > deadline:
@@ -659,6 +701,7 @@ class Stack:
         try:
             self._prepare()
             self.ctl("init")
+            self._ensure_signing_key()
             self._hand_over_to_responders()
             self._start_responders()
             self._start_web()
@@ -809,6 +852,7 @@ def demo(args):
             print(f"  {base}/admin/      needs the role admin")
             print(f"  {base}/auth/login")
             print(f"  {base}/auth/logout")
+            print(f"  {base}/auth/jwks.json   the keys partners verify our tokens with")
             print("Logs in " + str(site.log_dir) + ". Stop with Ctrl-C.", flush=True)
             while True:
                 dead = site.dead()

@@ -12,7 +12,9 @@ SITE_DIR = DEPLOY_DIR / "demo-site"
 BUILD_DIR = SRC_DIR / os.environ.get("GATEHOUSE_BUILD_DIR", "build")
 
 SERVERS = ("lighttpd", "apache", "nginx")
-RESPONDERS = ("login", "logout", "check")
+# The FastCGI responders, each gatehouse-NAME on its own socket (and, on a
+# server database, under its own account gatehouse_NAME).
+RESPONDERS = ("login", "logout", "sso", "check")
 
 
 class StackError(Exception):

@@ -20,14 +20,19 @@
 #   runtime (ASan, UBSan, libFuzzer), clang-format (scripts/format.sh),
 #   lighttpd-mod-openssl (HTTPS under lighttpd), chromium, node and npm with tests/browser's npm packages,
 #   php-cli and apache2-utils (hashes other applications write), openssl,
-#   curl, sqlite3, wrk, man-db and groff-base.
+#   curl, sqlite3, wrk, man-db and groff-base, python3-jwt and
+#   python3-cryptography (the single sign-on tests' partner tokens and
+#   keys), and tests/interop's npm package jose (the same, from another
+#   implementation).
 # --print: lists the Debian packages of the purpose, one a line, whether
 #   installed or not, and installs nothing.
 #
 # A second run with everything present is fast and needs no network:
 # packages are checked with dpkg-query, `apt-get update` runs only when
-# something is missing, and `npm ci` only when tests/browser/node_modules is
-# (an npm failure is only a warning: only the browser tests need it).
+# something is missing, and `npm ci` only when tests/browser/node_modules
+# or tests/interop/node_modules is (an npm failure is only a warning: only
+# the browser tests, or the single sign-on interoperability tests, need
+# them).
 # Debian starts the servers it installs (apache2, lighttpd, nginx, mariadb,
 # postgresql); the demo and the tests start their own, so the system ones
 # that this run installed are stopped again, and under systemd disabled
@@ -67,7 +72,7 @@ TEST_PACKAGES=(
 	clang libclang-rt-14-dev clang-format
 	sqlite3 curl openssl wrk
 	apache2-utils php-cli
-	python3-jwt
+	python3-jwt python3-cryptography
 	chromium
 	man-db groff-base
 	fail2ban
@@ -188,14 +193,22 @@ if [ "$(id -u)" -eq 0 ] && [ "$purpose" != build ]; then
 	fi
 fi
 
-# Browser tests: playwright-core drives Debian's chromium; it downloads no
-# browser of its own.  Only the browser tests need it: a failure here is a
-# warning, so that the other tiers still run without the npm registry.
+# npm packages of the tests, each folder with its package-lock.json:
+# tests/browser (playwright-core, which drives Debian's chromium and
+# downloads no browser of its own) for the browser tests, tests/interop
+# (jose) for the single sign-on interoperability tests.  Only those tests
+# need them: a failure here is a warning, so that the other tiers still run
+# without the npm registry.
 [ "$purpose" = test ] || exit 0
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
-	echo "deps: installing tests/browser npm packages"
+for pair in browser:playwright-core interop:jose; do
+	folder=tests/${pair%%:*} package=${pair#*:}
+	if [ -d "$folder/node_modules/$package" ]; then
+		echo "deps: $folder npm packages present"
+		continue
+	fi
+	echo "deps: installing $folder npm packages"
 	if ! (
-		cd tests/browser
+		cd "$folder"
 		export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
 		if [ -f package-lock.json ]; then
 			npm ci --no-audit --no-fund --loglevel=error </dev/null
@@ -203,9 +216,7 @@ if [ ! -d tests/browser/node_modules/playwright-core ]; then
 			npm install --no-audit --no-fund --loglevel=error </dev/null
 		fi
 	); then
-		echo "deps: warning: npm could not install tests/browser's packages;" \
-			"the browser tests cannot run" >&2
+		echo "deps: warning: npm could not install $folder's packages;" \
+			"the tests that need $package cannot run" >&2
 	fi
-else
-	echo "deps: tests/browser npm packages present"
-fi
+done

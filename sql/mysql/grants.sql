@@ -18,8 +18,16 @@
 --                     the throttle table's rows (SELECT, INSERT, UPDATE)
 --   gatehouse_logout  reads what the check reads; writes sessions.revoked_at
 --                     and .last_seen_at
+--   gatehouse_sso     reads users' id, name, e-mail and status (not the
+--                     password hash) and the roles a new session takes;
+--                     creates users (auto-provisioning) and sessions,
+--                     adds a partner's mapped roles to its new session,
+--                     revokes the session it replaces; reads what the
+--                     check reads (/sso/out); records each partner
+--                     token's jti (sso_jti: INSERT, and DELETE of the
+--                     expired ones)
 --
--- The login and the logout write the audit trail (common/audit.c): INSERT
+-- The login, the logout and the sso write the audit trail (common/audit.c): INSERT
 -- into security_log, nothing else on it (no SELECT, UPDATE or DELETE: a
 -- responder can add to the log but neither read, change nor erase it; the
 -- id comes from AUTO_INCREMENT, which needs nothing more).  The check
@@ -37,7 +45,8 @@
 -- first error (SOURCE inside the client would go on after one):
 --
 --   { echo "SET @gh_host = 'localhost', @pw_check = '$(cat db-password-check)',"
---     echo "    @pw_login = '$(cat db-password-login)', @pw_logout = '$(cat db-password-logout)';"
+--     echo "    @pw_login = '$(cat db-password-login)', @pw_logout = '$(cat db-password-logout)',"
+--     echo "    @pw_sso = '$(cat db-password-sso)';"
 --     cat /usr/local/share/gatehouse/sql/mysql/grants.sql
 --   } | mysql -u root gatehouse
 --
@@ -51,8 +60,8 @@
 -- anything is created.
 --
 -- The responders then get their own account in their environment, e.g. in
--- a drop-in for the systemd template unit of the three, gatehouse@.service
--- (%i: check, login or logout):
+-- a drop-in for the systemd template unit of the four, gatehouse@.service
+-- (%i: check, login, logout or sso):
 --   Environment=GATEHOUSE_DATABASE_URL=mysql://gatehouse_%i@localhost/gatehouse?socket=/run/mysqld/mysqld.sock
 --   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-%i
 
@@ -62,13 +71,15 @@ SET @gh_host = IFNULL(NULLIF(@gh_host, ''), 'localhost');
 -- take no variables; the account names are quoted here once.
 SET @gh_check = CONCAT('''gatehouse_check''@', QUOTE(@gh_host)),
     @gh_login = CONCAT('''gatehouse_login''@', QUOTE(@gh_host)),
-    @gh_logout = CONCAT('''gatehouse_logout''@', QUOTE(@gh_host));
+    @gh_logout = CONCAT('''gatehouse_logout''@', QUOTE(@gh_host)),
+    @gh_sso = CONCAT('''gatehouse_sso''@', QUOTE(@gh_host));
 
--- Refused without a database or without the three passwords.
+-- Refused without a database or without the four passwords.
 SET @gh_sql = IF(DATABASE() IS NULL,
     'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = ''grants.sql: no database selected (mysql ... gatehouse)''',
-    IF(IFNULL(@pw_check, '') = '' OR IFNULL(@pw_login, '') = '' OR IFNULL(@pw_logout, '') = '',
-       'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = ''grants.sql: set @pw_check, @pw_login and @pw_logout first''',
+    IF(IFNULL(@pw_check, '') = '' OR IFNULL(@pw_login, '') = '' OR IFNULL(@pw_logout, '') = ''
+       OR IFNULL(@pw_sso, '') = '',
+       'SIGNAL SQLSTATE ''45000'' SET MESSAGE_TEXT = ''grants.sql: set @pw_check, @pw_login, @pw_logout and @pw_sso first''',
        'DO 0'));
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
@@ -192,5 +203,42 @@ SET @gh_sql = CONCAT('GRANT INSERT (event_type, user_id, at, ip, user_agent, res
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 
+-- gatehouse_sso: user_find_by() and user_add() (auto-provisioning,
+-- common/user.c), session_create() with a partner's roles added,
+-- session_lookup() and session_revoke() (common/session.c),
+-- partner_jti_use() and partner_jti_purge() (common/partner.c),
+-- audit_write() (common/audit.c).
+SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_sso);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('ALTER USER ', @gh_sso, ' IDENTIFIED BY ', QUOTE(@pw_sso));
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, status), ',
+    'INSERT (username, email, password_hash, status, created_at, updated_at, ',
+    'last_password_change_at) ON users TO ', @gh_sso);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (id, name) ON roles TO ', @gh_sso);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (user_id, role_id) ON user_roles TO ', @gh_sso);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, ',
+    'idle_timeout, mfa, revoked_at, roles), INSERT (id, user_id, created_at, ',
+    'last_seen_at, expires_at, idle_timeout, auth_method, mfa, ip, user_agent, remember, ',
+    'roles), UPDATE (roles, revoked_at, last_seen_at) ON sessions TO ', @gh_sso);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (jti, expires_at), INSERT (jti, issuer, expires_at), ',
+    'DELETE ON sso_jti TO ', @gh_sso);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, ',
+    'context) ON security_log TO ', @gh_sso);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+
 DEALLOCATE PREPARE gh_stmt;
-SET @gh_sql = NULL, @gh_check = NULL, @gh_login = NULL, @gh_logout = NULL;
+SET @gh_sql = NULL, @gh_check = NULL, @gh_login = NULL, @gh_logout = NULL, @gh_sso = NULL;

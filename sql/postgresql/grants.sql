@@ -19,8 +19,16 @@
 --                     the throttle table's rows (SELECT, INSERT, UPDATE)
 --   gatehouse_logout  reads what the check reads; writes sessions.revoked_at
 --                     and .last_seen_at
+--   gatehouse_sso     reads users' id, name, e-mail and status (not the
+--                     password hash) and the roles a new session takes;
+--                     creates users (auto-provisioning, and lastval() on
+--                     the users id sequence) and sessions, adds a
+--                     partner's mapped roles to its new session, revokes
+--                     the session it replaces; reads what the check reads
+--                     (/sso/out); records each partner token's jti
+--                     (sso_jti: INSERT, and DELETE of the expired ones)
 --
--- The login and the logout write the audit trail (common/audit.c): INSERT
+-- The login, the logout and the sso write the audit trail (common/audit.c): INSERT
 -- into security_log, nothing else on it (no SELECT, UPDATE or DELETE: a
 -- responder can add to the log but neither read, change nor erase it).
 -- The id is an identity column, whose sequence the INSERT advances without
@@ -31,12 +39,13 @@
 --
 -- Run it with psql as a superuser (or a role with CREATEROLE that owns the
 -- tables), AFTER `gatehousectl init`, connected to the Gatehouse database,
--- with the three passwords as psql variables:
+-- with the four passwords as psql variables:
 --
 --   sudo -u postgres psql -d gatehouse -v ON_ERROR_STOP=1 \
 --       -v pw_check="$(cat /etc/gatehouse/db-password-check)" \
 --       -v pw_login="$(cat /etc/gatehouse/db-password-login)" \
 --       -v pw_logout="$(cat /etc/gatehouse/db-password-logout)" \
+--       -v pw_sso="$(cat /etc/gatehouse/db-password-sso)" \
 --       -f grants.sql
 --
 -- (the passwords are then briefly visible in `ps`; on a shared machine
@@ -50,8 +59,8 @@
 -- the roles in pg_hba.conf (scram-sha-256) for the hosts they come from.
 --
 -- The responders then get their own role in their environment, e.g. in a
--- drop-in for the systemd template unit of the three, gatehouse@.service
--- (%i: check, login or logout):
+-- drop-in for the systemd template unit of the four, gatehouse@.service
+-- (%i: check, login, logout or sso):
 --   Environment=GATEHOUSE_DATABASE_URL=postgresql://gatehouse_%i@/gatehouse?host=/run/postgresql
 --   Environment=GATEHOUSE_DATABASE_PASSWORD_FILE=/etc/gatehouse/db-password-%i
 
@@ -60,15 +69,19 @@
 
 \if :{?pw_check}
 \else
-DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login and pw_logout (psql -v pw_check=...)'; END $$;
+DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login, pw_logout and pw_sso (psql -v pw_check=...)'; END $$;
 \endif
 \if :{?pw_login}
 \else
-DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login and pw_logout (psql -v pw_login=...)'; END $$;
+DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login, pw_logout and pw_sso (psql -v pw_login=...)'; END $$;
 \endif
 \if :{?pw_logout}
 \else
-DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login and pw_logout (psql -v pw_logout=...)'; END $$;
+DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login, pw_logout and pw_sso (psql -v pw_logout=...)'; END $$;
+\endif
+\if :{?pw_sso}
+\else
+DO $$ BEGIN RAISE EXCEPTION 'grants.sql: set pw_check, pw_login, pw_logout and pw_sso (psql -v pw_sso=...)'; END $$;
 \endif
 
 BEGIN;
@@ -150,5 +163,34 @@ REVOKE SELECT (id, name) ON roles FROM gatehouse_logout;
 REVOKE SELECT (user_id, role_id) ON user_roles FROM gatehouse_logout;
 GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
    ON security_log TO gatehouse_logout;
+
+-- gatehouse_sso: user_find_by() and user_add() (auto-provisioning,
+-- common/user.c), session_create() with a partner's roles added,
+-- session_lookup() and session_revoke() (common/session.c),
+-- partner_jti_use() and partner_jti_purge() (common/partner.c),
+-- audit_write() (common/audit.c).
+SELECT 'CREATE ROLE gatehouse_sso LOGIN'
+ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_sso') \gexec
+ALTER ROLE gatehouse_sso LOGIN PASSWORD :'pw_sso';
+GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_sso;
+GRANT USAGE ON SCHEMA public TO gatehouse_sso;
+GRANT SELECT (id, username, email, status),
+      INSERT (username, email, password_hash, status, created_at, updated_at,
+              last_password_change_at)
+   ON users TO gatehouse_sso;
+SELECT format('GRANT USAGE ON SEQUENCE %s TO gatehouse_sso',
+              pg_get_serial_sequence('users', 'id')) \gexec
+GRANT SELECT (id, name) ON roles TO gatehouse_sso;
+GRANT SELECT (user_id, role_id) ON user_roles TO gatehouse_sso;
+GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, mfa, revoked_at,
+              roles),
+      INSERT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, auth_method,
+              mfa, ip, user_agent, remember, roles),
+      UPDATE (roles, revoked_at, last_seen_at)
+   ON sessions TO gatehouse_sso;
+GRANT SELECT (jti, expires_at), INSERT (jti, issuer, expires_at), DELETE ON sso_jti
+   TO gatehouse_sso;
+GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
+   ON security_log TO gatehouse_sso;
 
 COMMIT;

@@ -17,7 +17,8 @@ DEPS = Path(__file__).resolve().parents[2] / "scripts" / "deps.sh"
 # tests, the sanitizer and fuzz builds, the browser tests and bench/ use.
 TEST_ONLY = ("mariadb-server", "postgresql", "chromium", "clang", "libclang-rt-14-dev", "clang-format",
              "php-cli", "apache2-utils", "wrk", "nodejs", "npm", "lighttpd-mod-openssl",
-             "man-db", "groff-base", "curl", "sqlite3", "fail2ban")
+             "man-db", "groff-base", "curl", "sqlite3", "fail2ban", "python3-jwt",
+             "python3-cryptography")
 # Debian packages of each web server of the demo (scripts/demo.sh --apache...).
 SERVER_PACKAGES = {
     "lighttpd": ("lighttpd",),

@@ -18,7 +18,7 @@ from pathlib import Path
 import fixtures
 from harness import check, site_kind, skip, test
 
-RESPONDER_PROGRAMS = ("gatehouse-check", "gatehouse-login", "gatehouse-logout")
+RESPONDER_PROGRAMS = tuple(f"gatehouse-{name}" for name in fixtures.stack.RESPONDERS)
 
 
 @site_kind("closed_folder")
