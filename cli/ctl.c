@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto.h"
@@ -85,6 +86,17 @@ ctl_open_db(struct ctl *c)
 		return CTL_FAIL;
 	}
 	return CTL_OK;
+}
+
+void
+ctl_iso_time(int64_t t, char out[CTL_TIME_MAX])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, CTL_TIME_MAX, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, CTL_TIME_MAX, "%lld", (long long)t);
 }
 
 /* Reads one line without echo from the terminal, or from stdin. */

@@ -2,12 +2,14 @@
  * ctl.h: what the files of gatehousectl share: the exit statuses (part of
  * the interface: scripts rely on them), the state of a run, the helpers of
  * ctl.c and the commands, one file per group (ctl_db.c, ctl_user.c,
- * ctl_role.c, ctl_session.c, ctl_audit.c), listed in the table of gatehousectl.c.
+ * ctl_role.c, ctl_session.c, ctl_audit.c, ctl_keys.c), listed in the table
+ * of gatehousectl.c.
  */
 #ifndef GH_CTL_H
 #define GH_CTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "audit.h"
@@ -27,6 +29,7 @@ enum ctl_status {
 };
 
 #define CTL_PASSWORD_MAX 4096
+#define CTL_TIME_MAX 32 /* ctl_iso_time's output, NUL included */
 
 /* A run: the command's words and arguments, and what main provides. */
 struct ctl {
@@ -48,6 +51,9 @@ int ctl_mkdirs_for(const char *path);
 /* Opens [database] url into c->db (a message when it cannot); main does it
  * for the commands that need it, check for its report. */
 enum ctl_status ctl_open_db(struct ctl *c);
+/* Writes t (Unix seconds) as ISO 8601 UTC, "1970-01-01T00:00:00Z" (as a
+ * number when it has no such form). */
+void ctl_iso_time(int64_t t, char out[CTL_TIME_MAX]);
 /* Reads one line, without echo when echo_off, after prompt (may be NULL). */
 bool ctl_read_line(FILE *in, bool echo_off, const char *prompt, char *out, size_t outlen);
 /* A new password, how: "stdin", "random" or "prompt" (twice on the
@@ -99,5 +105,11 @@ enum ctl_status cmd_backup(struct ctl *c);
 enum ctl_status cmd_check(struct ctl *c);
 enum ctl_status cmd_audit_list_args(const struct ctl *c);
 enum ctl_status cmd_audit_list(struct ctl *c);
+enum ctl_status cmd_keys_alg_args(const struct ctl *c);
+enum ctl_status cmd_keys_generate(struct ctl *c);
+enum ctl_status cmd_keys_rotate(struct ctl *c);
+enum ctl_status cmd_keys_list(struct ctl *c);
+enum ctl_status cmd_keys_retire_args(const struct ctl *c);
+enum ctl_status cmd_keys_retire(struct ctl *c);
 
 #endif

@@ -152,27 +152,16 @@ cmd_audit_list_args(const struct ctl *c)
 	return ctl_audit_parse(c, &a);
 }
 
-/* ctl_audit_iso writes t as ISO 8601 UTC ("1970-01-01T00:00:00Z"). */
-static void
-ctl_audit_iso(int64_t t, char out[32])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(out, 32, "%lld", (long long)t);
-}
-
 /* One line of the table: TIME EVENT RESULT USER IP REASON CONTEXT, "-" for
  * what is empty (the user agent is in CSV and JSON only). */
 static enum gh_err
 ctl_audit_table_row(const struct audit_row *r, void *arg)
 {
-	char when[32], user[32];
+	char when[CTL_TIME_MAX], user[32];
 	const char *name = r->username;
 
 	(void)arg;
-	ctl_audit_iso(r->at, when);
+	ctl_iso_time(r->at, when);
 	if (name[0] == '\0' && r->user_id > 0) {
 		snprintf(user, sizeof(user), "#%lld", (long long)r->user_id);
 		name = user;
@@ -213,10 +202,10 @@ ctl_audit_csv_field(const char *s, bool last)
 static enum gh_err
 ctl_audit_csv_row(const struct audit_row *r, void *arg)
 {
-	char when[32], id[24], uid[24];
+	char when[CTL_TIME_MAX], id[24], uid[24];
 
 	(void)arg;
-	ctl_audit_iso(r->at, when);
+	ctl_iso_time(r->at, when);
 	snprintf(id, sizeof(id), "%lld", (long long)r->id);
 	snprintf(uid, sizeof(uid), "%lld", (long long)r->user_id);
 	ctl_audit_csv_field(id, false);
@@ -244,12 +233,12 @@ ctl_audit_json_text(const char *s)
 static enum gh_err
 ctl_audit_json_row(const struct audit_row *r, void *arg)
 {
-	char when[32];
+	char when[CTL_TIME_MAX];
 	json_t *o, *ctx = NULL;
 	char *text;
 
 	(void)arg;
-	ctl_audit_iso(r->at, when);
+	ctl_iso_time(r->at, when);
 	if (r->context[0] != '\0' && (ctx = json_loads(r->context, 0, NULL)) == NULL)
 		ctx = json_string(r->context);
 	o = json_pack("{s:I, s:s, s:I, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id",

@@ -93,6 +93,14 @@ static const struct ctl_command ctl_commands[] = {
                  "[--result success|failure] [--format table|csv|json]"},
     {"backup", NULL, .args = {1, 1}, .check = cmd_backup_args, .needs = CTL_NEEDS_DB,
         .run = cmd_backup, .usage = "backup FILE"},
+    /* Gatehouse's signing keys ([sso] keys_dir): no database. */
+    {"keys", "generate", .args = {0, 2}, .check = cmd_keys_alg_args, .run = cmd_keys_generate,
+        .usage = "keys generate [--alg ES256|RS256]"},
+    {"keys", "rotate", .args = {0, 2}, .check = cmd_keys_alg_args, .run = cmd_keys_rotate,
+        .usage = "keys rotate [--alg ES256|RS256]"},
+    {"keys", "list", .args = {0, 0}, .run = cmd_keys_list, .usage = "keys list"},
+    {"keys", "retire", .args = {1, 2}, .check = cmd_keys_retire_args, .run = cmd_keys_retire,
+        .usage = "keys retire KID [--force]"},
     /* No needs: it opens the database itself, to report on it. */
     {"check", NULL, .args = {0, 0}, .run = cmd_check, .usage = "check"},
 };

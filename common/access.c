@@ -407,12 +407,16 @@ access_match(const struct access_rule *rules, size_t n, const char *host, const 
 bool
 access_roles_has(const char *roles, const char *role)
 {
-	const char *s, *e, *t;
-	size_t rl;
+	return role != NULL && access_roles_has_n(roles, role, strlen(role));
+}
 
-	if (roles == NULL || role == NULL || role[0] == '\0')
+bool
+access_roles_has_n(const char *roles, const char *role, size_t rl)
+{
+	const char *s, *e, *t;
+
+	if (roles == NULL || role == NULL || rl == 0)
 		return false;
-	rl = strlen(role);
 	for (;;) {
 		s = roles;
 		while (*s == ' ')

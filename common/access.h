@@ -47,5 +47,7 @@ const struct access_rule *access_match(
     const struct access_rule *rules, size_t n, const char *host, const char *path);
 /* access_roles_has tells whether the comma-separated list roles holds role. */
 bool access_roles_has(const char *roles, const char *role);
+/* access_roles_has_n is access_roles_has for the role role[0..rl). */
+bool access_roles_has_n(const char *roles, const char *role, size_t rl);
 
 #endif

@@ -36,6 +36,8 @@ static const char *const audit_types[AUDIT_NTYPES] = {
     [AUDIT_USER_DISABLED] = "user_disabled",
     [AUDIT_USER_ENABLED] = "user_enabled",
     [AUDIT_THROTTLED] = "throttled",
+    [AUDIT_SSO_REFUSED] = "sso_refused",
+    [AUDIT_SSO_ISSUED] = "sso_issued",
 };
 
 #define AUDIT_PURGE_BATCH "2000"

@@ -45,8 +45,10 @@ enum audit_type {
 	AUDIT_USER_DISABLED,
 	AUDIT_USER_ENABLED,
 	AUDIT_THROTTLED,
+	AUDIT_SSO_REFUSED, /* a partner's token refused (single sign-on) */
+	AUDIT_SSO_ISSUED,  /* a token sent to a partner (outbound single sign-on) */
 };
-#define AUDIT_NTYPES (AUDIT_THROTTLED + 1)
+#define AUDIT_NTYPES (AUDIT_SSO_ISSUED + 1)
 
 enum audit_result { AUDIT_SUCCESS, AUDIT_FAILURE };
 
@@ -99,7 +101,8 @@ enum gh_err audit_write(struct db *db, const struct audit_event *ev);
 
 /* audit_type_word: "login_success", "login_failure", "lockout", "unlock",
  * "logout", "session_revoked", "password_changed", "roles_changed",
- * "user_added", "user_disabled", "user_enabled", "throttled"; NULL out of
+ * "user_added", "user_disabled", "user_enabled", "throttled", "sso_refused",
+ * "sso_issued"; NULL out of
  * range.  audit_type_parse is the reverse: false for another word. */
 const char *audit_type_word(enum audit_type t);
 bool audit_type_parse(const char *word, enum audit_type *out);

@@ -188,6 +188,11 @@ const char *config_default_path(void);
  * loader refuses a shorter one). */
 const char *config_secret_missing(const struct config *cfg);
 
+/* config_read_file reads at most max bytes of path (a file the
+ * configuration names: a secret, a key) into a fresh NUL-terminated buffer
+ * (*len bytes before the NUL): 0, ERANGE when larger, or the errno. */
+int config_read_file(const char *path, size_t max, char **out, size_t *len);
+
 /* config_partner_find returns the partner named name, or NULL. */
 const struct config_partner *config_partner_find(const struct config *cfg, const char *name);
 

@@ -69,15 +69,13 @@ struct config_unit {
  * compared ignoring case; none means 1; units NULL allows none); false for
  * anything else or an overflow.  config_units gives the suffixes of a type
  * (NULL: none), config_type_name and config_unit_name its words for
- * messages.  config_read_file reads at most max bytes of path into a fresh
- * NUL-terminated buffer: 0, ERANGE when larger, or the errno. */
+ * messages.  (config_read_file is in config.h.) */
 bool config_parse_number(
     const char *s, const struct config_unit *units, bool allow_neg, long long *out);
 bool config_parse_bool(const char *v, bool *out);
 const struct config_unit *config_units(enum config_type t);
 const char *config_type_name(enum config_type t);
 const char *config_unit_name(enum config_type t);
-int config_read_file(const char *path, size_t max, char **out, size_t *len);
 
 /* The known keys, config_nkeys of them, in the order of gatehouse.conf(5).
  * config_finish() in config_apply.c holds the checks that involve two keys. */

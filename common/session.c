@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "config.h"
 #include "log.h"
 #include "session.h"
@@ -112,6 +113,50 @@ session_copy(char *dst, size_t dstlen, const char *src)
 	return true;
 }
 
+/* session_add_roles adds the comma-separated roles extra, each once, to
+ * those of the new session id. */
+static enum gh_err
+session_add_roles(struct db *db, const char *id, const char *extra)
+{
+	char roles[SESSION_ROLES_MAX + 1];
+	const char *s, *e, *have;
+	struct db_stmt *st;
+	size_t len, n;
+	enum gh_err err;
+	bool row;
+
+	if ((err = db_prepare(db, "SELECT roles FROM sessions WHERE id = ?", &st)) != GH_OK)
+		return err;
+	if ((err = db_bind_text(st, 1, id)) != GH_OK || (err = db_step(st, &row)) != GH_OK) {
+		db_done(st);
+		return err;
+	}
+	have = row ? db_column_text(st, 0) : NULL;
+	len = have != NULL ? strlen(have) : 0;
+	if (!row || len > SESSION_ROLES_MAX) {
+		db_done(st);
+		return row ? GH_ETOOBIG : GH_ENOTFOUND;
+	}
+	memcpy(roles, have != NULL ? have : "", len + 1);
+	db_done(st);
+	for (s = extra; *s != '\0'; s = *e == ',' ? e + 1 : e) {
+		if ((e = strchr(s, ',')) == NULL)
+			e = s + strlen(s);
+		n = (size_t)(e - s);
+		if (n == 0 || access_roles_has_n(roles, s, n))
+			continue;
+		if (len + (len > 0) + n > SESSION_ROLES_MAX)
+			return GH_ETOOBIG;
+		if (len > 0)
+			roles[len++] = ',';
+		memcpy(roles + len, s, n);
+		len += n;
+		roles[len] = '\0';
+	}
+	return db_run(
+	    db, "UPDATE sessions SET roles = ? WHERE id = ?", DB_TEXT(roles), DB_TEXT(id));
+}
+
 enum gh_err
 session_create(struct db *db, const struct config *cfg, const struct session_new *s,
     char token[CRYPTO_TOKEN_LEN + 1])
@@ -131,6 +176,8 @@ session_create(struct db *db, const struct config *cfg, const struct session_new
 	    DB_TEXT(s->auth_method ? s->auth_method : "form"), DB_INT64(s->mfa ? 1 : 0),
 	    DB_TEXT(s->ip), DB_TEXT(s->user_agent), DB_INT64(s->remember ? 1 : 0),
 	    DB_INT64(s->user_id));
+	if (e == GH_OK && s->extra_roles != NULL && s->extra_roles[0] != '\0')
+		e = session_add_roles(db, id, s->extra_roles);
 	if (e != GH_OK)
 		crypto_wipe(token, CRYPTO_TOKEN_LEN + 1);
 	return e;

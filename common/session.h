@@ -19,12 +19,14 @@
 
 struct config;
 
+#define SESSION_ROLES_MAX 1023 /* bytes of a session's comma-separated roles */
+
 struct session_info {
 	char id[CRYPTO_SHA256_HEX_LEN + 1];
 	int64_t user_id;
 	char username[256];
 	char email[256];
-	char roles[1024]; /* comma-separated role names */
+	char roles[SESSION_ROLES_MAX + 1]; /* comma-separated role names */
 	int64_t created_at;
 	int64_t expires_at;
 	int64_t last_seen_at; /* as the table holds it after this lookup's touch */
@@ -39,11 +41,17 @@ struct session_new {
 	bool mfa;
 	const char *ip;
 	const char *user_agent;
+	/* Roles the session holds besides its user's (comma-separated; NULL or
+	 * "": none): those a partner's token maps to (single sign-on), held by
+	 * this session only, never stored on the user. */
+	const char *extra_roles;
 };
 
 /* session_create makes a new session, holding the roles its user has now
- * (a change of roles ends the user's sessions, see account.c), and writes
- * its cookie token to token. */
+ * (a change of roles ends the user's sessions, see account.c) and
+ * s->extra_roles, and writes its cookie token to token.  With extra roles
+ * it runs two statements: call it inside a transaction (db_transact).
+ * GH_ETOOBIG when the roles together do not fit in SESSION_ROLES_MAX. */
 enum gh_err session_create(struct db *db, const struct config *cfg, const struct session_new *s,
     char token[CRYPTO_TOKEN_LEN + 1]);
 /* session_lookup finds the valid session of token and fills out; touches

@@ -3,9 +3,10 @@
  *
  * Each key is one file "<kid>.pem" holding its private key (PEM, PKCS#8,
  * mode 0600, written under a temporary name and renamed, never logged); an
- * EC P-256 key signs ES256, an RSA key (3072 bits) RS256.  The kid says when
- * the key was made: "YYYYMMDDTHHMMSSZ-<8 hex>" (UTC), so the order of the
- * keys and their times travel with the files.
+ * EC P-256 key signs ES256, an RSA key (3072 bits when made here, 2048 to
+ * 8192 when read) RS256.  The kid says when the key was made:
+ * "YYYYMMDDTHHMMSSZ-<8 lowercase hex>" (UTC), so the order of the keys and
+ * their times travel with the files.
  *
  * The newest key is the active one: it signs.  An older key is "rotated":
  * it signs nothing more but stays published (at <prefix>/jwks.json) until
@@ -24,6 +25,8 @@
 #include <stdint.h>
 
 #include "err.h"
+
+struct config;
 
 #define SIGNKEY_KID_MAX 32  /* "20261127T174500Z-0123abcd" is 25 */
 #define SIGNKEY_MAX_KEYS 16 /* key files in the folder at most */
@@ -49,11 +52,14 @@ struct signkey_set {
 
 /* signkey_load reads every "<kid>.pem" of dir into *out (zeroed first),
  * newest first, the state of each computed for time now and lifetime (the
- * longest lifetime in seconds of a token Gatehouse signs).  A file that is
- * not a private key of a known kind, a kid that is not well formed, a file
- * readable by group or others, or another file in the folder is an error
- * naming the file (GH_ECONFIG, message in err).  An empty or missing folder
- * is GH_ENOTFOUND. */
+ * longest lifetime in seconds of a token Gatehouse signs, signkey_lifetime).
+ * A file that is not a private key of a known kind, a kid that is not well
+ * formed, a file with any permission for group or others, a symbolic link,
+ * another file in the folder (a leftover ".<kid>.tmp" too), more than
+ * SIGNKEY_MAX_KEYS keys, or a folder writable by group or others is an
+ * error naming the file (GH_ECONFIG, message in err); GH_EIO when the folder
+ * or a file cannot be read.  An empty or missing folder is GH_ENOTFOUND
+ * (message in err).  It waits while gatehousectl adds or removes a key. */
 enum gh_err signkey_load(const char *dir, int64_t now, int64_t lifetime, struct signkey_set *out,
     char *err, size_t errlen);
 /* signkey_cleanup wipes and frees set; harmless on a zeroed one. */
@@ -63,18 +69,31 @@ const struct signkey *signkey_active(const struct signkey_set *set);
 /* signkey_published tells whether key k belongs in the published JWKS. */
 bool signkey_published(const struct signkey *k);
 
-/* signkey_generate makes a new key of alg in dir (created 0700 if missing),
- * named for time now, and writes its kid into kid_out.  GH_EEXISTS when a
- * key of that second exists already; GH_EIO, GH_ECRYPTO with err. */
+/* signkey_generate makes a new key of alg in dir (created 0700 if missing,
+ * its parent is not), named for time now, and writes its kid into kid_out.
+ * GH_EEXISTS when a key of that second or a later one exists already (it
+ * would not be the newest); GH_EIO, GH_ECRYPTO with err. */
 enum gh_err signkey_generate(const char *dir, enum signkey_alg alg, int64_t now,
     char kid_out[SIGNKEY_KID_MAX + 1], char *err, size_t errlen);
-/* signkey_retire removes the file of kid from dir.  GH_ENOTFOUND when there
- * is none; GH_EDENIED when it is the active key, or is still published and
- * force is false. */
+/* signkey_retire removes the file of kid from dir, after loading the folder
+ * as signkey_load (whose errors it returns).  GH_EINVAL when kid is not
+ * well formed; GH_ENOTFOUND when there is no such key; GH_EDENIED when it
+ * is the active key (always), or is still published and force is false. */
 enum gh_err signkey_retire(const char *dir, const char *kid, int64_t now, int64_t lifetime,
     bool force, char *err, size_t errlen);
 
 /* signkey_alg_name is "ES256" or "RS256". */
 const char *signkey_alg_name(enum signkey_alg alg);
+/* signkey_state_name is "active", "rotated" or "expired". */
+const char *signkey_state_name(enum signkey_state state);
+/* signkey_kid_valid tells whether kid is "YYYYMMDDTHHMMSSZ-<8 lowercase
+ * hex>" of a real UTC time from 1970 on. */
+bool signkey_kid_valid(const char *kid);
+
+/* signkey_lifetime is the longest lifetime in seconds of a token Gatehouse
+ * signs under cfg: how long a rotated key stays published after its
+ * successor was made.  The one place that knows which tokens those are
+ * ([sso] out_lifetime for now). */
+int64_t signkey_lifetime(const struct config *cfg);
 
 #endif

@@ -113,6 +113,45 @@ new_session(int64_t user, bool remember, char token[CRYPTO_TOKEN_LEN + 1])
 	return session_create(db, &cfg, &s, token);
 }
 
+TEST(extra_roles_join_the_users_each_once_on_this_session_only)
+{
+	char token[CRYPTO_TOKEN_LEN + 1], other[CRYPTO_TOKEN_LEN + 1];
+	struct session_info si;
+	struct session_new s = {.user_id = alice,
+	    .auth_method = "sso",
+	    .ip = "192.0.2.1",
+	    .user_agent = "test/1.0",
+	    .extra_roles = "staff,editor,staff"};
+
+	CHECK(db_begin(db) == GH_OK);
+	CHECK(session_create(db, &cfg, &s, token) == GH_OK);
+	CHECK(db_commit(db) == GH_OK);
+	CHECK(session_lookup(db, &cfg, token, &si) == GH_OK);
+	CHECK_STR(si.roles, "admin,editor,zeta,staff");
+	/* Not stored on the user: the next session has the user's own. */
+	CHECK(new_session(alice, false, other) == GH_OK);
+	CHECK(session_lookup(db, &cfg, other, &si) == GH_OK);
+	CHECK_STR(si.roles, "admin,editor,zeta");
+	s.user_id = bob;
+	s.extra_roles = "viewer";
+	CHECK(session_create(db, &cfg, &s, token) == GH_OK);
+	CHECK(session_lookup(db, &cfg, token, &si) == GH_OK);
+	CHECK_STR(si.roles, "viewer");
+}
+
+TEST(extra_roles_that_do_not_fit_refused)
+{
+	char token[CRYPTO_TOKEN_LEN + 1], many[SESSION_ROLES_MAX + 2];
+	struct session_new s = {.user_id = bob, .auth_method = "sso", .extra_roles = many};
+
+	memset(many, 'r', sizeof(many) - 1);
+	many[sizeof(many) - 1] = '\0';
+	CHECK(db_begin(db) == GH_OK);
+	CHECK(session_create(db, &cfg, &s, token) == GH_ETOOBIG);
+	CHECK(token[0] == '\0');
+	CHECK(db_rollback(db) == GH_OK);
+}
+
 TEST(create_then_lookup_gives_user_and_sorted_roles)
 {
 	char token[CRYPTO_TOKEN_LEN + 1];
@@ -390,6 +429,8 @@ static void
 suite(void)
 {
 	RUN(create_then_lookup_gives_user_and_sorted_roles);
+	RUN(extra_roles_join_the_users_each_once_on_this_session_only);
+	RUN(extra_roles_that_do_not_fit_refused);
 	RUN(user_without_email_or_roles_gets_empty_strings);
 	RUN(token_stored_only_hashed);
 	RUN(malformed_and_unknown_tokens_refused);
