@@ -20,12 +20,14 @@
 --                     and .last_seen_at
 --   gatehouse_sso     reads users' id, name, e-mail and status (not the
 --                     password hash) and the roles a new session takes;
---                     creates users (auto-provisioning) and sessions,
---                     adds a partner's mapped roles to its new session,
---                     revokes the session it replaces; reads what the
---                     check reads (/sso/out); records each partner
---                     token's jti (sso_jti: INSERT, and DELETE of the
---                     expired ones)
+--                     creates users (auto-provisioning; nothing else of
+--                     a user changes but last_login_at) and sessions,
+--                     adds a partner's mapped roles to its new session
+--                     (never to user_roles), revokes the session it
+--                     replaces; reads what the check reads (/sso/out);
+--                     records each partner token's jti (sso_jti: INSERT
+--                     only, its primary key refuses a replay; gatehousectl
+--                     purge deletes the expired ones)
 --
 -- The login, the logout and the sso write the audit trail (common/audit.c): INSERT
 -- into security_log, nothing else on it (no SELECT, UPDATE or DELETE: a
@@ -203,11 +205,10 @@ SET @gh_sql = CONCAT('GRANT INSERT (event_type, user_id, at, ip, user_agent, res
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 
--- gatehouse_sso: user_find_by() and user_add() (auto-provisioning,
--- common/user.c), session_create() with a partner's roles added,
--- session_lookup() and session_revoke() (common/session.c),
--- partner_jti_use() and partner_jti_purge() (common/partner.c),
--- audit_write() (common/audit.c).
+-- gatehouse_sso (responders/sso.c): sso_user(), user_add() and
+-- user_record_login() (common/user.c), session_create() with a partner's
+-- roles added, session_lookup() and session_revoke() (common/session.c),
+-- partner_jti_use() (common/partner.c), audit_write() (common/audit.c).
 SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_sso);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
@@ -216,7 +217,7 @@ PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, status), ',
     'INSERT (username, email, password_hash, status, created_at, updated_at, ',
-    'last_password_change_at) ON users TO ', @gh_sso);
+    'last_password_change_at), UPDATE (last_login_at) ON users TO ', @gh_sso);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, name) ON roles TO ', @gh_sso);
@@ -231,8 +232,7 @@ SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, created_at, last_seen_at, expir
     'roles), UPDATE (roles, revoked_at, last_seen_at) ON sessions TO ', @gh_sso);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT (jti, expires_at), INSERT (jti, issuer, expires_at), ',
-    'DELETE ON sso_jti TO ', @gh_sso);
+SET @gh_sql = CONCAT('GRANT INSERT (jti, issuer, expires_at) ON sso_jti TO ', @gh_sso);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, ',

@@ -22,11 +22,14 @@
 --   gatehouse_sso     reads users' id, name, e-mail and status (not the
 --                     password hash) and the roles a new session takes;
 --                     creates users (auto-provisioning, and lastval() on
---                     the users id sequence) and sessions, adds a
---                     partner's mapped roles to its new session, revokes
---                     the session it replaces; reads what the check reads
---                     (/sso/out); records each partner token's jti
---                     (sso_jti: INSERT, and DELETE of the expired ones)
+--                     the users id sequence; nothing else of a user
+--                     changes but last_login_at) and sessions, adds a
+--                     partner's mapped roles to its new session (never to
+--                     user_roles), revokes the session it replaces; reads
+--                     what the check reads (/sso/out); records each
+--                     partner token's jti (sso_jti: INSERT only, its
+--                     primary key refuses a replay; gatehousectl purge
+--                     deletes the expired ones)
 --
 -- The login, the logout and the sso write the audit trail (common/audit.c): INSERT
 -- into security_log, nothing else on it (no SELECT, UPDATE or DELETE: a
@@ -164,11 +167,10 @@ REVOKE SELECT (user_id, role_id) ON user_roles FROM gatehouse_logout;
 GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
    ON security_log TO gatehouse_logout;
 
--- gatehouse_sso: user_find_by() and user_add() (auto-provisioning,
--- common/user.c), session_create() with a partner's roles added,
--- session_lookup() and session_revoke() (common/session.c),
--- partner_jti_use() and partner_jti_purge() (common/partner.c),
--- audit_write() (common/audit.c).
+-- gatehouse_sso (responders/sso.c): sso_user(), user_add() and
+-- user_record_login() (common/user.c), session_create() with a partner's
+-- roles added, session_lookup() and session_revoke() (common/session.c),
+-- partner_jti_use() (common/partner.c), audit_write() (common/audit.c).
 SELECT 'CREATE ROLE gatehouse_sso LOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_sso') \gexec
 ALTER ROLE gatehouse_sso LOGIN PASSWORD :'pw_sso';
@@ -176,7 +178,8 @@ GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_sso;
 GRANT USAGE ON SCHEMA public TO gatehouse_sso;
 GRANT SELECT (id, username, email, status),
       INSERT (username, email, password_hash, status, created_at, updated_at,
-              last_password_change_at)
+              last_password_change_at),
+      UPDATE (last_login_at)
    ON users TO gatehouse_sso;
 SELECT format('GRANT USAGE ON SEQUENCE %s TO gatehouse_sso',
               pg_get_serial_sequence('users', 'id')) \gexec
@@ -188,8 +191,7 @@ GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, m
               mfa, ip, user_agent, remember, roles),
       UPDATE (roles, revoked_at, last_seen_at)
    ON sessions TO gatehouse_sso;
-GRANT SELECT (jti, expires_at), INSERT (jti, issuer, expires_at), DELETE ON sso_jti
-   TO gatehouse_sso;
+GRANT INSERT (jti, issuer, expires_at) ON sso_jti TO gatehouse_sso;
 GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
    ON security_log TO gatehouse_sso;
 

@@ -9,8 +9,13 @@ row (WHERE matches nothing; INSERT ... SELECT of no row still needs the
 privilege).
 
 The audit trail (security_log) is append-only for the responders: the
-login and the logout may INSERT into it, and no responder may UPDATE,
-DELETE or read it.
+login, the logout and the sso may INSERT into it, and no responder may
+UPDATE, DELETE or read it.
+
+gatehouse-sso finds users by name or e-mail and creates them
+(auto-provisioning) but changes nothing else of a user: a partner's roles
+go into the session alone, never into user_roles.  It alone writes the
+replay record of partner tokens (sso_jti).
 
 Reads are granted on columns: the check and the logout cannot read
 users.password_hash or users.mfa_secret, the login (which verifies the
@@ -36,6 +41,15 @@ INSERT_AUDIT = (
     "INSERT INTO security_log (event_type, user_id, at, ip, user_agent, result, reason, "
     "context) SELECT 'logout', NULL, 0, NULL, NULL, 'success', NULL, NULL "
     "FROM users WHERE 1 = 0")
+# A user as user_add() inserts it (common/user.c), for gatehouse-sso's
+# auto-provisioning, from no row.
+INSERT_PROVISIONED = (
+    "INSERT INTO users (username, email, password_hash, status, created_at, updated_at, "
+    "last_password_change_at) SELECT 'none', NULL, NULL, 'active', 0, 0, NULL FROM users "
+    "WHERE 1 = 0")
+# A partner token's jti spent (partner_jti_use(), common/partner.c), from no row.
+INSERT_JTI = ("INSERT INTO sso_jti (jti, issuer, expires_at) SELECT 'none', 'none', 0 "
+              "FROM users WHERE 1 = 0")
 # The audit trail is append-only for every responder: none may change,
 # erase or read it (only gatehousectl, the owner, lists and purges it).
 AUDIT_TAMPERING = [
@@ -71,6 +85,7 @@ DENIED_MARIADB = {
     "check": WRITE_CACHE_LOG,
     "logout": READ_CACHE_LOG[1:] + WRITE_CACHE_LOG,
     "login": READ_CACHE_LOG[1:] + WRITE_CACHE_LOG,
+    "sso": READ_CACHE_LOG[1:] + WRITE_CACHE_LOG,
 }
 # The columns user_find() reads (common/user.c).
 READ_USER = ("SELECT u.id, u.username, u.email, u.password_hash, u.status, u.created_at, "
@@ -80,6 +95,7 @@ SECRET_COLUMNS = {
     "check": ("password_hash", "mfa_secret"),
     "logout": ("password_hash", "mfa_secret"),
     "login": ("mfa_secret",),
+    "sso": ("password_hash", "mfa_secret"),
 }
 
 ALLOWED = {
@@ -106,6 +122,25 @@ ALLOWED = {
         "UPDATE users SET username = 'x', email = NULL, updated_at = 0 WHERE id = -1",
         INSERT_AUDIT,
     ],
+    # gatehouse-sso (responders/sso.c): the user the token names, by name or
+    # by e-mail; a provisioned one; the session with the partner's roles
+    # added; the session it replaces revoked; /sso/out's session lookup;
+    # the jti spent.
+    "sso": [
+        "SELECT id, status FROM users WHERE username = 'none'",
+        "SELECT id, status FROM users WHERE email = 'none'",
+        INSERT_PROVISIONED,
+        "UPDATE users SET last_login_at = 0 WHERE id = -1",
+        READ_ROLES,
+        INSERT_SESSION,
+        "SELECT roles FROM sessions WHERE id = 'none'",
+        "UPDATE sessions SET roles = '' WHERE id = 'none'",
+        "UPDATE sessions SET revoked_at = 0 WHERE id = 'none' AND revoked_at IS NULL",
+        READ_SESSION,
+        "UPDATE sessions SET last_seen_at = 0 WHERE id = 'none'",
+        INSERT_JTI,
+        INSERT_AUDIT,
+    ],
 }
 
 DENIED = {
@@ -123,6 +158,7 @@ DENIED = {
         "SELECT description FROM roles",
         READ_ROLES,  # the roles are in the session's row
         INSERT_AUDIT,  # the check writes no audit event
+        INSERT_JTI,
         *AUDIT_TAMPERING,
     ],
     "logout": [
@@ -135,6 +171,7 @@ DENIED = {
         "SELECT * FROM users",
         "SELECT user_agent, ip FROM sessions",
         READ_ROLES,
+        INSERT_JTI,
         *AUDIT_TAMPERING,
     ],
     "login": [
@@ -150,6 +187,32 @@ DENIED = {
         "INSERT INTO roles (name) SELECT name FROM roles WHERE 1 = 0",
         "SELECT count(*) FROM schema_migrations",
         "CREATE TABLE gh_probe (x INT)",
+        "SELECT * FROM users",
+        INSERT_JTI,
+        *AUDIT_TAMPERING,
+    ],
+    "sso": [
+        "UPDATE users SET status = 'active' WHERE id = -1",
+        "UPDATE users SET password_hash = 'x' WHERE id = -1",
+        "UPDATE users SET email = 'x', username = 'x' WHERE id = -1",
+        "UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = -1",
+        "DELETE FROM users WHERE id = -1",
+        # A partner's roles are the session's alone, never the user's.
+        "INSERT INTO user_roles (user_id, role_id) SELECT user_id, role_id FROM user_roles "
+        "WHERE 1 = 0",
+        "DELETE FROM user_roles WHERE user_id = -1",
+        "INSERT INTO roles (name) SELECT name FROM roles WHERE 1 = 0",
+        "UPDATE sessions SET expires_at = 0 WHERE id = 'none'",
+        "UPDATE sessions SET user_id = 0 WHERE id = 'none'",
+        "DELETE FROM sessions WHERE id = 'none'",
+        "SELECT user_agent, ip FROM sessions",
+        # The replay record is written once, never read, changed or
+        # erased (a jti erased could be used again).
+        "SELECT jti FROM sso_jti",
+        "UPDATE sso_jti SET expires_at = 0 WHERE 1 = 0",
+        "DELETE FROM sso_jti WHERE 1 = 0",
+        "SELECT count(*) FROM refresh_tokens",
+        "SELECT count(*) FROM schema_migrations",
         "SELECT * FROM users",
         *AUDIT_TAMPERING,
     ],
@@ -198,17 +261,22 @@ def secret_reads():
             for responder, columns in SECRET_COLUMNS.items()}
 
 
+# The accounts of the versions of grants.sql that granted SELECT on whole
+# tables (gatehouse_sso came later, with column grants only).
+TABLE_SELECT_ONCE = ("check", "logout", "login")
+
+
 def grant_table_select(database):
     """Grants, as the administrator, SELECT on the whole of the four tables
-    to every responder's account, as grants.sql did before its column
-    grants."""
+    to the accounts of TABLE_SELECT_ONCE, as grants.sql did before its
+    column grants."""
     tables = ("sessions", "users", "roles", "user_roles")
     if database.kind == "mariadb":
-        accounts = ", ".join(f"'gatehouse_{r}'@'{host}'" for r in SECRET_COLUMNS
+        accounts = ", ".join(f"'gatehouse_{r}'@'{host}'" for r in TABLE_SELECT_ONCE
                              for host in ("localhost", "127.0.0.1"))
         database.sql("".join(f"GRANT SELECT ON {t} TO {accounts};\n" for t in tables))
     else:
-        accounts = ", ".join(f"gatehouse_{r}" for r in SECRET_COLUMNS)
+        accounts = ", ".join(f"gatehouse_{r}" for r in TABLE_SELECT_ONCE)
         database.sql(f"GRANT SELECT ON {', '.join(tables)} TO {accounts};")
 
 
@@ -230,7 +298,7 @@ def db_accounts_secret_columns_refused(site):
     # are for the columns, not for the table or the connection.
     problems = privilege_problems(
         database, allowed={"check": [READ_SESSION], "logout": [READ_SESSION],
-                           "login": [READ_USER]},
+                           "login": [READ_USER], "sso": [READ_SESSION]},
         denied=secret_reads())
     check(not problems, "\n".join(problems))
 
@@ -242,7 +310,8 @@ def db_accounts_grants_rerun_drops_table_select(site):
     check(database is not None, "this site has no server database")
     grant_table_select(database)
     # Without this, the test below would pass whatever grants.sql does.
-    problems = privilege_problems(database, allowed=secret_reads())
+    problems = privilege_problems(database, allowed={
+        r: reads for r, reads in secret_reads().items() if r in TABLE_SELECT_ONCE})
     check(not problems, "granting SELECT on the whole tables did not take:\n" +
           "\n".join(problems))
     database.apply_grants()  # grants.sql again, as after an upgrade
