@@ -1,7 +1,8 @@
 /*
  * crypto.c: the few cryptographic primitives Gatehouse needs (see crypto.h):
  * random bytes from getrandom(2), SHA-256 and HMAC-SHA-256 from OpenSSL's
- * libcrypto, base64url and hex encoding, constant-time comparison, wiping.
+ * libcrypto, base64url encoding and decoding, hex, constant-time comparison,
+ * wiping.
  *
  * SHA-256 and HMAC have no error return in the contract: libcrypto fails
  * there only when it cannot allocate, and carrying on with a made-up digest
@@ -145,6 +146,50 @@ crypto_b64url_encode(const void *p, size_t n, char *out)
 	}
 	out[o] = '\0';
 	return o;
+}
+
+/* The value of base64url character c, or -1. */
+static int
+crypto_b64url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+enum gh_err
+crypto_b64url_decode(const char *s, size_t n, unsigned char *out, size_t *outlen)
+{
+	unsigned long acc = 0;
+	size_t i, o = 0;
+	int bits = 0, v;
+
+	*outlen = 0;
+	if (n % 4 == 1)
+		return GH_EINVAL;
+	for (i = 0; i < n; i++) {
+		if ((v = crypto_b64url_value((unsigned char)s[i])) < 0)
+			return GH_EINVAL;
+		acc = (acc << 6 | (unsigned long)v) & 0xffffff;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+		}
+	}
+	/* 2 or 4 bits are left over after 3 or 2 chars of a last group. */
+	if (bits > 0 && (acc & ((1UL << bits) - 1)) != 0)
+		return GH_EINVAL;
+	*outlen = o;
+	return GH_OK;
 }
 
 bool

@@ -16,6 +16,8 @@
 #define CRYPTO_SHA256_HEX_LEN 64
 /* A token of 32 random bytes in base64url without padding is 43 chars. */
 #define CRYPTO_TOKEN_LEN 43
+/* The most bytes base64url text of n chars decodes to. */
+#define CRYPTO_B64URL_DECODED_MAX(n) ((n) / 4 * 3 + 2)
 
 /* crypto_random fills p with n bytes from getrandom(2); GH_ECRYPTO if it fails. */
 enum gh_err crypto_random(void *p, size_t n);
@@ -32,6 +34,12 @@ void crypto_hmac_sha256_hex(const void *key, size_t keylen, const void *msg, siz
 /* crypto_b64url_encode writes base64url without padding + NUL; out must hold
  * 4*ceil(n/3)+1 bytes.  Returns the length written. */
 size_t crypto_b64url_encode(const void *p, size_t n, char *out);
+/* crypto_b64url_decode decodes the base64url text s[0..n) (no padding) into
+ * out, which must hold CRYPTO_B64URL_DECODED_MAX(n) bytes, and sets *outlen.
+ * GH_EINVAL for padding or any other character outside the alphabet, for a
+ * length that no encoding has (4k+1), or for unused trailing bits that are
+ * not zero (a second spelling of the same bytes); *outlen is then 0. */
+enum gh_err crypto_b64url_decode(const char *s, size_t n, unsigned char *out, size_t *outlen);
 /* crypto_equal compares two strings in time independent of their contents
  * (the length of a is not secret).  NULL is never equal. */
 bool crypto_equal(const char *a, const char *b);

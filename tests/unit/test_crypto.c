@@ -102,6 +102,64 @@ TEST(b64url_uses_dash_and_underscore)
 	CHECK_STR(out, "-_-_");
 }
 
+TEST(b64url_decode_matches_rfc4648_vectors)
+{
+	static const char *const vec[][2] = {{"", ""}, {"Zg", "f"}, {"Zm8", "fo"}, {"Zm9v", "foo"},
+	    {"Zm9vYg", "foob"}, {"Zm9vYmE", "fooba"}, {"Zm9vYmFy", "foobar"}};
+	unsigned char out[16];
+	size_t i, n;
+
+	for (i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		n = 99;
+		CHECK(crypto_b64url_decode(vec[i][0], strlen(vec[i][0]), out, &n) == GH_OK);
+		CHECK(n == strlen(vec[i][1]) && memcmp(out, vec[i][1], n) == 0);
+	}
+	CHECK(crypto_b64url_decode("-_-_", 4, out, &n) == GH_OK);
+	CHECK(n == 3 && out[0] == 0xfb && out[1] == 0xff && out[2] == 0xbf);
+}
+
+TEST(b64url_decode_round_trips_every_length)
+{
+	unsigned char in[64], back[CRYPTO_B64URL_DECODED_MAX(88)];
+	char enc[88];
+	size_t n, got;
+
+	for (n = 0; n < sizeof(in); n++)
+		in[n] = (unsigned char)(n * 37 + 11);
+	for (n = 0; n <= sizeof(in); n++) {
+		size_t len = crypto_b64url_encode(in, n, enc);
+		CHECK(crypto_b64url_decode(enc, len, back, &got) == GH_OK);
+		CHECK(got == n && memcmp(back, in, n) == 0);
+	}
+}
+
+TEST(b64url_decode_refuses_padding_other_chars_and_bad_lengths)
+{
+	unsigned char out[16];
+	size_t n = 99;
+
+	CHECK(crypto_b64url_decode("Zg==", 4, out, &n) == GH_EINVAL);
+	CHECK(n == 0);
+	CHECK(crypto_b64url_decode("Zm8=", 4, out, &n) == GH_EINVAL);
+	CHECK(crypto_b64url_decode("Zm9v+/", 6, out, &n) == GH_EINVAL); /* plain base64 */
+	CHECK(crypto_b64url_decode("Zm 9v", 5, out, &n) == GH_EINVAL);
+	CHECK(crypto_b64url_decode("Zm9v\n", 5, out, &n) == GH_EINVAL);
+	CHECK(crypto_b64url_decode("Zm9\0v", 5, out, &n) == GH_EINVAL);
+	CHECK(crypto_b64url_decode("Z", 1, out, &n) == GH_EINVAL);
+	CHECK(crypto_b64url_decode("Zm9vY", 5, out, &n) == GH_EINVAL);
+}
+
+TEST(b64url_decode_refuses_nonzero_trailing_bits)
+{
+	unsigned char out[16];
+	size_t n;
+
+	/* "Zg" is "f"; "Zh" has the same first 8 bits and a stray low bit. */
+	CHECK(crypto_b64url_decode("Zh", 2, out, &n) == GH_EINVAL);
+	CHECK(crypto_b64url_decode("Zm9", 3, out, &n) == GH_EINVAL);
+	CHECK(crypto_b64url_decode("Zm8", 3, out, &n) == GH_OK);
+}
+
 TEST(token_is_43_base64url_chars_and_fresh)
 {
 	char a[CRYPTO_TOKEN_LEN + 1], b[CRYPTO_TOKEN_LEN + 1];
@@ -172,6 +230,10 @@ main(void)
 	RUN(hmac_sha256_depends_on_key);
 	RUN(b64url_matches_rfc4648_vectors_without_padding);
 	RUN(b64url_uses_dash_and_underscore);
+	RUN(b64url_decode_matches_rfc4648_vectors);
+	RUN(b64url_decode_round_trips_every_length);
+	RUN(b64url_decode_refuses_padding_other_chars_and_bad_lengths);
+	RUN(b64url_decode_refuses_nonzero_trailing_bits);
 	RUN(token_is_43_base64url_chars_and_fresh);
 	RUN(random_fills_large_buffers_and_accepts_zero);
 	RUN(equal_accepts_identical_strings);
