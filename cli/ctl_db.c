@@ -11,6 +11,7 @@
 #include "ctl.h"
 #include "extuser.h"
 #include "migrate.h"
+#include "partner.h"
 #include "session.h"
 #include "throttle.h"
 
@@ -99,6 +100,10 @@ cmd_purge(struct ctl *c)
 	if (e != GH_OK)
 		return ctl_fail(e, "purge");
 	printf("%lld throttle rows purged\n", (long long)deleted);
+	e = partner_jti_purge(c->db, (int64_t)time(NULL), &deleted);
+	if (e != GH_OK)
+		return ctl_fail(e, "purge");
+	printf("%lld single sign-on jti records purged\n", (long long)deleted);
 	return ctl_purge_audit(c);
 }
 

@@ -7,10 +7,14 @@
  * in three steps.
  * First the file is read line by line and the text of each value is kept in
  * a slot with the line it came from; syntax errors, unknown sections and
- * keys and duplicate keys stop here.  Then each GATEHOUSE_<SECTION>_<KEY>
- * (and GATEHOUSE_<SECTION>_<KEY>_FILE for secrets) found in the environment
- * replaces the slot's text, so a value the environment overrides is never
- * looked at.  Last, every slot (or the key's default) is parsed and checked
+ * keys and duplicate keys stop here; each "[partner NAME]" section gets
+ * slots of its own, for the keys of config_partner_keys[].  Then each
+ * GATEHOUSE_<SECTION>_<KEY> (and GATEHOUSE_<SECTION>_<KEY>_FILE for
+ * secrets; SECTION is PARTNER_<NAME> for a partner the file declares)
+ * found in the environment replaces the slot's text, so a value the
+ * environment overrides is never looked at.  A variable that two partners'
+ * keys would both read ("x" default_redirect and "x_default" redirect) is
+ * an error.  Last, every slot (or the key's default) is parsed and checked
  * into struct config, "X_file" slots by reading the first line of the file
  * they name, and the checks that involve two keys run.  Every error names
  * where the value came from: "FILE:LINE: [section] key: reason" or
@@ -19,8 +23,9 @@
  * secret file's line) is wiped before it is freed.
  *
  * This file runs a load and holds step 2 and the loader's messages; step 1
- * is config_ini.c, step 3 config_apply.c, their shared state is
- * config_loader.h and the values' syntax config_value.c.
+ * is config_ini.c, step 3 config_apply.c (config_partner.c for partners),
+ * their shared state is config_loader.h and the values' syntax
+ * config_value.c.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -72,13 +77,14 @@ config_fail(struct config_loader *l, const struct config_key *k, bool file_key,
 	va_list ap;
 	int n;
 
-	what[0] = '\0';
-	if (k != NULL) {
+	n = 0;
+	if (k != NULL && k->name[0] == '\0')
+		n = snprintf(what, sizeof(what), "[%s]: ", k->section);
+	else if (k != NULL)
 		n = snprintf(what, sizeof(what), "[%s] %.64s%s: ", k->section, k->name,
 		    file_key ? "_file" : "");
-		if (n < 0 || (size_t)n >= sizeof(what))
-			what[0] = '\0';
-	}
+	if (k == NULL || n < 0 || (size_t)n >= sizeof(what))
+		what[0] = '\0';
 	va_start(ap, fmt);
 	n = vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
@@ -138,7 +144,8 @@ config_rules_clear(struct config_loader *l)
 
 /* -- Step 2: the environment ---------------------------------------------- */
 
-/* Writes GATEHOUSE_<SECTION>_<KEY><suffix> into out. */
+/* Writes GATEHOUSE_<SECTION>_<KEY><suffix> into out, in upper case, a ' '
+ * or '-' as '_' (section "partner NAME": GATEHOUSE_PARTNER_NAME_KEY). */
 static bool
 config_env_name(const struct config_key *k, const char *suffix, char out[CONFIG_ENV_MAX])
 {
@@ -149,7 +156,7 @@ config_env_name(const struct config_key *k, const char *suffix, char out[CONFIG_
 	if (n < 0 || n >= CONFIG_ENV_MAX)
 		return false;
 	for (p = out; *p != '\0'; p++)
-		*p = config_upper(*p);
+		*p = *p == ' ' || *p == '-' ? '_' : config_upper(*p);
 	return true;
 }
 
@@ -173,43 +180,98 @@ config_env_rules(struct config_loader *l, const char *v, const struct config_ori
 	return e;
 }
 
+/*
+ * Refuses the variable where->env, which sets key k of partner
+ * l->partners[p], when another partner's key would read it too (with
+ * names like "x" and "x_default", or "a-b" and "a_b").
+ */
+static enum gh_err
+config_env_partner_unique(struct config_loader *l, size_t p, const struct config_key *k,
+    const struct config_origin *where)
+{
+	char name[CONFIG_ENV_MAX];
+	struct config_key other;
+	size_t q, i;
+
+	for (q = 0; q < l->npartners; q++) {
+		if (q == p)
+			continue;
+		for (i = 0; i < config_partner_nkeys; i++) {
+			other = config_partner_key(&l->partners[q], i);
+			if ((config_env_name(&other, "", name) && strcmp(name, where->env) == 0) ||
+			    (other.type == CT_SECRET && config_env_name(&other, "_FILE", name) &&
+			        strcmp(name, where->env) == 0))
+				return config_fail(l, NULL, false, where,
+				    "read by both [%s] %s and [%s] %s; rename one of the partners",
+				    k->section, k->name, other.section, other.name);
+		}
+	}
+	return GH_OK;
+}
+
+/*
+ * Step 2 for key k (not "rule"), whose text is in slot: GATEHOUSE_..._KEY,
+ * or GATEHOUSE_..._KEY_FILE for a secret, replaces it.  partner is the
+ * index in l->partners of the partner k belongs to, or -1.
+ */
+static enum gh_err
+config_env_key(
+    struct config_loader *l, const struct config_key *k, struct config_slot *slot, long partner)
+{
+	struct config_origin where = {0, ""}, fwhere = {0, ""};
+	const char *v, *fv = NULL;
+	enum gh_err e;
+
+	if (!config_env_name(k, "", where.env) ||
+	    (k->type == CT_SECRET && !config_env_name(k, "_FILE", fwhere.env)))
+		return config_fail(l, k, false, NULL, "internal error: name too long");
+	v = getenv(where.env);
+	if (k->type == CT_SECRET)
+		fv = getenv(fwhere.env);
+	if (v != NULL && fv != NULL)
+		return config_fail(
+		    l, k, true, &fwhere, "%s is also set; set one of them only", where.env);
+	if (v == NULL && fv == NULL)
+		return GH_OK;
+	if (partner >= 0 && (e = config_env_partner_unique(
+	                         l, (size_t)partner, k, v != NULL ? &where : &fwhere)) != GH_OK)
+		return e;
+	config_free_wiped(slot->raw);
+	if ((slot->raw = strdup(v != NULL ? v : fv)) == NULL)
+		return config_nomem(l);
+	slot->is_file = v == NULL;
+	slot->where = v != NULL ? where : fwhere;
+	return GH_OK;
+}
+
 static enum gh_err
 config_apply_env(struct config_loader *l)
 {
-	struct config_origin where = {0, ""}, fwhere = {0, ""};
-	struct config_slot *slot;
-	const char *v, *fv;
-	size_t i;
+	struct config_origin where = {0, ""};
+	struct config_key k;
+	enum gh_err e;
+	size_t i, p;
 
 	for (i = 0; i < config_nkeys; i++) {
+		if (config_keys[i].type != CT_RULES) {
+			if ((e = config_env_key(l, &config_keys[i], &l->slots[i], -1)) != GH_OK)
+				return e;
+			continue;
+		}
 		if (!config_env_name(&config_keys[i], "", where.env))
 			return config_fail(
 			    l, &config_keys[i], false, NULL, "internal error: name too long");
-		v = getenv(where.env);
-		fv = NULL;
-		if (config_keys[i].type == CT_SECRET) {
-			if (!config_env_name(&config_keys[i], "_FILE", fwhere.env))
-				return config_fail(l, &config_keys[i], true, NULL,
-				    "internal error: name too long");
-			fv = getenv(fwhere.env);
-		}
-		if (config_keys[i].type == CT_RULES) {
-			if (v != NULL && config_env_rules(l, v, &where) != GH_OK)
-				return GH_ENOMEM;
-			continue;
-		}
-		if (v != NULL && fv != NULL)
-			return config_fail(l, &config_keys[i], true, &fwhere,
-			    "%s is also set; set one of them only", where.env);
-		if (v == NULL && fv == NULL)
-			continue;
-		slot = &l->slots[i];
-		config_free_wiped(slot->raw);
-		if ((slot->raw = strdup(v != NULL ? v : fv)) == NULL)
-			return config_nomem(l);
-		slot->is_file = v == NULL;
-		slot->where = v != NULL ? where : fwhere;
+		if (getenv(where.env) != NULL &&
+		    (e = config_env_rules(l, getenv(where.env), &where)) != GH_OK)
+			return e;
 	}
+	for (p = 0; p < l->npartners; p++)
+		for (i = 0; i < config_partner_nkeys; i++) {
+			k = config_partner_key(&l->partners[p], i);
+			e = config_env_key(l, &k, &l->partners[p].slots[i], (long)p);
+			if (e != GH_OK)
+				return e;
+		}
 	return GH_OK;
 }
 
@@ -230,7 +292,7 @@ config_load_text(
 {
 	struct config_loader *l;
 	enum gh_err e;
-	size_t i;
+	size_t i, p;
 
 	memset(cfg, 0, sizeof(*cfg));
 	if (err != NULL && errlen > 0)
@@ -254,6 +316,10 @@ config_load_text(
 	for (i = 0; i < config_nkeys; i++)
 		config_free_wiped(l->slots[i].raw);
 	config_rules_clear(l);
+	for (p = 0; p < l->npartners; p++)
+		for (i = 0; i < config_partner_nkeys; i++)
+			config_free_wiped(l->partners[p].slots[i].raw);
+	free(l->partners);
 	free(l);
 	if (e != GH_OK)
 		config_cleanup(cfg);
@@ -325,6 +391,7 @@ config_cleanup(struct config *cfg)
 			access_rule_cleanup(&cfg->rules[i]);
 		free(cfg->rules);
 	}
+	config_partners_free(cfg);
 	free(cfg->path);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -5,10 +5,14 @@
  * their own line, blank lines.  Known keys are declared once in a table in
  * config_keys.c (type, default, limits); an unknown section or key, a bad value,
  * or a line that is not one of the above stops the program with
- * "FILE:LINE: [section] key: reason".  Then every key can be overridden by
- * the environment variable GATEHOUSE_<SECTION>_<KEY> (upper case), and a key
- * "X_file" names a file whose first line becomes the value of secret "X"
- * (so secrets never appear in ps or in the web server's environment).
+ * "FILE:LINE: [section] key: reason".  Besides the fixed sections, any
+ * number (up to CONFIG_PARTNERS_MAX) of "[partner NAME]" sections, each
+ * with its own set of keys (struct config_partner).  Then every key can be
+ * overridden by the environment variable GATEHOUSE_<SECTION>_<KEY> (upper
+ * case; GATEHOUSE_PARTNER_<NAME>_<KEY> for a partner the file declares, '-'
+ * as '_'), and a key "X_file" names a file whose first line becomes the
+ * value of secret "X" (so secrets never appear in ps or in the web server's
+ * environment).
  *
  * The file is found by the --config option, then $GATEHOUSE_CONFIG, then
  * SYSCONFDIR/gatehouse/gatehouse.conf.
@@ -49,6 +53,8 @@ enum config_user_claim { CONFIG_CLAIM_SUB, CONFIG_CLAIM_EMAIL, CONFIG_CLAIM_PREF
 
 /* Longest partner name: [a-z0-9][a-z0-9_-]*, the NAME of "[partner NAME]". */
 #define CONFIG_PARTNER_NAME_MAX 32
+/* Most "[partner NAME]" sections in one file. */
+#define CONFIG_PARTNERS_MAX 64
 
 /*
  * One "[partner NAME]" section: a site that sends its users here with a
@@ -193,12 +199,14 @@ const char *config_secret_missing(const struct config *cfg);
  * (*len bytes before the NUL): 0, ERANGE when larger, or the errno. */
 int config_read_file(const char *path, size_t max, char **out, size_t *len);
 
-/* config_partner_find returns the partner named name, or NULL. */
+/* config_partner_find returns the partner named exactly name (owned by
+ * cfg), or NULL when there is none or name is NULL. */
 const struct config_partner *config_partner_find(const struct config *cfg, const char *name);
 
 /* config_key_at gives the section and name of the i-th key the
- * configuration knows (from 0); false past the last.  For the test that
- * every key is in gatehouse.conf(5). */
+ * configuration knows (from 0): those of the fixed sections, then those of
+ * a partner, whose section is "partner NAME"; false past the last.  For the
+ * test that every key is in gatehouse.conf(5). */
 bool config_key_at(size_t i, const char **section, const char **name);
 
 #endif

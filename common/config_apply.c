@@ -5,8 +5,9 @@
  * reading the first line of the file it names (an absolute path; the line
  * at most CONFIG_LINE_MAX bytes, not empty, without a NUL byte; every copy
  * wiped); the "rule" texts by access_rule_parse; then the checks that
- * involve two keys, and the defaults derived from other keys.  A value is
- * never copied into a message.
+ * involve two keys, and the defaults derived from other keys; then the
+ * partners, by the same code (config_partner.c).  A value is never copied
+ * into a message.
  */
 #ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -47,14 +48,16 @@ config_choices(const struct config_key *k, char *out, size_t outlen)
 }
 
 /*
- * Parses value v of key k into l->cfg.  where tells where v came from (NULL
- * for the default), file_key whether v was read from a "KEY_file".
+ * Parses value v of key k into its field of base (l->cfg for a key of
+ * config_keys[], a struct config_partner for one of config_partner_keys[]).
+ * where tells where v came from (NULL for the default), file_key whether v
+ * was read from a "KEY_file".
  */
 static enum gh_err
-config_set(struct config_loader *l, const struct config_key *k, const char *v,
+config_set(struct config_loader *l, const struct config_key *k, void *base, const char *v,
     const struct config_origin *where, bool file_key)
 {
-	char *field = (char *)l->cfg + k->off, words[128];
+	char *field = (char *)base + k->off, words[128];
 	const char *p, *why;
 	long long n;
 	size_t i;
@@ -117,12 +120,12 @@ config_set(struct config_loader *l, const struct config_key *k, const char *v,
 }
 
 /*
- * Sets secret key k from the first line of the file named by path (the
- * "KEY_file" value that came from where).
+ * Sets secret key k of base from the first line of the file named by path
+ * (the "KEY_file" value that came from where).
  */
 static enum gh_err
-config_set_from_file(struct config_loader *l, const struct config_key *k, const char *path,
-    const struct config_origin *where)
+config_set_from_file(struct config_loader *l, const struct config_key *k, void *base,
+    const char *path, const struct config_origin *where)
 {
 	char *text, *nl;
 	size_t total, len;
@@ -154,7 +157,7 @@ config_set_from_file(struct config_loader *l, const struct config_key *k, const 
 	else if (len == 0)
 		e = config_fail(l, k, true, where, "%s: first line is empty", path);
 	else
-		e = config_set(l, k, text, where, true);
+		e = config_set(l, k, base, text, where, true);
 	crypto_wipe(text, total);
 	free(text);
 	return e;
@@ -305,26 +308,33 @@ config_finish(struct config_loader *l)
 }
 
 enum gh_err
+config_set_slot(
+    struct config_loader *l, const struct config_key *k, void *base, const struct config_slot *slot)
+{
+	if (slot->raw != NULL && slot->is_file)
+		return config_set_from_file(l, k, base, slot->raw, &slot->where);
+	if (slot->raw != NULL)
+		return config_set(l, k, base, slot->raw, &slot->where, false);
+	if (k->def != NULL)
+		return config_set(l, k, base, k->def, NULL, false);
+	return GH_OK;
+}
+
+enum gh_err
 config_apply(struct config_loader *l)
 {
-	const struct config_slot *slot;
 	enum gh_err e;
 	size_t i;
 
 	for (i = 0; i < config_nkeys; i++) {
-		slot = &l->slots[i];
 		if (config_keys[i].type == CT_RULES)
 			e = config_set_rules(l, &config_keys[i]);
-		else if (slot->raw != NULL && slot->is_file)
-			e = config_set_from_file(l, &config_keys[i], slot->raw, &slot->where);
-		else if (slot->raw != NULL)
-			e = config_set(l, &config_keys[i], slot->raw, &slot->where, false);
-		else if (config_keys[i].def != NULL)
-			e = config_set(l, &config_keys[i], config_keys[i].def, NULL, false);
 		else
-			e = GH_OK;
+			e = config_set_slot(l, &config_keys[i], l->cfg, &l->slots[i]);
 		if (e != GH_OK)
 			return e;
 	}
-	return config_finish(l);
+	if ((e = config_finish(l)) != GH_OK)
+		return e;
+	return config_partners_apply(l);
 }

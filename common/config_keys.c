@@ -14,6 +14,7 @@
 #include "db.h"
 #include "throttle.h"
 #include "url.h"
+#include "user.h"
 
 #define CONFIG_SECRET_MIN 32 /* shortest [general] secret */
 #define GH_STR_(x) #x
@@ -22,7 +23,9 @@
 static config_check_fn config_check_prefix, config_check_nonempty, config_check_secret,
     config_check_db_url, config_check_cookie_name, config_check_hosts, config_check_login_url,
     config_check_lookup_query, config_check_sync_query, config_check_update_query,
-    config_check_proxies, config_check_issuer;
+    config_check_proxies, config_check_issuer, config_check_audience, config_check_abs_path,
+    config_check_redirects, config_check_redirect, config_check_claim, config_check_role_map,
+    config_check_sso_url;
 
 /* A key: section, name, type, the field of struct config, default, limits
  * and check; ENUM_KEY one of fixed words, stored as their index. */
@@ -124,12 +127,85 @@ const size_t config_nkeys = sizeof(config_keys) / sizeof(config_keys[0]);
 _Static_assert(sizeof(config_keys) / sizeof(config_keys[0]) <= CONFIG_KEYS_MAX,
     "CONFIG_KEYS_MAX is too small for the key table");
 
-/* The iss of the tokens Gatehouse signs: an absolute http(s) URL, as
- * partners compare it byte for byte. */
+/* A key of a "[partner NAME]" section: the field of struct config_partner. */
+#define PARTNER_KEY(nm, ty, f, d, lo, hi, chk)                                            \
+	{                                                                                 \
+		.section = "partner", .name = (nm), .type = (ty),                         \
+		.off = offsetof(struct config_partner, f),                                \
+		.size = sizeof(((struct config_partner *)0)->f), .def = (d), .min = (lo), \
+		.max = (hi), .check = (chk)                                               \
+	}
+#define PARTNER_ENUM_KEY(nm, f, d, words)                                                       \
+	{                                                                                       \
+		.section = "partner", .name = (nm), .type = CT_ENUM,                            \
+		.off = offsetof(struct config_partner, f),                                      \
+		.size = sizeof(((struct config_partner *)0)->f), .def = (d), .choices = (words) \
+	}
+
+static const char *const config_algs[] = {[CONFIG_HS256] = "HS256",
+    [CONFIG_HS384] = "HS384",
+    [CONFIG_HS512] = "HS512",
+    [CONFIG_RS256] = "RS256",
+    [CONFIG_RS384] = "RS384",
+    [CONFIG_RS512] = "RS512",
+    [CONFIG_ES256] = "ES256",
+    [CONFIG_ES384] = "ES384",
+    NULL};
+static const char *const config_user_claims[] = {[CONFIG_CLAIM_SUB] = "sub",
+    [CONFIG_CLAIM_EMAIL] = "email",
+    [CONFIG_CLAIM_PREFERRED_USERNAME] = "preferred_username",
+    NULL};
+
+/* algorithm has no default: config_partner.c tells a partner that sets it
+ * from one that does not by its slot, and out_audience's default is the
+ * partner's NAME, set there too. */
+const struct config_key config_partner_keys[] = {
+    PARTNER_KEY("issuer", CT_STRING, issuer, NULL, 0, 0, config_check_issuer),
+    PARTNER_KEY("audience", CT_STRING, audience, NULL, 0, 0, config_check_audience),
+    PARTNER_ENUM_KEY("algorithm", algorithm, NULL, config_algs),
+    PARTNER_KEY("secret", CT_SECRET, secret, NULL, 0, 0, NULL),
+    PARTNER_KEY("public_key_file", CT_STRING, public_key_file, NULL, 0, 0, config_check_abs_path),
+    PARTNER_KEY("jwks_file", CT_STRING, jwks_file, NULL, 0, 0, config_check_abs_path),
+    PARTNER_ENUM_KEY("user_claim", user_claim, "sub", config_user_claims),
+    PARTNER_KEY("redirect", CT_STRING, redirect, NULL, 0, 0, config_check_redirects),
+    PARTNER_KEY("default_redirect", CT_STRING, default_redirect, "/", 0, 0, config_check_redirect),
+    PARTNER_KEY("auto_provision", CT_BOOL, auto_provision, "false", 0, 0, NULL),
+    PARTNER_KEY("role_claim", CT_STRING, role_claim, NULL, 0, 0, config_check_claim),
+    PARTNER_KEY("role_map", CT_STRING, role_map, NULL, 0, 0, config_check_role_map),
+    PARTNER_KEY("allow_admin", CT_BOOL, allow_admin, "false", 0, 0, NULL),
+    PARTNER_KEY("max_lifetime", CT_DURATION, max_lifetime, "5m", 10, 3600, NULL),
+    PARTNER_KEY("skew", CT_DURATION, skew, "60s", 0, 300, NULL),
+    PARTNER_KEY("sso_url", CT_STRING, sso_url, NULL, 0, 0, config_check_sso_url),
+    PARTNER_KEY("out_audience", CT_STRING, out_audience, NULL, 0, 0, config_check_audience),
+};
+
+const size_t config_partner_nkeys = sizeof(config_partner_keys) / sizeof(config_partner_keys[0]);
+_Static_assert(
+    sizeof(config_partner_keys) / sizeof(config_partner_keys[0]) <= CONFIG_PARTNER_KEYS_MAX,
+    "CONFIG_PARTNER_KEYS_MAX is too small for the partner key table");
+
+/* config_is_http_url tells whether v starts with http:// or https:// and a
+ * host (not a path, query, fragment, port or userinfo right away). */
+static bool
+config_is_http_url(const char *v)
+{
+	const char *host;
+
+	if (strncmp(v, "https://", 8) == 0)
+		host = v + 8;
+	else if (strncmp(v, "http://", 7) == 0)
+		host = v + 7;
+	else
+		return false;
+	return *host != '\0' && strchr("/?#:@", *host) == NULL;
+}
+
+/* The iss of the tokens Gatehouse signs, or of a partner's: an absolute
+ * http(s) URL, compared byte for byte. */
 static const char *
 config_check_issuer(const char *v)
 {
-	if (strncmp(v, "https://", 8) != 0 && strncmp(v, "http://", 7) != 0)
+	if (!config_is_http_url(v))
 		return "must be an absolute http:// or https:// URL";
 	if (strlen(v) > 255)
 		return "longer than 255 bytes";
@@ -338,14 +414,150 @@ config_check_login_url(const char *v)
 	return NULL;
 }
 
+/* -- Checks on the values of a partner's keys ----------------------------- */
+
+/* An aud claim: compared byte for byte, so any text, but some. */
+static const char *
+config_check_audience(const char *v)
+{
+	if (v[0] == '\0')
+		return "must not be empty";
+	if (strlen(v) > 255)
+		return "longer than 255 bytes";
+	return NULL;
+}
+
+/* A file read at start by another program than the one checking it: only
+ * its form is checked here. */
+static const char *
+config_check_abs_path(const char *v)
+{
+	return v[0] == '/' ? NULL : "must be an absolute path";
+}
+
+/* config_redirect_is_valid tells whether v[0..n) is an absolute http(s) URL
+ * or a path starting with a single "/" (not "//" nor "/\"), without a
+ * space or a backslash. */
+static bool
+config_redirect_is_valid(const char *v, size_t n)
+{
+	char entry[URL_NEXT_MAX + 1];
+
+	if (n == 0 || n > URL_NEXT_MAX)
+		return false;
+	memcpy(entry, v, n);
+	entry[n] = '\0';
+	if (strpbrk(entry, " \\") != NULL)
+		return false;
+	if (entry[0] == '/')
+		return entry[1] != '/' && url_next_is_safe(entry, NULL);
+	return config_is_http_url(entry);
+}
+
+/* The targets a partner may send its users to, separated by spaces. */
+static const char *
+config_check_redirects(const char *v)
+{
+	const char *p = v;
+	size_t n;
+
+	for (;;) {
+		p += strspn(p, " ");
+		if (*p == '\0')
+			return NULL;
+		n = strcspn(p, " ");
+		if (!config_redirect_is_valid(p, n))
+			return "each entry must be an absolute http:// or https:// URL or a path "
+			       "starting with a single /";
+		p += n;
+	}
+}
+
+/* One target, checked against the partner's redirect entries later. */
+static const char *
+config_check_redirect(const char *v)
+{
+	if (!config_redirect_is_valid(v, strlen(v)))
+		return "must be an absolute http:// or https:// URL or a path starting with a "
+		       "single /";
+	return NULL;
+}
+
+/* The name of a claim of a partner's token. */
+static const char *
+config_check_claim(const char *v)
+{
+	static const char why[] = "must be 1 to 64 letters, digits, '_', ':', '.' or '-'";
+	size_t n = strlen(v);
+
+	if (n < 1 || n > 64)
+		return why;
+	if (strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:.-") != n)
+		return why;
+	return NULL;
+}
+
+/* "theirs:ours" pairs separated by spaces: ours (after the last ':', so
+ * that theirs may hold one, as URNs do) is a role name, theirs not empty. */
+static const char *
+config_check_role_map(const char *v)
+{
+	char ours[64 + 2]; /* role names are at most 64 bytes (user.h) */
+	const char *p = v, *colon;
+	size_t n, m;
+
+	for (;;) {
+		p += strspn(p, " ");
+		if (*p == '\0')
+			return NULL;
+		n = strcspn(p, " ");
+		for (colon = p + n - 1; colon > p && *colon != ':'; colon--)
+			;
+		if (*colon != ':' || colon == p)
+			return "each entry must be THEIRS:OURS (THEIRS the partner's role, OURS "
+			       "one "
+			       "of ours)";
+		/* Longer than role names may be: cut to one byte over their
+		 * limit, which role_valid_name refuses. */
+		m = (size_t)(p + n - colon - 1);
+		if (m > sizeof(ours) - 1)
+			m = sizeof(ours) - 1;
+		memcpy(ours, colon + 1, m);
+		ours[m] = '\0';
+		if (!role_valid_name(ours))
+			return "in THEIRS:OURS, OURS must be a role name (1 to 64 letters, digits, "
+			       "'_' or '-')";
+		p += n;
+	}
+}
+
+/* Where outbound SSO sends the user, with our token added to its query. */
+static const char *
+config_check_sso_url(const char *v)
+{
+	if (!config_is_http_url(v))
+		return "must be an absolute http:// or https:// URL";
+	if (strlen(v) > URL_NEXT_MAX)
+		return "longer than " GH_STR(URL_NEXT_MAX) " bytes";
+	if (strpbrk(v, " #\\") != NULL)
+		return "must not hold a space, '#' or '\\'";
+	return NULL;
+}
+
 bool
 config_key_at(size_t i, const char **section, const char **name)
 {
-	if (i >= config_nkeys)
-		return false;
-	*section = config_keys[i].section;
-	*name = config_keys[i].name;
-	return true;
+	if (i < config_nkeys) {
+		*section = config_keys[i].section;
+		*name = config_keys[i].name;
+		return true;
+	}
+	if (i - config_nkeys < config_partner_nkeys) {
+		*section = "partner NAME";
+		*name = config_partner_keys[i - config_nkeys].name;
+		return true;
+	}
+	return false;
 }
 
 const char *

@@ -21,8 +21,9 @@
 #define LOCALSTATEDIR "/usr/local/var"
 #endif
 
-#define DAY (24 * 60 * 60) /* seconds */
-#define CONFIG_KEYS_MAX 64 /* room in the loader; config_keys.c asserts it */
+#define DAY (24 * 60 * 60)         /* seconds */
+#define CONFIG_KEYS_MAX 64         /* room in the loader; config_keys.c asserts it */
+#define CONFIG_PARTNER_KEYS_MAX 24 /* the same for the keys of a partner */
 
 enum config_type {
 	CT_STRING,      /* char *, any text without control characters */
@@ -44,7 +45,8 @@ struct config_key {
 	const char *section;
 	const char *name;
 	enum config_type type;
-	size_t off;      /* offset of the field in struct config */
+	size_t off;      /* offset of the field in struct config (config_keys[]) or in
+	                    struct config_partner (config_partner_keys[]) */
 	size_t size;     /* size of that field */
 	const char *def; /* default, parsed like a value; NULL: none */
 	long long min, max;
@@ -81,5 +83,10 @@ const char *config_unit_name(enum config_type t);
  * config_finish() in config_apply.c holds the checks that involve two keys. */
 extern const struct config_key config_keys[];
 extern const size_t config_nkeys;
+/* The keys of a "[partner NAME]" section, config_partner_nkeys of them, in
+ * the same order; their section is "partner".  config_partner.c holds the
+ * checks that involve two of them. */
+extern const struct config_key config_partner_keys[];
+extern const size_t config_partner_nkeys;
 
 #endif

@@ -29,13 +29,15 @@ fi
 
 # The library's parsers, compiled once with clang for the fuzzers; with
 # them the database layer, whose drivers' URL parsers config.c runs on a
-# database URL (each driver whose library pkg-config finds, as configure).
-lib_srcs=(err buf log crypto config config_ini config_apply config_keys config_value access url
-	request response template template_render db db_driver db_sqlite throttle)
+# database URL (each driver whose library pkg-config finds, as configure),
+# and user.c, whose role_valid_name checks a partner's role_map.
+lib_srcs=(err buf log crypto jwks jws config config_ini config_apply config_keys config_value
+	config_partner access url request response template template_render db db_driver db_sqlite
+	throttle user)
 cflags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 	-D_GNU_SOURCE -I"$top/common" -DSYSCONFDIR='"/etc"' -DDATADIR='"/usr/share"'
 	-DLOCALSTATEDIR='"/var"')
-libs=(-lfcgi -lcrypto -ljansson -lsqlite3 -pthread)
+libs=(-lfcgi -ljwt -lcrypto -ljansson -lsqlite3 -pthread)
 for driver in "mysqlclient db_mysql:db_mysql_stmt:db_mysql_url HAVE_MYSQL" "libpq db_pgsql:db_pgsql_text HAVE_PGSQL"; do
 	read -r pkg srcs define <<<"$driver"
 	if pkg-config --exists "$pkg"; then

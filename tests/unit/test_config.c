@@ -32,30 +32,6 @@ ends_with(const char *s, const char *suffix)
 	return s != NULL && n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-/* Writes content to a fresh temporary file; its name goes into path. */
-static bool
-write_temp(char *path, size_t pathlen, const char *content, size_t len)
-{
-	const char *dir = getenv("TMPDIR");
-	FILE *f;
-	int fd, n;
-
-	n = snprintf(path, pathlen, "%s/gh_test_config.XXXXXX", dir && *dir ? dir : "/tmp");
-	if (n < 0 || (size_t)n >= pathlen)
-		return false;
-	if ((fd = mkstemp(path)) < 0)
-		return false;
-	if ((f = fdopen(fd, "w")) == NULL) {
-		close(fd);
-		return false;
-	}
-	if (fwrite(content, 1, len, f) != len) {
-		fclose(f);
-		return false;
-	}
-	return fclose(f) == 0;
-}
-
 TEST(empty_file_gives_documented_defaults)
 {
 	struct config cfg;

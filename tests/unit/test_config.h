@@ -1,8 +1,11 @@
 /*
  * test_config.h: what the configuration's test programs share
- * (test_config.c, test_config_keys.c, test_config_db_url.c): loading a
- * text as "t.conf", telling whether a text is refused with a given message,
- * and clearing the GATEHOUSE_* variables that would leak in from outside.
+ * (test_config.c, test_config_keys.c, test_config_db_url.c,
+ * test_config_partner.c): loading a text as "t.conf", telling whether a
+ * text is refused with a given message, writing a temporary file (for
+ * *_file secrets), and clearing the GATEHOUSE_* variables that would leak
+ * in from outside.  Its includers define _POSIX_C_SOURCE (mkstemp, fdopen,
+ * setenv).
  */
 #ifndef GH_TEST_CONFIG_H
 #define GH_TEST_CONFIG_H
@@ -11,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -43,7 +47,32 @@ refused(const char *text, const char *want)
 		return false;
 	}
 	/* A failed load leaves cfg cleaned up. */
-	return cfg.prefix == NULL && cfg.rules == NULL && cfg.path == NULL;
+	return cfg.prefix == NULL && cfg.rules == NULL && cfg.path == NULL &&
+	       cfg.partners == NULL && cfg.npartners == 0;
+}
+
+/* Writes content to a fresh temporary file; its name goes into path. */
+static inline bool
+write_temp(char *path, size_t pathlen, const char *content, size_t len)
+{
+	const char *dir = getenv("TMPDIR");
+	FILE *f;
+	int fd, n;
+
+	n = snprintf(path, pathlen, "%s/gh_test_config.XXXXXX", dir && *dir ? dir : "/tmp");
+	if (n < 0 || (size_t)n >= pathlen)
+		return false;
+	if ((fd = mkstemp(path)) < 0)
+		return false;
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return false;
+	}
+	if (fwrite(content, 1, len, f) != len) {
+		fclose(f);
+		return false;
+	}
+	return fclose(f) == 0;
 }
 
 /* Unsets every GATEHOUSE_* variable, so none leaks in from outside. */

@@ -19,7 +19,8 @@
 #include "test_config.h"
 
 /* Every key the configuration knows has its entry in gatehouse.conf(5):
- * ".TP" (or ".TQ") then ".BR name \" (" within the page's ".SS [section]". */
+ * ".TP" (or ".TQ") then ".BR name \" (" within the page's ".SS [section]"
+ * (".SS [partner NAME]" for a partner's keys). */
 TEST(every_key_documented_in_its_section)
 {
 	char path[4096], want[160];
@@ -246,6 +247,23 @@ TEST(password_length_limits_checked_together)
 	config_cleanup(&cfg);
 }
 
+TEST(sso_issuer_must_be_an_absolute_url_with_a_host)
+{
+	struct config cfg;
+
+	CHECK(refused("[sso]\nissuer = example.org\n",
+	    "t.conf:2: [sso] issuer: must be an absolute http:// or https:// URL"));
+	CHECK(refused("[sso]\nissuer = https://\n",
+	    "t.conf:2: [sso] issuer: must be an absolute http:// or https:// URL"));
+	CHECK(refused("[sso]\nissuer = https:///auth\n",
+	    "t.conf:2: [sso] issuer: must be an absolute http:// or https:// URL"));
+	CHECK(refused("[sso]\nissuer = https://example.org/auth#x\n",
+	    "t.conf:2: [sso] issuer: must not hold a space, '\"' or '#'"));
+	CHECK(load(&cfg, "[sso]\nissuer = https://example.org/auth\n") == GH_OK);
+	CHECK_STR(cfg.sso_issuer, "https://example.org/auth");
+	config_cleanup(&cfg);
+}
+
 TEST(touch_interval_must_be_below_idle_timeout)
 {
 	CHECK(refused("[session]\nidle_timeout = 30s\n",
@@ -269,6 +287,7 @@ main(void)
 	RUN(bad_rule_names_its_line);
 	RUN(unsafe_default_next_refused);
 	RUN(password_length_limits_checked_together);
+	RUN(sso_issuer_must_be_an_absolute_url_with_a_host);
 	RUN(touch_interval_must_be_below_idle_timeout);
 	return test_summary();
 }
