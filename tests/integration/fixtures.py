@@ -20,6 +20,11 @@ the tests of that kind:
 - cache_off: main with the session cache off, whatever
   GATEHOUSE_TEST_CHECK_CACHE says.
 
+sso_support.py adds "sso_multi" to SETTINGS (main with an HS256 single
+sign-on partner, for the multi-server tests of test_sso_attacks.py) and the
+kind "sso" with site_kind (its partners' keys are made in each site's
+folder); test_sso_interop.py the kind "sso_rs256" (an RS256 signing key).
+
 The check's session cache (design §6, [check] cache) is on by default on the
 server databases.  GATEHOUSE_TEST_CHECK_CACHE=off writes cache = off into
 every site's [check] (scripts/test.sh's asan-integration tier: the suite

@@ -4,7 +4,9 @@ program itself (--routes), against the protection it declares.
 
 - an anonymous POST without a CSRF token to every state-changing route is
   refused (403, or 303 to the login page for a route that needs a
-  session), and no session cookie is set;
+  session), and no session cookie is set; a route whose POST proves
+  itself (gatehouse-sso's partner token: "csrf:self-proving") is refused
+  the same way without its proof;
 - a POST with another user's valid CSRF token but a foreign Origin is
   refused;
 - a POST's form fields are checked as its route declares them: an
@@ -22,7 +24,11 @@ from fixtures import COOKIE, LOGIN, LOGOUT
 from harness import check, test
 
 PREFIX = "/auth"
-PAGE_RESPONDERS = ("gatehouse-login", "gatehouse-logout")
+PAGE_RESPONDERS = ("gatehouse-login", "gatehouse-logout", "gatehouse-sso")
+# What a GET without anything (no session, no token) answers, where it is
+# not the page (200): gatehouse-sso's refusal without a partner token, and
+# the login page for what needs a session.
+GET_STATUS = {PREFIX + "/sso": 403, PREFIX + "/sso/out": 303}
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
@@ -110,15 +116,21 @@ def routes_form_fields_validated(site):
 @test("routes_every_answer_has_security_headers")
 def routes_every_answer_has_security_headers(site):
     for program in PAGE_RESPONDERS:
-        for methods, path, caller, csrf in routes_of(site, program):
+        routes = routes_of(site, program)
+        for methods, path, caller, csrf in routes:
             if "GET" in methods:
                 r = site.get(path)
-                check(r.status == 200, f"GET {path}: expected 200", r)
+                want = GET_STATUS.get(path, 200)
+                check(r.status == want, f"GET {path}: expected {want}", r)
                 check_security_headers(r, f"GET {path}")
+            # Allow lists the methods of every route of the path.
+            allowed = {m for ms, p, _, _ in routes if p == path for m in ms}
+            allow = ", ".join(m for m in ("GET", "HEAD", "POST")
+                              if m in allowed or (m == "HEAD" and "GET" in allowed))
             r = site.http.request("PUT", path, body="")
             check(r.status == 405, f"PUT {path}: expected 405", r)
-            check(r.header("Allow") == "GET, HEAD, POST",
-                  f"PUT {path}: Allow should list the table's methods", r)
+            check(r.header("Allow") == allow,
+                  f"PUT {path}: Allow should list the table's methods ({allow})", r)
             check_security_headers(r, f"PUT {path}")
     r = site.get(PREFIX + "/login/nowhere")
     check(r.status == 404, f"GET {PREFIX}/login/nowhere: expected 404", r)
