@@ -13,6 +13,7 @@
 #include "migrate.h"
 #include "partner.h"
 #include "session.h"
+#include "signkey.h"
 #include "throttle.h"
 
 enum ctl_status
@@ -151,6 +152,45 @@ cmd_backup(struct ctl *c)
 	return e == GH_OK ? CTL_OK : e == GH_EEXISTS ? CTL_EXISTS : ctl_fail(e, "backup");
 }
 
+/* ctl_check_sso reads what gatehouse-sso reads at start: the partners'
+ * key files and, when a partner is sent tokens, Gatehouse's signing keys. */
+static enum ctl_status
+ctl_check_sso(struct ctl *c)
+{
+	char err[1024];
+	struct partner_set partners;
+	struct signkey_set keys;
+	bool outbound = false;
+	enum gh_err e;
+
+	if (c->cfg.npartners == 0)
+		return CTL_OK;
+	if (partner_load(&c->cfg, &partners, err, sizeof(err)) != GH_OK) {
+		printf("%s: %s\n", c->cfg.path, err);
+		return CTL_FAIL;
+	}
+	printf("partners: %zu, key files readable\n", c->cfg.npartners);
+	partner_cleanup(&partners);
+	for (size_t i = 0; i < c->cfg.npartners; i++)
+		outbound = outbound || c->cfg.partners[i].sso_url != NULL;
+	if (!outbound)
+		return CTL_OK;
+	e = signkey_load(c->cfg.sso_keys_dir, (int64_t)time(NULL), signkey_lifetime(&c->cfg), &keys,
+	    err, sizeof(err));
+	if (e == GH_ENOTFOUND)
+		printf("%s: a partner has sso_url, but there is no signing key in %s "
+		       "(gatehousectl keys generate)\n",
+		    c->cfg.path, c->cfg.sso_keys_dir);
+	else if (e != GH_OK)
+		printf("%s: [sso] keys_dir: %s\n", c->cfg.path, err);
+	else if (c->cfg.sso_issuer == NULL)
+		printf("%s: [sso] issuer: needed to sign tokens for partners\n", c->cfg.path);
+	else
+		printf("signing keys: %zu, active %s\n", keys.nkeys, signkey_active(&keys)->kid);
+	signkey_cleanup(&keys);
+	return e == GH_OK && c->cfg.sso_issuer != NULL ? CTL_OK : CTL_FAIL;
+}
+
 enum ctl_status
 cmd_check(struct ctl *c)
 {
@@ -177,5 +217,7 @@ cmd_check(struct ctl *c)
 		return CTL_FAIL;
 	}
 	printf("migrations: up to date\n");
+	if ((st = ctl_check_sso(c)) != CTL_OK)
+		return st;
 	return ctl_check_user_store(c);
 }

@@ -63,8 +63,11 @@ sso_refuse(struct server_ctx *ctx, const struct request *req, struct response *r
 	    {"login_link", "1"},
 	};
 
-	log_msg(LOG_NOTICE, "sso refused from %s: %s%s%s", req->remote_addr, why,
-	    p != NULL ? " (partner " : "", p != NULL ? p->cfg->name : "");
+	if (p != NULL)
+		log_msg(LOG_NOTICE, "sso refused from %s: %s (partner %s)", req->remote_addr, why,
+		    p->cfg->name);
+	else
+		log_msg(LOG_NOTICE, "sso refused from %s: %s", req->remote_addr, why);
 	if (audit_write(ctx->db, &ev) != GH_OK) {
 		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 		return;
@@ -418,12 +421,14 @@ sso_jwks_build(char *err, size_t errlen)
 		const struct signkey *k = &sso_keys.keys[i];
 
 		if (signkey_published(k))
-			e = jwks_add_json(doc, k->pem, k->pem_len, k->kid, signkey_alg_name(k->alg));
+			e = jwks_add_json(
+			    doc, k->pem, k->pem_len, k->kid, signkey_alg_name(k->alg));
 	}
 	if (e == GH_OK && (sso_jwks = json_dumps(doc, JSON_COMPACT)) == NULL)
 		e = GH_ENOMEM;
 	if (e != GH_OK)
-		snprintf(err, errlen, "[sso] keys_dir: cannot publish the keys: %s", gh_strerror(e));
+		snprintf(
+		    err, errlen, "[sso] keys_dir: cannot publish the keys: %s", gh_strerror(e));
 	json_decref(doc);
 	return e;
 }
@@ -489,7 +494,10 @@ main(int argc, char **argv)
 	        .caller = ROUTE_SESSION,
 	        .https_only = https_only,
 	        .handler = sso_out},
-	    {.path = "/jwks.json", .methods = ROUTE_GET, .caller = ROUTE_ANYONE, .handler = sso_jwks_get},
+	    {.path = "/jwks.json",
+	        .methods = ROUTE_GET,
+	        .caller = ROUTE_ANYONE,
+	        .handler = sso_jwks_get},
 	};
 	static const struct server_program prog = {
 	    .name = "gatehouse-sso",
