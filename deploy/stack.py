@@ -248,9 +248,9 @@ class Stack:
     Single sign-on: [sso] issuer is the plain port's base URL plus /auth
     (http://127.0.0.1:PORT/auth), [sso] keys_dir is keys/ (keys_dir) in the
     state folder, where start() runs `gatehousectl keys generate --alg
-    signing_alg` (ES256 or RS256) when it holds no key yet; as root, keys/ and its keys then belong to
-    the responders' account (mode 0700 and 0600: only gatehouse-sso reads
-    them).
+    signing_alg` (ES256 or RS256) when it holds no key yet; as root, keys/
+    and its keys then belong to the responders' account (mode 0700 and
+    0600: only gatehouse-sso reads them).
 
     The SQLite database is db_path, in db/ (db_dir) of the state folder.
     Started as root, the responders run as system_account
