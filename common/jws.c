@@ -230,17 +230,16 @@ jws_claims(const json_t *claims, const struct jws_rules *rules, int64_t now)
 		if (r == 0)
 			return JWS_BAD_AUDIENCE;
 	}
-	if (rules->require_jti &&
-	    (!json_is_string(jti) || json_string_length(jti) == 0 ||
-	        json_string_length(jti) > JWS_JTI_MAX ||
-	        strlen(json_string_value(jti)) != json_string_length(jti)))
+	if (rules->require_jti && (!json_is_string(jti) || json_string_length(jti) == 0 ||
+	                              json_string_length(jti) > JWS_JTI_MAX ||
+	                              strlen(json_string_value(jti)) != json_string_length(jti)))
 		return JWS_BAD_JTI;
 	return JWS_OK;
 }
 
 enum jws_refusal
-jws_verify(const char *token, const struct jws_key *key, const struct jws_rules *rules,
-    int64_t now, json_t **claims)
+jws_verify(const char *token, const struct jws_key *key, const struct jws_rules *rules, int64_t now,
+    json_t **claims)
 {
 	const char *dot1, *dot2;
 	const unsigned char *bytes = NULL;
@@ -323,7 +322,8 @@ jws_sign(enum config_alg alg, const char *pem, size_t pem_len, const char *kid, 
 	enum gh_err e = GH_ECRYPTO;
 
 	*token = NULL;
-	if (pem_len > INT_MAX || (size_t)alg >= sizeof(jws_libjwt_algs) / sizeof(jws_libjwt_algs[0]))
+	if (pem_len > INT_MAX ||
+	    (size_t)alg >= sizeof(jws_libjwt_algs) / sizeof(jws_libjwt_algs[0]))
 		return GH_ECRYPTO;
 	if (jwt_new(&jwt) != 0)
 		return GH_ENOMEM;
@@ -331,7 +331,8 @@ jws_sign(enum config_alg alg, const char *pem, size_t pem_len, const char *kid, 
 		e = GH_ENOMEM;
 		goto done;
 	}
-	if (jwt_add_grants_json(jwt, text) != 0 || (kid != NULL && jwt_add_header(jwt, "kid", kid) != 0))
+	if (jwt_add_grants_json(jwt, text) != 0 ||
+	    (kid != NULL && jwt_add_header(jwt, "kid", kid) != 0))
 		goto done;
 	if (jwt_set_alg(jwt, jws_libjwt_algs[alg], (const unsigned char *)pem, (int)pem_len) != 0)
 		goto done;

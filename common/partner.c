@@ -62,7 +62,8 @@ partner_load_one(struct partner *p, const struct config_partner *c, char *err, s
 		return GH_OK;
 	}
 	if (c->public_key_file != NULL) {
-		rc = config_read_file(c->public_key_file, PARTNER_KEY_FILE_MAX, &p->pem, &p->pem_len);
+		rc = config_read_file(
+		    c->public_key_file, PARTNER_KEY_FILE_MAX, &p->pem, &p->pem_len);
 		if (rc != 0) {
 			snprintf(err, errlen, "[partner %s] public_key_file: cannot read %s: %s",
 			    c->name, c->public_key_file,
@@ -71,8 +72,8 @@ partner_load_one(struct partner *p, const struct config_partner *c, char *err, s
 		}
 		if (jwks_pem_kty(p->pem, p->pem_len, &kty) != GH_OK || kty != want) {
 			snprintf(err, errlen,
-			    "[partner %s] public_key_file: %s is not a PEM public key for %s", c->name,
-			    c->public_key_file, jws_alg_name(c->algorithm));
+			    "[partner %s] public_key_file: %s is not a PEM public key for %s",
+			    c->name, c->public_key_file, jws_alg_name(c->algorithm));
 			return GH_ECONFIG;
 		}
 		p->key.pem = p->pem;
@@ -262,8 +263,7 @@ partner_roles(const struct config_partner *p, const json_t *claims, char *out, s
 }
 
 enum gh_err
-partner_jti_use(
-    struct db *db, const struct config_partner *p, const char *jti, int64_t expires_at)
+partner_jti_use(struct db *db, const struct config_partner *p, const char *jti, int64_t expires_at)
 {
 	char id[CRYPTO_SHA256_HEX_LEN + 1], *text;
 	size_t a = strlen(p->name), b = strlen(jti);
@@ -275,8 +275,8 @@ partner_jti_use(
 	memcpy(text + a + 1, jti, b);
 	crypto_sha256_hex(text, a + 1 + b, id);
 	free(text);
-	e = db_run(db, "INSERT INTO sso_jti (jti, issuer, expires_at) VALUES (?, ?, ?)", DB_TEXT(id),
-	    DB_TEXT(p->name), DB_INT64(expires_at));
+	e = db_run(db, "INSERT INTO sso_jti (jti, issuer, expires_at) VALUES (?, ?, ?)",
+	    DB_TEXT(id), DB_TEXT(p->name), DB_INT64(expires_at));
 	return e;
 }
 

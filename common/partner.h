@@ -41,7 +41,8 @@ struct partner_set {
  * file that cannot be read, a PEM that is not a public key of the family
  * of the partner's algorithm, a JWKS without a key of that family: an
  * error naming the partner and key in err, GH_ECONFIG. */
-enum gh_err partner_load(const struct config *cfg, struct partner_set *out, char *err, size_t errlen);
+enum gh_err partner_load(
+    const struct config *cfg, struct partner_set *out, char *err, size_t errlen);
 /* partner_cleanup frees set; harmless on a zeroed one. */
 void partner_cleanup(struct partner_set *set);
 
