@@ -5,7 +5,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memrchr */
 #endif
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +44,6 @@ partner_load_one(struct partner *p, const struct config_partner *c, char *err, s
 	enum jwks_kty want = partner_kty_of(c->algorithm), kty;
 	char why[256];
 	size_t i;
-	int rc;
 
 	p->cfg = c;
 	p->key.alg = c->algorithm;
@@ -62,12 +60,9 @@ partner_load_one(struct partner *p, const struct config_partner *c, char *err, s
 		return GH_OK;
 	}
 	if (c->public_key_file != NULL) {
-		rc = config_read_file(
-		    c->public_key_file, PARTNER_KEY_FILE_MAX, &p->pem, &p->pem_len);
-		if (rc != 0) {
-			snprintf(err, errlen, "[partner %s] public_key_file: cannot read %s: %s",
-			    c->name, c->public_key_file,
-			    rc == ERANGE ? "larger than 64 KiB" : strerror(rc));
+		if (jwks_read_file(c->public_key_file, &p->pem, &p->pem_len, why, sizeof(why)) !=
+		    GH_OK) {
+			snprintf(err, errlen, "[partner %s] public_key_file: %s", c->name, why);
 			return GH_ECONFIG;
 		}
 		if (jwks_pem_kty(p->pem, p->pem_len, &kty) != GH_OK || kty != want) {
@@ -82,7 +77,7 @@ partner_load_one(struct partner *p, const struct config_partner *c, char *err, s
 		return GH_OK;
 	}
 	if (jwks_load(c->jwks_file, &p->jwks, why, sizeof(why)) != GH_OK) {
-		snprintf(err, errlen, "[partner %s] jwks_file: %s: %s", c->name, c->jwks_file, why);
+		snprintf(err, errlen, "[partner %s] jwks_file: %s", c->name, why);
 		return GH_ECONFIG;
 	}
 	for (i = 0; i < p->jwks.nkeys; i++)

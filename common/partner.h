@@ -19,8 +19,6 @@
 #include "jwks.h"
 #include "jws.h"
 
-#define PARTNER_KEY_FILE_MAX (64 * 1024) /* largest PEM key file */
-
 /* One partner, ready to verify its tokens. */
 struct partner {
 	const struct config_partner *cfg;
