@@ -132,18 +132,22 @@ partner_cleanup(struct partner_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-const struct partner *
-partner_for_token(const struct partner_set *set, const char *token)
+enum jws_refusal
+partner_for_token(const struct partner_set *set, const char *token, const struct partner **p)
 {
 	char iss[PARTNER_ISS_MAX];
+	enum jws_refusal r;
 	size_t i;
 
-	if (!jws_peek_claim(token, "iss", iss, sizeof(iss)))
-		return NULL;
+	*p = NULL;
+	if ((r = jws_peek_claim(token, "iss", iss, sizeof(iss))) != JWS_OK)
+		return r == JWS_BAD_CLAIM ? JWS_BAD_ISSUER : r;
 	for (i = 0; i < set->n; i++)
-		if (strcmp(set->list[i].cfg->issuer, iss) == 0)
-			return &set->list[i];
-	return NULL;
+		if (strcmp(set->list[i].cfg->issuer, iss) == 0) {
+			*p = &set->list[i];
+			return JWS_OK;
+		}
+	return JWS_BAD_ISSUER;
 }
 
 bool
