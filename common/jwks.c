@@ -130,10 +130,7 @@ out:
 }
 
 /*
- * jwks_read_file reads path, a regular file of at most JWKS_MAX_BYTES, into
- * a fresh buffer (*out, *len; the caller frees it).
- *
- * It is not config_read_file (config.h), which reads whatever path names
+ * jwks_read_file (jwks.h).  It is not config_read_file (config.h), which reads whatever path names
  * and must go on doing so for its callers: `gatehousectl --config
  * /dev/stdin`, or a secret handed over through a pipe
  * (GATEHOUSE_DATABASE_PASSWORD_FILE=<(pass show db) gatehousectl ...),
@@ -141,7 +138,7 @@ out:
  * blocking, so that a FIFO in its place is refused at once instead of
  * hanging gatehouse-sso's start-up.
  */
-static enum gh_err
+enum gh_err
 jwks_read_file(const char *path, char **out, size_t *len, char *err, size_t errlen)
 {
 	struct stat st;
@@ -184,6 +181,7 @@ jwks_read_file(const char *path, char **out, size_t *len, char *err, size_t errl
 		    path, JWKS_MAX_BYTES / 1024);
 		goto out;
 	}
+	buf[n] = '\0';
 	*out = buf;
 	*len = n;
 	buf = NULL;
