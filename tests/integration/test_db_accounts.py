@@ -127,8 +127,8 @@ ALLOWED = {
     # added; the session it replaces revoked; /sso/out's session lookup;
     # the jti spent.
     "sso": [
-        "SELECT id, status FROM users WHERE username = 'none'",
-        "SELECT id, status FROM users WHERE email = 'none'",
+        "SELECT id, status, username FROM users WHERE username = 'none'",
+        "SELECT id, status, username FROM users WHERE email = 'none'",
         INSERT_PROVISIONED,
         "UPDATE users SET last_login_at = 0 WHERE id = -1",
         READ_ROLES,
