@@ -56,6 +56,12 @@ enum gh_err jwks_parse(const char *json, size_t len, struct jwks *out, char *err
  * GH_EIO when it cannot be read or is not a regular file, GH_ETOOBIG when
  * it is larger, else as jwks_parse.  Every message starts with path. */
 enum gh_err jwks_load(const char *path, struct jwks *out, char *err, size_t errlen);
+/* jwks_read_file reads path, a regular file of at most JWKS_MAX_BYTES (a
+ * JWKS document or a PEM key a partner names), into a fresh NUL-terminated
+ * buffer (*out, *len; the caller frees it); a FIFO or device in its place is
+ * refused at once, never waited on.  GH_EIO, GH_ETOOBIG or GH_ENOMEM with
+ * the reason, naming path, in err. */
+enum gh_err jwks_read_file(const char *path, char **out, size_t *len, char *err, size_t errlen);
 /* jwks_find returns the key whose kid is kid (exact; "" finds the key that
  * has none), or NULL. */
 const struct jwks_key *jwks_find(const struct jwks *set, const char *kid);

@@ -230,38 +230,49 @@ jws_claims(const json_t *claims, const struct jws_rules *rules, int64_t now)
 		if (r == 0)
 			return JWS_BAD_AUDIENCE;
 	}
-	if (rules->require_jti &&
-	    (!json_is_string(jti) || json_string_length(jti) == 0 ||
-	        json_string_length(jti) > JWS_JTI_MAX ||
-	        strlen(json_string_value(jti)) != json_string_length(jti)))
+	if (rules->require_jti && (!json_is_string(jti) || json_string_length(jti) == 0 ||
+	                              json_string_length(jti) > JWS_JTI_MAX ||
+	                              strlen(json_string_value(jti)) != json_string_length(jti)))
 		return JWS_BAD_JTI;
 	return JWS_OK;
 }
 
-enum jws_refusal
-jws_verify(const char *token, const struct jws_key *key, const struct jws_rules *rules,
-    int64_t now, json_t **claims)
+/* jws_split checks the token's form: at most JWS_MAX_LEN bytes of three
+ * parts of base64url characters only (libjwt would decode anything, and
+ * the parts decoded here are the ones it verifies); *dot1 and *dot2 at the
+ * two dots. */
+static enum jws_refusal
+jws_split(const char *token, const char **dot1, const char **dot2)
 {
-	const char *dot1, *dot2;
-	const unsigned char *bytes = NULL;
-	size_t len, keylen = 0;
-	json_t *head = NULL, *body = NULL;
-	jwt_t *jwt = NULL;
-	enum jws_refusal r;
+	size_t len;
 
-	*claims = NULL;
 	if (token == NULL)
 		return JWS_MALFORMED;
 	len = strnlen(token, JWS_MAX_LEN + 1);
 	if (len > JWS_MAX_LEN)
 		return JWS_TOO_LONG;
-	/* Three parts of base64url characters only: libjwt would decode
-	 * anything, and the parts decoded here are the ones it verifies. */
 	if (strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") !=
 	        len ||
-	    (dot1 = strchr(token, '.')) == NULL || (dot2 = strchr(dot1 + 1, '.')) == NULL ||
-	    strchr(dot2 + 1, '.') != NULL || dot2[1] == '\0')
+	    (*dot1 = strchr(token, '.')) == NULL || (*dot2 = strchr(*dot1 + 1, '.')) == NULL ||
+	    strchr(*dot2 + 1, '.') != NULL || (*dot2)[1] == '\0')
 		return JWS_MALFORMED;
+	return JWS_OK;
+}
+
+enum jws_refusal
+jws_verify(const char *token, const struct jws_key *key, const struct jws_rules *rules, int64_t now,
+    json_t **claims)
+{
+	const char *dot1, *dot2;
+	const unsigned char *bytes = NULL;
+	size_t keylen = 0;
+	json_t *head = NULL, *body = NULL;
+	jwt_t *jwt = NULL;
+	enum jws_refusal r;
+
+	*claims = NULL;
+	if ((r = jws_split(token, &dot1, &dot2)) != JWS_OK)
+		return r;
 	if ((head = jws_part_json(token, (size_t)(dot1 - token))) == NULL ||
 	    (body = jws_part_json(dot1 + 1, (size_t)(dot2 - dot1 - 1))) == NULL) {
 		r = JWS_MALFORMED;
@@ -293,25 +304,27 @@ done:
 	return r;
 }
 
-bool
+enum jws_refusal
 jws_peek_claim(const char *token, const char *name, char *out, size_t outlen)
 {
 	const char *dot1, *dot2;
 	const json_t *v;
 	json_t *body;
-	bool ok;
+	enum jws_refusal r;
 
-	if (token == NULL || strnlen(token, JWS_MAX_LEN + 1) > JWS_MAX_LEN ||
-	    (dot1 = strchr(token, '.')) == NULL || (dot2 = strchr(dot1 + 1, '.')) == NULL ||
-	    (body = jws_part_json(dot1 + 1, (size_t)(dot2 - dot1 - 1))) == NULL)
-		return false;
+	if ((r = jws_split(token, &dot1, &dot2)) != JWS_OK)
+		return r;
+	if ((body = jws_part_json(dot1 + 1, (size_t)(dot2 - dot1 - 1))) == NULL)
+		return JWS_MALFORMED;
 	v = json_object_get(body, name);
-	ok = json_is_string(v) && json_string_length(v) < outlen &&
-	     strlen(json_string_value(v)) == json_string_length(v);
-	if (ok)
+	r = JWS_BAD_CLAIM;
+	if (json_is_string(v) && json_string_length(v) < outlen &&
+	    strlen(json_string_value(v)) == json_string_length(v)) {
 		memcpy(out, json_string_value(v), json_string_length(v) + 1);
+		r = JWS_OK;
+	}
 	json_decref(body);
-	return ok;
+	return r;
 }
 
 enum gh_err
@@ -323,7 +336,8 @@ jws_sign(enum config_alg alg, const char *pem, size_t pem_len, const char *kid, 
 	enum gh_err e = GH_ECRYPTO;
 
 	*token = NULL;
-	if (pem_len > INT_MAX || (size_t)alg >= sizeof(jws_libjwt_algs) / sizeof(jws_libjwt_algs[0]))
+	if (pem_len > INT_MAX ||
+	    (size_t)alg >= sizeof(jws_libjwt_algs) / sizeof(jws_libjwt_algs[0]))
 		return GH_ECRYPTO;
 	if (jwt_new(&jwt) != 0)
 		return GH_ENOMEM;
@@ -331,7 +345,8 @@ jws_sign(enum config_alg alg, const char *pem, size_t pem_len, const char *kid, 
 		e = GH_ENOMEM;
 		goto done;
 	}
-	if (jwt_add_grants_json(jwt, text) != 0 || (kid != NULL && jwt_add_header(jwt, "kid", kid) != 0))
+	if (jwt_add_grants_json(jwt, text) != 0 ||
+	    (kid != NULL && jwt_add_header(jwt, "kid", kid) != 0))
 		goto done;
 	if (jwt_set_alg(jwt, jws_libjwt_algs[alg], (const unsigned char *)pem, (int)pem_len) != 0)
 		goto done;

@@ -81,9 +81,10 @@ enum jws_refusal jws_verify(const char *token, const struct jws_key *key,
 
 /* jws_peek_claim copies the string claim name of token into out (outlen
  * bytes), read WITHOUT verifying the token: only to choose the key that
- * will verify it.  false when the token's form is bad or the claim is not
- * a string that fits. */
-bool jws_peek_claim(const char *token, const char *name, char *out, size_t outlen);
+ * will verify it.  JWS_OK; JWS_TOO_LONG or JWS_MALFORMED for a token of
+ * the wrong form; JWS_BAD_CLAIM when the claim is absent, not a string, or
+ * does not fit. */
+enum jws_refusal jws_peek_claim(const char *token, const char *name, char *out, size_t outlen);
 
 /* jws_sign signs claims (a JSON object) with private key pem[0..pem_len)
  * of alg (CONFIG_ES256 or CONFIG_RS256 for Gatehouse's keys), the header

@@ -5,7 +5,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memrchr */
 #endif
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +44,6 @@ partner_load_one(struct partner *p, const struct config_partner *c, char *err, s
 	enum jwks_kty want = partner_kty_of(c->algorithm), kty;
 	char why[256];
 	size_t i;
-	int rc;
 
 	p->cfg = c;
 	p->key.alg = c->algorithm;
@@ -62,17 +60,15 @@ partner_load_one(struct partner *p, const struct config_partner *c, char *err, s
 		return GH_OK;
 	}
 	if (c->public_key_file != NULL) {
-		rc = config_read_file(c->public_key_file, PARTNER_KEY_FILE_MAX, &p->pem, &p->pem_len);
-		if (rc != 0) {
-			snprintf(err, errlen, "[partner %s] public_key_file: cannot read %s: %s",
-			    c->name, c->public_key_file,
-			    rc == ERANGE ? "larger than 64 KiB" : strerror(rc));
+		if (jwks_read_file(c->public_key_file, &p->pem, &p->pem_len, why, sizeof(why)) !=
+		    GH_OK) {
+			snprintf(err, errlen, "[partner %s] public_key_file: %s", c->name, why);
 			return GH_ECONFIG;
 		}
 		if (jwks_pem_kty(p->pem, p->pem_len, &kty) != GH_OK || kty != want) {
 			snprintf(err, errlen,
-			    "[partner %s] public_key_file: %s is not a PEM public key for %s", c->name,
-			    c->public_key_file, jws_alg_name(c->algorithm));
+			    "[partner %s] public_key_file: %s is not a PEM public key for %s",
+			    c->name, c->public_key_file, jws_alg_name(c->algorithm));
 			return GH_ECONFIG;
 		}
 		p->key.pem = p->pem;
@@ -81,7 +77,7 @@ partner_load_one(struct partner *p, const struct config_partner *c, char *err, s
 		return GH_OK;
 	}
 	if (jwks_load(c->jwks_file, &p->jwks, why, sizeof(why)) != GH_OK) {
-		snprintf(err, errlen, "[partner %s] jwks_file: %s: %s", c->name, c->jwks_file, why);
+		snprintf(err, errlen, "[partner %s] jwks_file: %s", c->name, why);
 		return GH_ECONFIG;
 	}
 	for (i = 0; i < p->jwks.nkeys; i++)
@@ -136,18 +132,22 @@ partner_cleanup(struct partner_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-const struct partner *
-partner_for_token(const struct partner_set *set, const char *token)
+enum jws_refusal
+partner_for_token(const struct partner_set *set, const char *token, const struct partner **p)
 {
 	char iss[PARTNER_ISS_MAX];
+	enum jws_refusal r;
 	size_t i;
 
-	if (!jws_peek_claim(token, "iss", iss, sizeof(iss)))
-		return NULL;
+	*p = NULL;
+	if ((r = jws_peek_claim(token, "iss", iss, sizeof(iss))) != JWS_OK)
+		return r == JWS_BAD_CLAIM ? JWS_BAD_ISSUER : r;
 	for (i = 0; i < set->n; i++)
-		if (strcmp(set->list[i].cfg->issuer, iss) == 0)
-			return &set->list[i];
-	return NULL;
+		if (strcmp(set->list[i].cfg->issuer, iss) == 0) {
+			*p = &set->list[i];
+			return JWS_OK;
+		}
+	return JWS_BAD_ISSUER;
 }
 
 bool
@@ -262,8 +262,7 @@ partner_roles(const struct config_partner *p, const json_t *claims, char *out, s
 }
 
 enum gh_err
-partner_jti_use(
-    struct db *db, const struct config_partner *p, const char *jti, int64_t expires_at)
+partner_jti_use(struct db *db, const struct config_partner *p, const char *jti, int64_t expires_at)
 {
 	char id[CRYPTO_SHA256_HEX_LEN + 1], *text;
 	size_t a = strlen(p->name), b = strlen(jti);
@@ -275,8 +274,8 @@ partner_jti_use(
 	memcpy(text + a + 1, jti, b);
 	crypto_sha256_hex(text, a + 1 + b, id);
 	free(text);
-	e = db_run(db, "INSERT INTO sso_jti (jti, issuer, expires_at) VALUES (?, ?, ?)", DB_TEXT(id),
-	    DB_TEXT(p->name), DB_INT64(expires_at));
+	e = db_run(db, "INSERT INTO sso_jti (jti, issuer, expires_at) VALUES (?, ?, ?)",
+	    DB_TEXT(id), DB_TEXT(p->name), DB_INT64(expires_at));
 	return e;
 }
 

@@ -19,8 +19,6 @@
 #include "jwks.h"
 #include "jws.h"
 
-#define PARTNER_KEY_FILE_MAX (64 * 1024) /* largest PEM key file */
-
 /* One partner, ready to verify its tokens. */
 struct partner {
 	const struct config_partner *cfg;
@@ -41,14 +39,17 @@ struct partner_set {
  * file that cannot be read, a PEM that is not a public key of the family
  * of the partner's algorithm, a JWKS without a key of that family: an
  * error naming the partner and key in err, GH_ECONFIG. */
-enum gh_err partner_load(const struct config *cfg, struct partner_set *out, char *err, size_t errlen);
+enum gh_err partner_load(
+    const struct config *cfg, struct partner_set *out, char *err, size_t errlen);
 /* partner_cleanup frees set; harmless on a zeroed one. */
 void partner_cleanup(struct partner_set *set);
 
-/* partner_for_token returns the partner whose issuer is the token's "iss"
- * (read unverified, only to choose the key; jws_verify then checks it), or
- * NULL. */
-const struct partner *partner_for_token(const struct partner_set *set, const char *token);
+/* partner_for_token finds the partner whose issuer is the token's "iss"
+ * (read unverified, only to choose the key; jws_verify then checks it):
+ * JWS_OK and *p; the form's refusal (jws_peek_claim); JWS_BAD_ISSUER when
+ * no partner has that issuer or the token has none. */
+enum jws_refusal partner_for_token(
+    const struct partner_set *set, const char *token, const struct partner **p);
 
 /* partner_redirect_allowed tells whether target may be redirected to for
  * partner p: it equals an entry of p's redirect list, or starts with an

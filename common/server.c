@@ -287,6 +287,15 @@ server_read_body(FCGX_Request *rq, size_t max, struct buf *body)
 	return body->err ? GH_ENOMEM : GH_OK;
 }
 
+/* The largest body the program takes (see struct server_program). */
+static size_t
+server_body_max(const struct worker *w)
+{
+	size_t max = w->ctx.cfg->max_body;
+
+	return w->prog->body_min > max ? w->prog->body_min : max;
+}
+
 static void
 server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct response *res)
 {
@@ -296,7 +305,7 @@ server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct respo
 	memset(&req, 0, sizeof(req));
 	/* An authorizer gets no body, and mod_authnz_fcgi does not even close
 	 * the input stream: reading it would wait for ever. */
-	e = rq->role == FCGI_AUTHORIZER ? GH_OK : server_read_body(rq, w->ctx.cfg->max_body, body);
+	e = rq->role == FCGI_AUTHORIZER ? GH_OK : server_read_body(rq, server_body_max(w), body);
 	if (e == GH_OK)
 		e = request_parse(&req, rq->envp, body->data, body->len,
 		    w->prog->decide != NULL ? 0 : REQUEST_PARSE_ALL);
@@ -308,7 +317,7 @@ server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct respo
 			route_dispatch(w->prog->routes, w->prog->nroutes, &w->ctx, &req, res);
 		break;
 	case GH_ETOOBIG:
-		log_msg(LOG_INFO, "request refused: body over %zu bytes", w->ctx.cfg->max_body);
+		log_msg(LOG_INFO, "request refused: body over %zu bytes", server_body_max(w));
 		response_text(res, 413, "Request body too large\n");
 		break;
 	case GH_EINVAL:

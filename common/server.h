@@ -53,6 +53,10 @@ struct server_program {
 	const struct route *routes;
 	size_t nroutes;
 	const char *templates;
+	/* The largest request body it takes is [login] max_body, or body_min
+	 * when that is larger (a page whose form must hold a token of a set
+	 * size); 0: max_body. */
+	size_t body_min;
 	/* Else one handler for every request, which answers the web server's
 	 * access question (the check): it parses neither the query nor a body,
 	 * and a request it cannot parse is denied with 403 in the RESPONDER

@@ -79,29 +79,31 @@ sso_refuse(struct server_ctx *ctx, const struct request *req, struct response *r
 struct sso_login {
 	const struct config *cfg;
 	const struct partner *p;
-	const char *who;   /* the user claim's value */
-	const char *roles; /* mapped from the partner's claims */
+	const char *who;    /* the user claim's value */
+	char username[256]; /* the account it opens */
+	const char *roles;  /* mapped from the partner's claims */
 	const struct request *req;
 	char token[CRYPTO_TOKEN_LEN + 1];
 	const char *why; /* set when refused (GH_EDENIED) */
 };
 
 /* sso_user finds the user the claim names (by user name, or by e-mail for
- * user_claim = email): GH_OK with *id and whether it is active. */
+ * user_claim = email): GH_OK with *id, its name in l->username and whether
+ * it is active. */
 static enum gh_err
-sso_user(struct db *db, const struct config_partner *c, const char *who, int64_t *id, bool *active)
+sso_user(struct db *db, struct sso_login *l, int64_t *id, bool *active)
 {
 	struct db_stmt *st;
-	const char *sql = c->user_claim == CONFIG_CLAIM_EMAIL
-	                      ? "SELECT id, status FROM users WHERE email = ?"
-	                      : "SELECT id, status FROM users WHERE username = ?";
-	const char *status;
+	const char *sql = l->p->cfg->user_claim == CONFIG_CLAIM_EMAIL
+	                      ? "SELECT id, status, username FROM users WHERE email = ?"
+	                      : "SELECT id, status, username FROM users WHERE username = ?";
+	const char *status, *name;
 	enum gh_err e;
 	bool row;
 
 	if ((e = db_prepare(db, sql, &st)) != GH_OK)
 		return e;
-	if ((e = db_bind_text(st, 1, who)) != GH_OK || (e = db_step(st, &row)) != GH_OK) {
+	if ((e = db_bind_text(st, 1, l->who)) != GH_OK || (e = db_step(st, &row)) != GH_OK) {
 		db_done(st);
 		return e;
 	}
@@ -111,7 +113,11 @@ sso_user(struct db *db, const struct config_partner *c, const char *who, int64_t
 	}
 	*id = db_column_int64(st, 0);
 	status = db_column_text(st, 1);
-	*active = status != NULL && strcmp(status, "active") == 0;
+	name = db_column_text(st, 2);
+	*active = status != NULL && strcmp(status, "active") == 0 && name != NULL &&
+	          strlen(name) < sizeof(l->username);
+	if (*active)
+		memcpy(l->username, name, strlen(name) + 1);
 	db_done(st);
 	return GH_OK;
 }
@@ -157,10 +163,11 @@ sso_begin_session(struct db *db, void *arg)
 	bool active = false;
 	enum gh_err e;
 
-	e = sso_user(db, l->p->cfg, l->who, &user_id, &active);
+	e = sso_user(db, l, &user_id, &active);
 	if (e == GH_ENOTFOUND && l->p->cfg->auto_provision) {
 		if ((e = sso_provision(db, l, &user_id)) != GH_OK)
 			return e;
+		snprintf(l->username, sizeof(l->username), "%s", l->who);
 		active = true;
 	} else if (e == GH_ENOTFOUND) {
 		l->why = "unknown user";
@@ -186,7 +193,8 @@ sso_begin_session(struct db *db, void *arg)
 		return e;
 	crypto_sha256_hex(l->token, CRYPTO_TOKEN_LEN, id);
 	const struct audit_field ctx[] = {
-	    AUDIT_TEXT("username", l->who),
+	    AUDIT_TEXT("username", l->username),
+	    AUDIT_TEXT("claim", l->who),
 	    AUDIT_TEXT("auth_method", "sso"),
 	    AUDIT_TEXT("partner", l->p->cfg->name),
 	    AUDIT_TEXT("roles", l->roles),
@@ -225,8 +233,9 @@ sso_inbound(struct server_ctx *ctx, const struct request *req, struct response *
 		sso_refuse(ctx, req, res, NULL, jws_refusal_text(JWS_TOO_LONG));
 		return;
 	}
-	if ((p = partner_for_token(&sso_partners, token)) == NULL) {
-		sso_refuse(ctx, req, res, NULL, "unknown partner");
+	if ((r = partner_for_token(&sso_partners, token, &p)) != JWS_OK) {
+		sso_refuse(ctx, req, res, NULL,
+		    r == JWS_BAD_ISSUER ? "unknown partner" : jws_refusal_text(r));
 		return;
 	}
 	if ((r = jws_verify(token, &p->key, &p->rules, now, &claims)) != JWS_OK) {
@@ -270,7 +279,7 @@ sso_inbound(struct server_ctx *ctx, const struct request *req, struct response *
 	/* No fixation: whatever session the client had is revoked. */
 	if (call->session_token != NULL)
 		session_revoke(ctx->db, call->session_token);
-	log_msg(LOG_NOTICE, "sso login for %s from %s (partner %s)", l.who, req->remote_addr,
+	log_msg(LOG_NOTICE, "sso login for %s from %s (partner %s)", l.username, req->remote_addr,
 	    p->cfg->name);
 	response_redirect(res, 303, next);
 	server_set_cookie(ctx, req, res, "", l.token, 0);
@@ -503,6 +512,8 @@ main(int argc, char **argv)
 	    .name = "gatehouse-sso",
 	    .routes = routes,
 	    .nroutes = sizeof(routes) / sizeof(routes[0]),
+	    /* The form of the longest token and next, percent-encoded. */
+	    .body_min = JWS_MAX_LEN + 3 * URL_NEXT_MAX + 64,
 	    .process_init = sso_process_init,
 	};
 	int status = server_main(&prog, argc, argv);

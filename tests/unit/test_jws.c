@@ -17,6 +17,7 @@
 #include "test.h"
 
 #define NOW 1800000000
+#define CLAIMS_MISMATCH 99 /* verify(): claims given with a refusal, or none with JWS_OK */
 #define SECRET "0123456789abcdef0123456789abcdef"
 
 static char *rsa_pub, *rsa_priv, *ec_pub, *ec_priv, *ec384_pub;
@@ -110,7 +111,7 @@ verify(const char *token, const struct jws_key *key, const struct jws_rules *r, 
 	enum jws_refusal rr = jws_verify(token, key, r, now, &claims);
 
 	if ((rr == JWS_OK) != (claims != NULL))
-		return (enum jws_refusal)-1;
+		return (enum jws_refusal)CLAIMS_MISMATCH;
 	json_decref(claims);
 	return rr;
 }
@@ -221,8 +222,10 @@ TEST(key_of_the_wrong_family_refused)
 	char *body = claims_text("");
 	json_t *c = json_loads(body, 0, NULL);
 	char *t = NULL;
-	const struct jws_key p384 = {
-	    .alg = CONFIG_ES256, .pem = ec384_pub, .pem_len = strlen(ec384_pub), .kty = JWKS_EC_P384};
+	const struct jws_key p384 = {.alg = CONFIG_ES256,
+	    .pem = ec384_pub,
+	    .pem_len = strlen(ec384_pub),
+	    .kty = JWKS_EC_P384};
 
 	CHECK(jws_sign(CONFIG_ES256, ec_priv, strlen(ec_priv), NULL, c, &t) == GH_OK);
 	CHECK(verify(t, &p384, &rules, NOW) == JWS_WRONG_KEY);
@@ -235,34 +238,41 @@ TEST(exp_missing_expired_or_too_far_refused)
 {
 	char body[256];
 
-	snprintf(body, sizeof(body), "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
-	                             "\"jti\":\"x\"}");
+	snprintf(body, sizeof(body),
+	    "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
+	    "\"jti\":\"x\"}");
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_NO_EXP);
-	snprintf(body, sizeof(body), "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
-	                             "\"jti\":\"x\",\"exp\":\"%d\"}",
+	snprintf(body, sizeof(body),
+	    "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
+	    "\"jti\":\"x\",\"exp\":\"%d\"}",
 	    NOW + 60);
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_NO_EXP);
-	snprintf(body, sizeof(body), "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
-	                             "\"jti\":\"x\",\"exp\":%d.5}",
+	snprintf(body, sizeof(body),
+	    "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
+	    "\"jti\":\"x\",\"exp\":%d.5}",
 	    NOW + 60);
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_NO_EXP);
 	/* Expired: exp itself, with the skew, is too late; a second before is not. */
-	snprintf(body, sizeof(body), "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
-	                             "\"jti\":\"x\",\"exp\":%d}",
+	snprintf(body, sizeof(body),
+	    "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
+	    "\"jti\":\"x\",\"exp\":%d}",
 	    NOW - 60);
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_EXPIRED);
 	CHECK(hs_verify_claims(body, &rules, NOW - 1) == JWS_OK);
 	/* Too far ahead: lifetime 300 plus skew 60. */
-	snprintf(body, sizeof(body), "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
-	                             "\"jti\":\"x\",\"exp\":%d}",
+	snprintf(body, sizeof(body),
+	    "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
+	    "\"jti\":\"x\",\"exp\":%d}",
 	    NOW + 361);
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_EXP_TOO_FAR);
 	CHECK(hs_verify_claims(body, &rules, NOW + 1) == JWS_OK);
-	snprintf(body, sizeof(body), "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
-	                             "\"jti\":\"x\",\"exp\":9223372036854775807}");
+	snprintf(body, sizeof(body),
+	    "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
+	    "\"jti\":\"x\",\"exp\":9223372036854775807}");
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_EXP_TOO_FAR);
-	snprintf(body, sizeof(body), "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
-	                             "\"jti\":\"x\",\"exp\":-9223372036854775807}");
+	snprintf(body, sizeof(body),
+	    "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
+	    "\"jti\":\"x\",\"exp\":-9223372036854775807}");
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_EXPIRED);
 }
 
@@ -276,8 +286,9 @@ TEST(nbf_or_iat_in_the_future_refused)
 	CHECK(hs_verify_claims(b1, &rules, NOW) == JWS_NOT_YET);
 	CHECK(hs_verify_claims(b2, &rules, NOW) == JWS_OK);
 	CHECK(hs_verify_claims(b3, &rules, NOW) == JWS_BAD_CLAIM);
-	snprintf(body, sizeof(body), "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
-	                             "\"jti\":\"x\",\"iat\":%d,\"exp\":%d}",
+	snprintf(body, sizeof(body),
+	    "{\"iss\":\"https://partner.example\",\"aud\":\"gatehouse\","
+	    "\"jti\":\"x\",\"iat\":%d,\"exp\":%d}",
 	    NOW + 61, NOW + 120);
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_NOT_YET);
 	free(b1);
@@ -289,21 +300,24 @@ TEST(wrong_or_missing_issuer_refused)
 {
 	char body[256];
 
-	snprintf(body, sizeof(body), "{\"iss\":\"https://partner.example/\",\"aud\":\"gatehouse\","
-	                             "\"jti\":\"x\",\"exp\":%d}",
+	snprintf(body, sizeof(body),
+	    "{\"iss\":\"https://partner.example/\",\"aud\":\"gatehouse\","
+	    "\"jti\":\"x\",\"exp\":%d}",
 	    NOW + 60);
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_BAD_ISSUER);
 	snprintf(body, sizeof(body), "{\"aud\":\"gatehouse\",\"jti\":\"x\",\"exp\":%d}", NOW + 60);
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_BAD_ISSUER);
 	snprintf(body, sizeof(body),
-	    "{\"iss\":[\"https://partner.example\"],\"aud\":\"gatehouse\",\"jti\":\"x\",\"exp\":%d}",
+	    "{\"iss\":[\"https://"
+	    "partner.example\"],\"aud\":\"gatehouse\",\"jti\":\"x\",\"exp\":%d}",
 	    NOW + 60);
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_BAD_CLAIM);
 }
 
 TEST(audience_as_string_or_array)
 {
-	const char *const good[] = {"\"gatehouse\"", "[\"gatehouse\"]", "[\"other\",\"gatehouse\"]"};
+	const char *const good[] = {
+	    "\"gatehouse\"", "[\"gatehouse\"]", "[\"other\",\"gatehouse\"]"};
 	const char *const bad[] = {"\"Gatehouse\"", "[\"other\"]", "[]", "\"gatehouse \""};
 	char body[256];
 
@@ -319,11 +333,12 @@ TEST(audience_as_string_or_array)
 		    bad[i], NOW + 60);
 		CHECK(hs_verify_claims(body, &rules, NOW) == JWS_BAD_AUDIENCE);
 	}
-	snprintf(body, sizeof(body), "{\"iss\":\"https://partner.example\",\"jti\":\"x\",\"exp\":%d}",
-	    NOW + 60);
+	snprintf(body, sizeof(body),
+	    "{\"iss\":\"https://partner.example\",\"jti\":\"x\",\"exp\":%d}", NOW + 60);
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_BAD_AUDIENCE);
 	snprintf(body, sizeof(body),
-	    "{\"iss\":\"https://partner.example\",\"aud\":[1,\"gatehouse\"],\"jti\":\"x\",\"exp\":%d}",
+	    "{\"iss\":\"https://"
+	    "partner.example\",\"aud\":[1,\"gatehouse\"],\"jti\":\"x\",\"exp\":%d}",
 	    NOW + 60);
 	CHECK(hs_verify_claims(body, &rules, NOW) == JWS_BAD_CLAIM);
 }

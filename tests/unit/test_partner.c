@@ -112,6 +112,7 @@ TEST(partner_chosen_by_the_tokens_issuer)
 	struct config_partner other = shop;
 	struct partner list[2] = {{.cfg = &shop}, {.cfg = &other}};
 	struct partner_set set = {list, 2};
+	const struct partner *found;
 	char token[512];
 	size_t n;
 
@@ -120,13 +121,18 @@ TEST(partner_chosen_by_the_tokens_issuer)
 	token[n++] = '.';
 	n += crypto_b64url_encode("{\"iss\":\"https://other.example\"}", 31, token + n);
 	memcpy(token + n, ".c2ln", 6);
-	CHECK(partner_for_token(&set, token) == &list[1]);
+	CHECK(partner_for_token(&set, token, &found) == JWS_OK && found == &list[1]);
 	n = crypto_b64url_encode("{\"alg\":\"HS256\"}", 15, token);
 	token[n++] = '.';
 	n += crypto_b64url_encode("{\"iss\":\"https://nobody.example\"}", 32, token + n);
 	memcpy(token + n, ".c2ln", 6);
-	CHECK(partner_for_token(&set, token) == NULL);
-	CHECK(partner_for_token(&set, "garbage") == NULL);
+	CHECK(partner_for_token(&set, token, &found) == JWS_BAD_ISSUER && found == NULL);
+	CHECK(partner_for_token(&set, "garbage", &found) == JWS_MALFORMED && found == NULL);
+	n = crypto_b64url_encode("{\"alg\":\"HS256\"}", 15, token);
+	token[n++] = '.';
+	n += crypto_b64url_encode("{\"iss\":7}", 9, token + n);
+	memcpy(token + n, ".c2ln", 6);
+	CHECK(partner_for_token(&set, token, &found) == JWS_BAD_ISSUER);
 }
 
 /* -- On the databases ------------------------------------------------------ */
