@@ -2,8 +2,8 @@
  * ctl.h: what the files of gatehousectl share: the exit statuses (part of
  * the interface: scripts rely on them), the state of a run, the helpers of
  * ctl.c and the commands, one file per group (ctl_db.c, ctl_user.c,
- * ctl_role.c, ctl_session.c, ctl_audit.c, ctl_keys.c), listed in the table
- * of gatehousectl.c.
+ * ctl_role.c, ctl_session.c, ctl_token.c, ctl_audit.c, ctl_keys.c), listed
+ * in the table of gatehousectl.c.
  */
 #ifndef GH_CTL_H
 #define GH_CTL_H
@@ -98,6 +98,11 @@ enum ctl_status cmd_role_list(struct ctl *c);
 enum ctl_status cmd_session_list(struct ctl *c);
 enum ctl_status cmd_session_revoke_args(const struct ctl *c);
 enum ctl_status cmd_session_revoke(struct ctl *c);
+enum ctl_status cmd_token_add_args(const struct ctl *c);
+enum ctl_status cmd_token_add(struct ctl *c);
+enum ctl_status cmd_token_list(struct ctl *c);
+enum ctl_status cmd_token_revoke_args(const struct ctl *c);
+enum ctl_status cmd_token_revoke(struct ctl *c);
 enum ctl_status cmd_purge_args(const struct ctl *c);
 enum ctl_status cmd_purge(struct ctl *c);
 enum ctl_status cmd_backup_args(const struct ctl *c);

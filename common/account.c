@@ -3,12 +3,16 @@
  * one transaction: the change, then the revocation of the user's sessions
  * (where the change calls for it), then its audit row.  A revocation or an
  * audit row that cannot be written undoes the change: it is reported,
- * never skipped.
+ * never skipped.  A change of roles also takes the roles the user lost
+ * from the user's personal access tokens (pat.h), in the same
+ * transaction; the other changes leave the tokens alone (pat.h, and
+ * account.h says why).
  */
 #include <stddef.h>
 
 #include "account.h"
 #include "lockout.h"
+#include "pat.h"
 #include "session.h"
 #include "user.h"
 
@@ -28,7 +32,8 @@ struct account_op {
 	int64_t user_id; /* set by ACCOUNT_ADD and ACCOUNT_REVOKE_ONE */
 	const char *username, *email, *hash, *roles, *session_id;
 	const struct audit_actor *actor;
-	int64_t count; /* sessions revoked */
+	int64_t count;  /* sessions revoked */
+	int64_t tokens; /* personal access tokens whose roles were narrowed */
 };
 
 /* The audit event of each change. */
@@ -63,7 +68,8 @@ account_apply(struct db *db, void *arg)
 		e = user_set_password(db, op->user_id, op->hash);
 		break;
 	case ACCOUNT_ROLES:
-		e = user_replace_roles(db, op->user_id, op->roles);
+		if ((e = user_replace_roles(db, op->user_id, op->roles)) == GH_OK)
+			e = pat_restrict_roles(db, op->user_id, &op->tokens);
 		break;
 	case ACCOUNT_DISABLE:
 		e = user_set_status(db, op->user_id, "inactive");
@@ -98,6 +104,8 @@ account_apply(struct db *db, void *arg)
 		ctx[n++] = AUDIT_TEXT("username", op->username);
 	if (op->change == ACCOUNT_ADD || op->change == ACCOUNT_ROLES)
 		ctx[n++] = AUDIT_TEXT("roles", op->roles != NULL ? op->roles : "");
+	if (op->change == ACCOUNT_ROLES && op->tokens > 0)
+		ctx[n++] = AUDIT_INT("tokens_narrowed", op->tokens);
 	if (op->change == ACCOUNT_REVOKE_ONE)
 		ctx[n++] = AUDIT_TEXT("session", op->session_id);
 	if (op->change == ACCOUNT_REVOKE_ALL)

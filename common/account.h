@@ -8,6 +8,16 @@
  * on, on every web server sharing the database: a stolen session does not
  * survive a password reset, and a user keeps no role taken away.
  *
+ * Personal access tokens (pat.h) are another matter: they are made by an
+ * administrator for a script, not by whoever knows the password, and a
+ * script should not stop at every routine password change.  So a new
+ * password leaves them as they are (as GitHub does); a disabled (or
+ * locked, or deleted) user's tokens are refused by pat_lookup for as long
+ * as the user is not active, and work again once the user is enabled
+ * (`gatehousectl token revoke --user NAME` ends them for good); other
+ * roles narrow them to the roles the user still holds, in the same
+ * transaction (a token never regains a role).
+ *
  * Each change, its revocation and its audit row are one transaction: all
  * of it happens or none of it (a failure to write the audit row undoes the
  * change, and the caller reports it).  So these functions begin and end
@@ -34,8 +44,10 @@ enum gh_err account_add(struct db *db, const char *username, const char *email, 
 enum gh_err account_set_password(
     struct db *db, int64_t user_id, const char *hash, const struct audit_actor *actor);
 /* account_set_roles replaces the user's roles with the comma-separated list
- * (GH_ENOTFOUND when a role does not exist: nothing changes) and revokes
- * its sessions. */
+ * (GH_ENOTFOUND when a role does not exist: nothing changes), revokes its
+ * sessions and takes the roles it lost from its personal access tokens
+ * (the audit row's context says how many tokens lost one, as
+ * "tokens_narrowed", when any did). */
 enum gh_err account_set_roles(
     struct db *db, int64_t user_id, const char *roles, const struct audit_actor *actor);
 /* account_disable makes the user "inactive" (the check refuses its sessions

@@ -38,6 +38,8 @@ static const char *const audit_types[AUDIT_NTYPES] = {
     [AUDIT_THROTTLED] = "throttled",
     [AUDIT_SSO_REFUSED] = "sso_refused",
     [AUDIT_SSO_ISSUED] = "sso_issued",
+    [AUDIT_TOKEN_ADDED] = "token_added",
+    [AUDIT_TOKEN_REVOKED] = "token_revoked",
 };
 
 #define AUDIT_PURGE_BATCH "2000"

@@ -45,10 +45,12 @@ enum audit_type {
 	AUDIT_USER_DISABLED,
 	AUDIT_USER_ENABLED,
 	AUDIT_THROTTLED,
-	AUDIT_SSO_REFUSED, /* a partner's token refused (single sign-on) */
-	AUDIT_SSO_ISSUED,  /* a token sent to a partner (outbound single sign-on) */
+	AUDIT_SSO_REFUSED,   /* a partner's token refused (single sign-on) */
+	AUDIT_SSO_ISSUED,    /* a token sent to a partner (outbound single sign-on) */
+	AUDIT_TOKEN_ADDED,   /* a personal access token made (pat.h) */
+	AUDIT_TOKEN_REVOKED, /* personal access tokens revoked (pat.h) */
 };
-#define AUDIT_NTYPES (AUDIT_SSO_ISSUED + 1)
+#define AUDIT_NTYPES (AUDIT_TOKEN_REVOKED + 1)
 
 enum audit_result { AUDIT_SUCCESS, AUDIT_FAILURE };
 
@@ -102,8 +104,8 @@ enum gh_err audit_write(struct db *db, const struct audit_event *ev);
 /* audit_type_word: "login_success", "login_failure", "lockout", "unlock",
  * "logout", "session_revoked", "password_changed", "roles_changed",
  * "user_added", "user_disabled", "user_enabled", "throttled", "sso_refused",
- * "sso_issued"; NULL out of
- * range.  audit_type_parse is the reverse: false for another word. */
+ * "sso_issued", "token_added", "token_revoked"; NULL out of range.
+ * audit_type_parse is the reverse: false for another word. */
 const char *audit_type_word(enum audit_type t);
 bool audit_type_parse(const char *word, enum audit_type *out);
 /* "success" or "failure". */

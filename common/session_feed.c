@@ -69,7 +69,10 @@ session_feed_apply(struct session_cache *cache, char kind, const char *ref)
 	char *end;
 	long long id;
 
-	if (kind == 's' && strlen(ref) == CRYPTO_SHA256_HEX_LEN) {
+	/* A token's id (sql/<dialect>/0004) is the SHA-256 of another token
+	 * than any session's: dropped the same way, from a cache that holds
+	 * token lookups under their id. */
+	if ((kind == 's' || kind == 'p') && strlen(ref) == CRYPTO_SHA256_HEX_LEN) {
 		session_cache_drop_session(cache, ref);
 		return;
 	}
@@ -85,7 +88,8 @@ session_feed_apply(struct session_cache *cache, char kind, const char *ref)
 	session_cache_clear(cache);
 }
 
-/* feed_notified applies one PostgreSQL notification, "s:..." or "u:...". */
+/* feed_notified applies one PostgreSQL notification, "s:...", "p:..." or
+ * "u:...". */
 static void
 feed_notified(const char *payload, void *arg)
 {

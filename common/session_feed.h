@@ -2,12 +2,13 @@
  * session_feed.h: the thread that keeps the check's session cache in step
  * with the database (see session_cache.h).
  *
- * The database says what changed, by triggers (sql/<dialect>/0003): on
+ * The database says what changed, by triggers (sql/<dialect>/0003, 0004): on
  * PostgreSQL a NOTIFY on the channel gatehouse_cache, heard on a connection
  * of its own that LISTENs to it; on MariaDB/MySQL a row in the table
  * cache_revocations, polled every [check] cache_poll_interval.  Each change
  * drops what it concerns from the cache: "s:<session id>" one session,
- * "u:<user id>" all of a user's.  The cache is on only while the feed is
+ * "p:<token id>" one personal access token (0004; pat.h), "u:<user id>"
+ * all of a user's.  The cache is on only while the feed is
  * sure to see every change: from the first LISTEN or successful poll on;
  * a lost listening connection or a failed poll turns it off (emptying it)
  * until the feed is back, which it tries about once a second.  Each switch
@@ -31,8 +32,8 @@
 enum gh_err session_feed_start(
     const struct config *cfg, struct session_cache *cache, char *err, size_t errlen);
 
-/* session_feed_apply applies one change as the database words it ("s:ID"
- * or "u:N"); anything else empties the cache (a change not understood is
+/* session_feed_apply applies one change as the database words it ("s:ID",
+ * "p:ID" or "u:N"); anything else empties the cache (a change not understood is
  * a doubt).  For the feed, and for tests. */
 void session_feed_apply(struct session_cache *cache, char kind, const char *ref);
 

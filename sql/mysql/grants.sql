@@ -4,8 +4,10 @@
 -- that owns the database (ALL on it); the responders never do.
 --
 --   gatehouse_check   reads the columns of sessions and users a session
---                     lookup needs (MariaDB: and its cache's log); writes
---                     sessions.last_seen_at only
+--                     lookup needs (MariaDB: and its cache's log), and of
+--                     personal_access_tokens a token lookup needs; writes
+--                     sessions.last_seen_at and
+--                     personal_access_tokens.last_used_at only
 --   gatehouse_login   reads the columns of users, roles and user_roles a
 --                     login needs (password_hash included); creates
 --                     sessions, revokes the one it replaces
@@ -120,7 +122,8 @@ EXECUTE gh_stmt;
 
 -- gatehouse_check: session_lookup() (common/session.c): the session (with
 -- the roles written into it at login), its user's name, e-mail and status;
--- its session cache's poll (common/session_feed.c) reads cache_revocations.
+-- its session cache's poll (common/session_feed.c) reads cache_revocations;
+-- pat_lookup() (common/pat.c) reads a personal access token.
 -- (Earlier versions also granted it SELECT on roles and user_roles, which
 -- it no longer reads: REVOKE them by hand where they were granted.)
 SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_check);
@@ -137,6 +140,15 @@ SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, status) ON users TO ', 
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (seq, kind, ref) ON cache_revocations TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+-- Personal access tokens (migration 0004): pat_lookup() (common/pat.c),
+-- for a token sent as Bearer or as the password of HTTP Basic: the
+-- token's row by its id (its user's columns are granted above) and
+-- last_used_at, written at most once a minute.  Not its name, nor any
+-- other write: revoking is gatehousectl's.
+SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, roles, expires_at, last_used_at, revoked_at), ',
+    'UPDATE (last_used_at) ON personal_access_tokens TO ', @gh_check);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 

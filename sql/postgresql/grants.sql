@@ -4,8 +4,9 @@
 -- and its schema; the responders never do.
 --
 --   gatehouse_check   reads the columns of sessions and users a session
---                     lookup needs; writes
---                     sessions.last_seen_at only
+--                     lookup needs, and of personal_access_tokens a token
+--                     lookup needs; writes sessions.last_seen_at and
+--                     personal_access_tokens.last_used_at only
 --   gatehouse_login   reads the columns of users, roles and user_roles a
 --                     login needs (password_hash included); creates
 --                     sessions, revokes the one it replaces
@@ -97,8 +98,9 @@ BEGIN;
 -- columns: they are granted again below, in the same transaction.)
 
 -- gatehouse_check: session_lookup() (common/session.c): the session (with
--- the roles written into it at login), its user's name, e-mail and status.
--- Its session cache's LISTEN needs no privilege.  Earlier versions read
+-- the roles written into it at login), its user's name, e-mail and status;
+-- pat_lookup() (common/pat.c) reads a personal access token.  Its session
+-- cache's LISTEN needs no privilege.  Earlier versions read
 -- roles and user_roles: revoked (a warning where not held).
 SELECT 'CREATE ROLE gatehouse_check LOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_check') \gexec
@@ -111,6 +113,14 @@ GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, m
       UPDATE (last_seen_at)
    ON sessions TO gatehouse_check;
 GRANT SELECT (id, username, email, status) ON users TO gatehouse_check;
+-- Personal access tokens (migration 0004): pat_lookup() (common/pat.c),
+-- for a token sent as Bearer or as the password of HTTP Basic: the
+-- token's row by its id (its user's columns are granted above) and
+-- last_used_at, written at most once a minute.  Not its name, nor any
+-- other write: revoking is gatehousectl's.
+GRANT SELECT (id, user_id, roles, expires_at, last_used_at, revoked_at),
+      UPDATE (last_used_at)
+   ON personal_access_tokens TO gatehouse_check;
 REVOKE SELECT (id, name) ON roles FROM gatehouse_check;
 REVOKE SELECT (user_id, role_id) ON user_roles FROM gatehouse_check;
 

@@ -23,7 +23,9 @@ password) cannot read mfa_secret; grants.sql run again over the table-wide
 SELECT of its earlier versions takes that away.  The check and the logout
 read a session's roles from its row (written by the login), no longer
 user_roles; on MariaDB the check alone reads the session cache's log
-(cache_revocations), which only the triggers write."""
+(cache_revocations), which only the triggers write.  The check alone reads
+personal access tokens (the columns pat_lookup reads, never the name) and
+writes their last_used_at, nothing else of them."""
 
 from fixtures import LOGOUT
 from harness import check, test
@@ -68,6 +70,21 @@ READ_SESSION = ("SELECT s.user_id, u.username, u.email, s.created_at, s.expires_
                 "WHERE s.id = 'none' AND s.revoked_at IS NULL")
 READ_ROLES = ("SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id "
               "WHERE ur.user_id = -1")
+# The columns pat_lookup() reads (common/pat.c), and its touch.
+READ_TOKEN = ("SELECT t.user_id, u.username, u.email, u.status, t.roles, t.expires_at, "
+              "t.last_used_at FROM personal_access_tokens t JOIN users u ON u.id = t.user_id "
+              "WHERE t.id = 'none' AND t.revoked_at IS NULL")
+TOUCH_TOKEN = "UPDATE personal_access_tokens SET last_used_at = 0 WHERE id = 'none'"
+# What only gatehousectl (the owner) does with tokens.
+TOKEN_TAMPERING = [
+    "UPDATE personal_access_tokens SET revoked_at = NULL WHERE id = 'none'",
+    "UPDATE personal_access_tokens SET roles = 'admin' WHERE id = 'none'",
+    "UPDATE personal_access_tokens SET expires_at = NULL WHERE id = 'none'",
+    "DELETE FROM personal_access_tokens WHERE id = 'none'",
+    "INSERT INTO personal_access_tokens (id, user_id, name, roles, created_at) "
+    "SELECT 'none', id, 'x', '', 0 FROM users WHERE 1 = 0",
+    "SELECT name, created_at FROM personal_access_tokens",
+]
 # MariaDB: the check's session cache polls the log of changes the triggers
 # write (common/session_feed.c); no responder writes it, and only the
 # check reads it.
@@ -102,6 +119,8 @@ ALLOWED = {
     "check": [
         READ_SESSION,
         "UPDATE sessions SET last_seen_at = 0 WHERE id = 'none'",
+        READ_TOKEN,
+        TOUCH_TOKEN,
     ],
     "logout": [
         READ_SESSION,
@@ -160,6 +179,7 @@ DENIED = {
         INSERT_AUDIT,  # the check writes no audit event
         INSERT_JTI,
         *AUDIT_TAMPERING,
+        *TOKEN_TAMPERING,
     ],
     "logout": [
         "UPDATE sessions SET user_id = 0 WHERE id = 'none'",
@@ -173,6 +193,8 @@ DENIED = {
         READ_ROLES,
         INSERT_JTI,
         *AUDIT_TAMPERING,
+        READ_TOKEN,
+        TOUCH_TOKEN,
     ],
     "login": [
         "SELECT expires_at FROM sessions",
@@ -215,6 +237,8 @@ DENIED = {
         "SELECT count(*) FROM schema_migrations",
         "SELECT * FROM users",
         *AUDIT_TAMPERING,
+        READ_TOKEN,
+        TOUCH_TOKEN,
     ],
 }
 

@@ -343,7 +343,7 @@ TEST(schema_has_every_table)
 {
 	static const char *const tables[] = {"users", "roles", "user_roles", "sessions",
 	    "refresh_tokens", "revoked_jti", "sso_jti", "verification_tokens", "recovery_codes",
-	    "security_log", "throttle"};
+	    "security_log", "throttle", "personal_access_tokens"};
 	struct db *db = fresh();
 	struct db_stmt *st;
 	size_t i;
