@@ -212,6 +212,8 @@ DENIED = {
         "SELECT * FROM users",
         INSERT_JTI,
         *AUDIT_TAMPERING,
+        READ_TOKEN,
+        TOUCH_TOKEN,
     ],
     "sso": [
         "UPDATE users SET status = 'active' WHERE id = -1",
@@ -239,6 +241,7 @@ DENIED = {
         *AUDIT_TAMPERING,
         READ_TOKEN,
         TOUCH_TOKEN,
+        *TOKEN_TAMPERING,
     ],
 }
 
