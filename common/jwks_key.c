@@ -361,15 +361,20 @@ jwks_ec_from(const json_t *jwk, size_t i, const char *kid, EVP_PKEY **pk, char *
 	if ((rc = jwks_b64_member(jwk, "x", i, kid, &x, &xlen, err, errlen)) != GH_OK ||
 	    (rc = jwks_b64_member(jwk, "y", i, kid, &y, &ylen, err, errlen)) != GH_OK)
 		goto out;
-	if (xlen != c->size || ylen != c->size) {
+	/* RFC 7518 wants each coordinate at full length, but PyJWT before 2.7
+	 * writes them without their leading zero bytes (one key in 128): a
+	 * shorter one is the same number, left-padded here.  Longer, or empty,
+	 * is refused. */
+	if (xlen == 0 || ylen == 0 || xlen > c->size || ylen > c->size) {
 		rc = jwks_error(err, errlen, GH_EINVAL, i, kid,
-		    "\"x\" and \"y\" must be %zu bytes each on %s", c->size, c->crv);
+		    "\"x\" and \"y\" must be at most %zu bytes each on %s", c->size, c->crv);
 		goto out;
 	}
 	/* The uncompressed point: 0x04 || x || y (SEC 1, 2.3.3). */
+	memset(point, 0, sizeof(point));
 	point[0] = 0x04;
-	memcpy(point + 1, x, c->size);
-	memcpy(point + 1 + c->size, y, c->size);
+	memcpy(point + 1 + (c->size - xlen), x, xlen);
+	memcpy(point + 1 + c->size + (c->size - ylen), y, ylen);
 	params[0] =
 	    OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)c->group, 0);
 	params[1] =

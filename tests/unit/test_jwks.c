@@ -542,21 +542,59 @@ TEST(p256_point_not_on_curve_refused)
 TEST(ec_coordinates_of_the_wrong_size_refused)
 {
 	json_t *doc = json_loads(rfc7517_a1, 0, NULL);
-	unsigned char raw[43 * 3 / 4 + 1];
-	char x[64];
+	unsigned char raw[64];
+	char x[96];
 
 	json_array_remove(json_object_get(doc, "keys"), 1);
 	json_object_del(key_at(doc, 0), "use");
+	/* P-256 coordinates under P-384: padded, they are no point of it. */
 	json_object_set_new(key_at(doc, 0), "crv", json_string("P-384"));
-	refused(json_deep_copy(doc), GH_EINVAL, "\"x\" and \"y\" must be 48 bytes each on P-384");
-	/* 31 bytes, as when a leading zero is left out. */
-	CHECK(crypto_b64url_decode(RFC7517_EC_X, strlen(RFC7517_EC_X), raw) == 32);
-	crypto_b64url_encode(raw + 1, 31, x);
+	refused(json_deep_copy(doc), GH_EINVAL, "\"x\" and \"y\" are not a point on P-384");
+	/* 33 bytes on P-256: longer than any coordinate. */
 	json_object_set_new(key_at(doc, 0), "crv", json_string("P-256"));
+	CHECK(crypto_b64url_decode(RFC7517_EC_X, strlen(RFC7517_EC_X), raw + 1) == 32);
+	raw[0] = 0;
+	crypto_b64url_encode(raw, 33, x);
 	json_object_set_new(key_at(doc, 0), "x", json_string(x));
-	refused(json_deep_copy(doc), GH_EINVAL, "\"x\" and \"y\" must be 32 bytes each on P-256");
+	refused(json_deep_copy(doc), GH_EINVAL,
+	    "\"x\" and \"y\" must be at most 32 bytes each on P-256");
+	json_object_set_new(key_at(doc, 0), "x", json_string(""));
+	refused(json_deep_copy(doc), GH_EINVAL,
+	    "\"x\" and \"y\" must be at most 32 bytes each on P-256");
 	json_object_del(key_at(doc, 0), "y");
 	refused(doc, GH_EINVAL, "has no \"y\"");
+}
+
+TEST(ec_coordinate_without_its_leading_zero_taken)
+{
+	/* PyJWT before 2.7 writes x and y without leading zero bytes: find a
+	 * P-256 key whose x starts with one, and drop it. */
+	unsigned char raw[64];
+	char text[96], err[256];
+	struct jwks set;
+	EVP_PKEY *pk = NULL, *back;
+	json_t *doc = NULL;
+	long n = 0;
+
+	for (int tries = 0; tries < 5000; tries++) {
+		json_decref(doc);
+		EVP_PKEY_free(pk);
+		pk = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+		doc = doc_of(pk, "z", "ES256");
+		const char *x = json_string_value(json_object_get(key_at(doc, 0), "x"));
+		if ((n = crypto_b64url_decode(x, strlen(x), raw)) == 32 && raw[0] == 0)
+			break;
+	}
+	CHECK(n == 32 && raw[0] == 0);
+	crypto_b64url_encode(raw + 1, 31, text);
+	json_object_set_new(key_at(doc, 0), "x", json_string(text));
+	CHECK(parse_doc(doc, &set, err, sizeof(err)) == GH_OK);
+	CHECK(set.nkeys == 1);
+	back = set.nkeys == 1 ? pkey_of(set.keys[0].pem) : NULL;
+	CHECK(back != NULL && EVP_PKEY_eq(back, pk) == 1);
+	EVP_PKEY_free(back);
+	EVP_PKEY_free(pk);
+	jwks_cleanup(&set);
 }
 
 TEST(truncated_base64url_refused)
@@ -914,6 +952,7 @@ main(void)
 	RUN(curve_other_than_p256_or_p384_refused);
 	RUN(p256_point_not_on_curve_refused);
 	RUN(ec_coordinates_of_the_wrong_size_refused);
+	RUN(ec_coordinate_without_its_leading_zero_taken);
 	RUN(truncated_base64url_refused);
 	RUN(base64url_padding_and_other_alphabets_refused);
 	RUN(rsa_modulus_size_limits);

@@ -34,7 +34,11 @@ pem_of(EVP_PKEY *k, bool private)
 	else
 		PEM_write_bio_PUBKEY(b, k);
 	n = BIO_get_mem_data(b, &data);
-	out = strndup(data, (size_t)n);
+	/* Not strndup: the BIO's data has no NUL for it to stop at. */
+	if ((out = malloc((size_t)n + 1)) != NULL) {
+		memcpy(out, data, (size_t)n);
+		out[n] = '\0';
+	}
 	BIO_free(b);
 	return out;
 }

@@ -607,7 +607,11 @@ TEST(load_refuses_two_keys_in_one_file_and_an_encrypted_key)
 	    PEM_write_bio_PKCS8PrivateKey(bio, key, EVP_aes_128_cbc(), "pass", 4, NULL, NULL) ==
 	        1) {
 		n = BIO_get_mem_data(bio, &data);
-		enc = strndup(data, (size_t)n);
+		/* Not strndup: the BIO's data has no NUL for it to stop at. */
+		if ((enc = malloc((size_t)n + 1)) != NULL) {
+			memcpy(enc, data, (size_t)n);
+			enc[n] = '\0';
+		}
 	}
 	CHECK(enc != NULL);
 	CHECK(refused_beside_a_key(key_name("0123abcd"), enc, 0600, "encrypted"));
