@@ -384,6 +384,40 @@ TEST(a_token_consumed_meanwhile_is_a_reuse)
 	CHECK(fully_revoked(&fam));
 }
 
+/* The same race between two real grants: the rival's rotation wins and
+ * issues the next token; this one, a reuse, then revokes the family,
+ * that next token with it (RFC 6819 §5.2.2.3: both parties lose). */
+TEST(two_grants_racing_one_wins_then_the_reuse_ends_both)
+{
+	struct rival r = {.db = test_backend_open(test_cur, 1000)};
+	char rival_next[REFRESH_TOKEN_LEN + 1], rival_jti[CRYPTO_TOKEN_LEN + 1];
+	struct refresh_access a = {.jti = rival_jti};
+	struct refresh_family rf;
+	enum refresh_outcome out = REFRESH_INVALID;
+	struct family fam;
+	struct call c;
+	int64_t waited, now = (int64_t)time(NULL);
+	enum gh_err e;
+
+	CHECK(r.db != NULL && new_family(alice, &fam));
+	if (r.db == NULL)
+		return;
+	CHECK(crypto_token(rival_jti) == GH_OK);
+	a.expires_at = now + ACCESS_LIFETIME;
+	CHECK(db_begin(r.db) == GH_OK);
+	CHECK(refresh_rotate(r.db, fam.token, &a, now, DEVICE, &rf, rival_next, &out) == GH_OK);
+	CHECK(out == REFRESH_VALID);
+	e = race(&r, &fam, &c, &waited);
+	CHECK(r.e == GH_OK);
+	db_close(r.db);
+	CHECK(e == GH_OK && waited >= 100);
+	CHECK(c.out == REFRESH_REUSED);
+	CHECK(family_rows(&fam) == 2); /* the rival's next, not this one's */
+	CHECK(fully_revoked(&fam));
+	CHECK(blacklisted(rival_jti));
+	CHECK(rotate(rival_next, &c) == REFRESH_INVALID);
+}
+
 /*
  * A grant racing the client's own revocation of its token (RFC 7009, as
  * when an app logs out while a refresh is in flight), in the same window:
@@ -434,6 +468,7 @@ suite(void)
 	RUN(user_not_active_invalid_not_consumed);
 	RUN(token_form);
 	RUN(a_token_consumed_meanwhile_is_a_reuse);
+	RUN(two_grants_racing_one_wins_then_the_reuse_ends_both);
 	RUN(a_token_revoked_meanwhile_is_invalid_not_a_reuse);
 }
 
