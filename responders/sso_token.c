@@ -270,6 +270,8 @@ token_refresh(struct server_ctx *ctx, const struct request *req, struct response
 		    g->f.username, req->remote_addr);
 	else
 		log_msg(LOG_NOTICE, "refresh token refused from %s", req->remote_addr);
+	login_flow_log_failure(
+	    req, NULL, g->outcome == REFRESH_REUSED ? "refresh_reused" : "bad_refresh_token");
 	if (server_throttle_fail(ctx, req, &seen, g->now) != GH_OK) {
 		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 		return;
@@ -326,9 +328,13 @@ token_revoke_apply(struct db *db, void *arg)
 	const char *kind = r->access != NULL ? "access" : "refresh";
 	enum gh_err e;
 
+	bool listed = false;
+
 	if (r->access != NULL) {
-		e = jwt_access_revoke(db, r->access->jti, r->access->exp);
-		r->user_id = r->access->user_id;
+		/* One audit row per token revoked, not per request. */
+		if ((e = jwt_access_revoked(db, r->access->jti, &listed)) == GH_OK && !listed &&
+		    (e = jwt_access_revoke(db, r->access->jti, r->access->exp)) == GH_OK)
+			r->user_id = r->access->user_id;
 	} else
 		e = refresh_revoke_token(db, r->token, r->now, &r->user_id);
 	if (e != GH_OK || r->user_id == 0)
