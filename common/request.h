@@ -60,7 +60,7 @@ struct request {
 	char *sec_fetch_site;   /* HTTP_SEC_FETCH_SITE, "" when absent */
 	char *content_type;     /* CONTENT_TYPE, "" when absent */
 	char *forwarded_for;    /* HTTP_X_FORWARDED_FOR, "" when absent, NULL when not
-	                         * parsed (REQUEST_PARSE_FORWARDED); trusted only
+	                         * parsed (REQUEST_PARSE_FORWARDED, _AUTH); trusted only
 	                         * from [throttle] trusted_proxies (throttle.h) */
 	bool https;             /* HTTPS=on|1, or REQUEST_SCHEME=https */
 	struct kvlist query;    /* from QUERY_STRING */
@@ -74,6 +74,10 @@ enum request_parts {
 	REQUEST_PARSE_FORM = 1 << 1,      /* a urlencoded POST body into form */
 	REQUEST_PARSE_FORWARDED = 1 << 2, /* X-Forwarded-For into forwarded_for */
 	REQUEST_PARSE_ALL = REQUEST_PARSE_QUERY | REQUEST_PARSE_FORM | REQUEST_PARSE_FORWARDED,
+	/* X-Forwarded-For only when the request has an Authorization header:
+	 * the check throttles a credential as the login page does, but a
+	 * request with the cookie alone costs nothing more. */
+	REQUEST_PARSE_FORWARDED_AUTH = 1 << 3,
 };
 
 /* request_parse fills r from envp (the NULL-terminated "NAME=value" array of
