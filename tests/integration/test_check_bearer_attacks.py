@@ -11,12 +11,15 @@ servers, on SQLite."""
 
 import base64
 import json
+import os
 import secrets
+import subprocess
 import time
 
 from bearer_support import (ACCESS_LIFETIME, SKEW, access_claims, add_token, assert_refused,
                             b64url, basic, bearer, issuer, mint, public_pem, run_sql,
                             signing_key)
+import fixtures
 from client import Client, CookieJar
 from harness import check, test
 from sso_support import APP_AUDIENCE, APP_URL, SSO_OUT, ec, hmac_signer, jwt, raw_token, rsa
@@ -204,3 +207,62 @@ def check_bearer_refused_by_every_kind_of_client(site):
             headers["Accept"] = accept
         r = Client(site.stack.port, user_agent="Mozilla/5.0").get("/private/", headers=headers)
         assert_refused(site, r, f"an unknown token with Accept: {accept}")
+
+
+def start_check(site, keys, log):
+    """gatehouse-check with the site's configuration, [sso] keys_dir replaced
+    by keys in its environment, started as the stack starts it (spawn-fcgi
+    -n: the process is the check itself) on a socket of its own, its
+    output in log; the Popen."""
+    sock = site.stack.state_dir.parent / f"{keys.name}.sock"
+    return subprocess.Popen(
+        ["spawn-fcgi", "-n", "-s", str(sock), *fixtures.stack.spawn_fcgi_user_args(), "--",
+         str(site.stack.responder_bin_dir / "gatehouse-check"), "--config",
+         str(site.stack.config_path)],
+        env=dict(os.environ, GATEHOUSE_SSO_KEYS_DIR=str(keys)), stdin=subprocess.DEVNULL,
+        stdout=log, stderr=subprocess.STDOUT)
+
+
+@test("check_keys_folder_read_at_start", servers=("lighttpd",), databases=SQLITE)
+def check_keys_folder_read_at_start(site):
+    # A key file that is no key: the check stops at start with a message
+    # naming the file (as gatehouse-sso does), rather than run refusing
+    # every access token without saying why.  An empty folder is fine.
+    keys = site.stack.state_dir.parent / "check-keys"
+    keys.mkdir()
+    bad = keys / "20260101T000000Z-0123abcd.pem"
+    bad.write_text("not a key\n")
+    os.chmod(keys, 0o700)
+    os.chmod(bad, 0o600)
+    account = site.stack.system_account
+    if account is not None:  # as root: the responders' account owns keys
+        for path in (keys, bad):
+            os.chown(path, account.uid, account.gid)
+    log_path = site.stack.state_dir.parent / "check-keys.log"
+    with open(log_path, "wb") as log:
+        proc = start_check(site, keys, log)
+        try:
+            status = proc.wait(30)
+        finally:
+            proc.kill()
+    out = log_path.read_text()
+    check(status == 1 and f"{bad}: not a PEM file" in out,
+          f"gatehouse-check with a broken key: expected exit 1 naming {bad}, got exit "
+          f"{status}: {out}")
+    bad.unlink()
+    with open(log_path, "wb") as log:
+        proc = start_check(site, keys, log)
+        try:
+            deadline = time.monotonic() + 10
+            while proc.poll() is None and time.monotonic() < deadline and \
+                    "started with" not in log_path.read_text():
+                time.sleep(0.05)
+            running = proc.poll() is None
+            proc.terminate()
+            status = proc.wait(10)
+        finally:
+            proc.kill()
+    out = log_path.read_text()
+    check(running and status == 0 and "every access token is refused" in out,
+          f"gatehouse-check with no key: expected it to run (and say it refuses access "
+          f"tokens), then stop with 0; exit {status}: {out}")
