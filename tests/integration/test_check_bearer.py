@@ -92,7 +92,19 @@ def check_basic_pat_with_its_users_name(site):
     name, _ = site.new_user("basic", roles=("admin",))
     token = add_token(site, name, "--role", "admin")
     r, env = whoami(site, basic(name, token))
-    assert_identity(site, env, r, name, {"admin"}, what="a token as Basic's password")
+    assert_identity(site, env, r, name, {"admin"}, uid=user_id(site, name),
+                    what="a token as Basic's password")
+    r = site.get("/admin/", headers=basic(name, token))
+    check(r.status == 200 and "Admin page" in r.text,
+          "a token with the role admin as Basic's password: expected the admin page", r)
+
+
+@test("check_basic_other_users_name_refused", databases=SQLITE)
+def check_basic_other_users_name_refused(site):
+    name, _ = site.new_user("basicname")
+    token = add_token(site, name)
+    r = site.get("/private/", headers=basic(name, token))
+    check(r.status == 200, "the token with its user's name (the control): expected 200", r)
     other, _ = site.new_user("basicother")
     r = site.get("/private/", headers=basic(other, token))
     assert_refused(site, r, "the token with another user's name", scheme="Basic")
@@ -114,26 +126,43 @@ def check_basic_real_password_refused(site):
     site.login(name, password)
 
 
-@test("check_bearer_pat_revoked_expired_or_inactive_refused", databases=SQLITE)
-def check_bearer_pat_revoked_expired_or_inactive_refused(site):
-    name, _ = site.new_user("patgone")
-    revoked, expired, inactive = (add_token(site, name) for _ in range(3))
-    for token in (revoked, expired, inactive):
-        r = site.get("/private/", headers=bearer(token))
-        check(r.status == 200, "a fresh token: expected 200", r)
-    ids = {t: hashlib.sha256(t.encode()).hexdigest() for t in (revoked, expired, inactive)}
-    site.stack.ctl("token", "revoke", ids[revoked][:12])
-    r = site.get("/private/", headers=bearer(revoked))
-    assert_refused(site, r, "a revoked token")
-    r = site.get("/private/", headers=basic(name, revoked))
-    assert_refused(site, r, "a revoked token as Basic's password", scheme="Basic")
-    run_sql(site, "UPDATE personal_access_tokens SET expires_at = 1000 "
-            f"WHERE id = '{ids[expired]}'")
-    r = site.get("/private/", headers=bearer(expired))
-    assert_refused(site, r, "an expired token")
+def fresh_token(site, prefix):
+    """A user and a token of theirs, granted (the control): (name, token,
+    the token's stored id)."""
+    name, _ = site.new_user(prefix)
+    token = add_token(site, name)
+    r = site.get("/private/", headers=bearer(token))
+    check(r.status == 200, "a fresh token (the control): expected 200", r)
+    return name, token, hashlib.sha256(token.encode()).hexdigest()
+
+
+@test("check_bearer_pat_revoked_refused", databases=SQLITE)
+def check_bearer_pat_revoked_refused(site):
+    name, token, stored = fresh_token(site, "patrevoked")
+    site.stack.ctl("token", "revoke", stored[:12])
+    assert_refused(site, site.get("/private/", headers=bearer(token)), "a revoked token")
+    assert_refused(site, site.get("/private/", headers=basic(name, token)),
+                   "a revoked token as Basic's password", scheme="Basic")
+
+
+@test("check_bearer_pat_expired_refused", databases=SQLITE)
+def check_bearer_pat_expired_refused(site):
+    name, token, stored = fresh_token(site, "patexpired")
+    run_sql(site, f"UPDATE personal_access_tokens SET expires_at = 1000 WHERE id = '{stored}'")
+    assert_refused(site, site.get("/private/", headers=bearer(token)), "an expired token")
+    assert_refused(site, site.get("/private/", headers=basic(name, token)),
+                   "an expired token as Basic's password", scheme="Basic")
+
+
+@test("check_bearer_pat_of_an_inactive_user_refused", databases=SQLITE)
+def check_bearer_pat_of_an_inactive_user_refused(site):
+    name, token, _ = fresh_token(site, "patinactive")
     site.stack.ctl("user", "disable", name)
-    r = site.get("/private/", headers=bearer(inactive))
-    assert_refused(site, r, "the token of a disabled user")
+    assert_refused(site, site.get("/private/", headers=bearer(token)),
+                   "the token of a disabled user")
+    site.stack.ctl("user", "enable", name)
+    r = site.get("/private/", headers=bearer(token))
+    check(r.status == 200, "the token once its user is enabled again: expected 200", r)
 
 
 @test("check_bearer_header_replaces_the_cookie", databases=SQLITE)
