@@ -92,7 +92,7 @@ check_unauthenticated(struct server_ctx *ctx, const struct request *req, struct 
 	buf_cleanup(&loc);
 }
 
-void
+static void
 check_forbidden(const struct request *req, struct response *res)
 {
 	if (request_wants_json(req) || req->role == REQUEST_RESPONDER)

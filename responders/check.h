@@ -17,8 +17,6 @@
  * role, X-Gatehouse-* in the RESPONDER role, and nothing else. */
 void check_grant(const struct request *req, struct response *res, const char *username,
     int64_t user_id, const char *email, const char *roles);
-/* check_forbidden answers 403 for a rule that refuses the caller. */
-void check_forbidden(const struct request *req, struct response *res);
 
 /* check_credential_init reads the keys that verify access tokens, once, at
  * start ([sso] keys_dir): GH_OK also when there is none (every access
