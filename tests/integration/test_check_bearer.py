@@ -9,6 +9,8 @@ and test_check_bearer_throttle.py's).  The attacks on access tokens are in
 test_check_bearer_attacks.py."""
 
 import hashlib
+import json
+from urllib.parse import urlencode
 
 from bearer_support import (add_token, assert_identity, assert_refused, basic, bearer, mint,
                             run_sql, user_id, whoami)
@@ -206,3 +208,45 @@ def check_bearer_cookie_requests_unaffected(site):
     for headers in ({}, bearer("not-a-token")):
         r = site.get("/public/", headers=headers)
         check(r.status == 200, f"GET /public/ with {headers}: expected 200", r)
+
+
+def token_api(site, path, fields):
+    """POST path (the token API of gatehouse-sso) with fields, as an API
+    client does: the answer and its JSON."""
+    r = site.http.request("POST", path, body=urlencode(fields).encode(),
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        return r, json.loads(r.body)
+    except ValueError:
+        return r, None
+
+
+@test("check_bearer_token_api_access_token_end_to_end", databases=SQLITE)
+def check_bearer_token_api_access_token_end_to_end(site):
+    # What the token API issues, the check takes; what it revokes, the
+    # check refuses at once (the blacklist).
+    name, password = site.new_user("api", roles=("admin",))
+    r, body = token_api(site, "/auth/token",
+                        {"grant_type": "password", "username": name, "password": password})
+    check(r.status == 200 and body and body.get("token_type") == "Bearer",
+          "POST /auth/token (password grant): expected 200 and a Bearer token", r)
+    access = body["access_token"]
+    r, env = whoami(site, bearer(access))
+    assert_identity(site, env, r, name, {"admin"}, uid=user_id(site, name),
+                    what="the token API's access token")
+    r = site.get("/admin/", headers=bearer(access))
+    check(r.status == 200 and "Admin page" in r.text,
+          "the token API's access token with the role admin: expected the admin page", r)
+    r, _ = token_api(site, "/auth/token/revoke", {"token": access})
+    check(r.status == 200, "POST /auth/token/revoke of the access token: expected 200", r)
+    assert_refused(site, site.get("/private/", headers=bearer(access)),
+                   "an access token revoked through the token API")
+    # The end of the user's sessions blacklists the tokens they gave.
+    r, body = token_api(site, "/auth/token",
+                        {"grant_type": "password", "username": name, "password": password})
+    check(r.status == 200 and body, "a second password grant: expected 200", r)
+    check(site.get("/private/", headers=bearer(body["access_token"])).status == 200,
+          "the second access token: expected 200")
+    site.stack.ctl("session", "revoke", "--user", name)
+    assert_refused(site, site.get("/private/", headers=bearer(body["access_token"])),
+                   "an access token after its user's sessions were revoked")
