@@ -48,6 +48,8 @@ jwt_access_keys_load(
 	enum gh_err e;
 
 	memset(out, 0, sizeof(*out));
+	if (errlen > 0)
+		err[0] = '\0';
 	e = signkey_load(cfg->sso_keys_dir, now, signkey_lifetime(cfg), &keys, err, errlen);
 	if (e == GH_ENOTFOUND)
 		return GH_OK;

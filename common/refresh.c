@@ -222,8 +222,15 @@ refresh_rotate(struct db *db, const char *token, const struct refresh_access *a,
 		    DB_TEXT(next_id), DB_TEXT(id));
 		if (e != GH_OK)
 			goto fail;
-		/* Another grant consumed it since it was read: a reuse. */
-		consumed = db_changes(db) != 1;
+		/* Nothing matched: since it was read, another grant consumed
+		 * it (a reuse) or a revocation ended it (refused).  A new read
+		 * sees which, committed. */
+		if (db_changes(db) != 1 &&
+		    ((e = refresh_read(db, id, now, f, &found, &consumed, &usable)) != GH_OK ||
+		        !consumed)) {
+			crypto_wipe(next, REFRESH_TOKEN_LEN + 1);
+			return e;
+		}
 	}
 	if (consumed) {
 		crypto_wipe(next, REFRESH_TOKEN_LEN + 1);

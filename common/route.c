@@ -197,6 +197,16 @@ route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
 	crypto_wipe(fresh, sizeof(fresh));
 }
 
+bool
+route_path_is_api(
+    const struct route *routes, size_t n, struct server_ctx *ctx, const struct request *req)
+{
+	for (size_t i = 0; i < n; i++)
+		if (routes[i].api && server_route_is(ctx, req, routes[i].path))
+			return true;
+	return false;
+}
+
 const char *
 route_table_problem(const struct route *routes, size_t n)
 {

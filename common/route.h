@@ -118,6 +118,12 @@ struct route {
 void route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
     const struct request *req, struct response *res);
 
+/* route_path_is_api tells whether req's path is that of an API route
+ * (.api) of routes[0..n): for the answers made before the pipeline runs
+ * (a body over the limit). */
+bool route_path_is_api(
+    const struct route *routes, size_t n, struct server_ctx *ctx, const struct request *req);
+
 /* route_table_problem checks a table at start (a POST without CSRF, a
  * session binding without a session...): NULL, or what is wrong. */
 const char *route_table_problem(const struct route *routes, size_t n);

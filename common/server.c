@@ -296,6 +296,24 @@ server_body_max(const struct worker *w)
 	return w->prog->body_min > max ? w->prog->body_min : max;
 }
 
+/* server_too_large answers a body over the limit: in JSON on the path of
+ * an API route (its request read again, without the body, to know the
+ * path), else as text. */
+static void
+server_too_large(struct worker *w, FCGX_Request *rq, struct response *res)
+{
+	struct request req;
+
+	memset(&req, 0, sizeof(req));
+	if (w->prog->routes != NULL && request_parse(&req, rq->envp, NULL, 0, 0) == GH_OK &&
+	    route_path_is_api(w->prog->routes, w->prog->nroutes, &w->ctx, &req)) {
+		req.api = true;
+		server_error(&w->ctx, &req, res, 413, "Request body too large.");
+	} else
+		response_text(res, 413, "Request body too large\n");
+	request_cleanup(&req);
+}
+
 static void
 server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct response *res)
 {
@@ -320,7 +338,7 @@ server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct respo
 		break;
 	case GH_ETOOBIG:
 		log_msg(LOG_INFO, "request refused: body over %zu bytes", server_body_max(w));
-		response_text(res, 413, "Request body too large\n");
+		server_too_large(w, rq, res);
 		break;
 	case GH_EINVAL:
 		log_msg(LOG_INFO, "request refused: malformed");

@@ -328,9 +328,13 @@ token_revoke_apply(struct db *db, void *arg)
 	const char *kind = r->access != NULL ? "access" : "refresh";
 	enum gh_err e;
 
+	bool listed = false;
+
 	if (r->access != NULL) {
-		e = jwt_access_revoke(db, r->access->jti, r->access->exp);
-		r->user_id = r->access->user_id;
+		/* One audit row per token revoked, not per request. */
+		if ((e = jwt_access_revoked(db, r->access->jti, &listed)) == GH_OK && !listed &&
+		    (e = jwt_access_revoke(db, r->access->jti, r->access->exp)) == GH_OK)
+			r->user_id = r->access->user_id;
 	} else
 		e = refresh_revoke_token(db, r->token, r->now, &r->user_id);
 	if (e != GH_OK || r->user_id == 0)

@@ -142,6 +142,28 @@ TEST(bad_duration_refused)
 	    "s, m, h or d)"));
 }
 
+/* [token] access_lifetime: 15 minutes unless set, 1 minute to 1 hour. */
+TEST(access_lifetime_between_a_minute_and_an_hour)
+{
+	struct config cfg;
+
+	CHECK(load(&cfg, "") == GH_OK);
+	CHECK(cfg.token_access_lifetime == 900);
+	config_cleanup(&cfg);
+	CHECK(load(&cfg, "[token]\naccess_lifetime = 60s\n") == GH_OK);
+	CHECK(cfg.token_access_lifetime == 60);
+	config_cleanup(&cfg);
+	CHECK(load(&cfg, "[token]\naccess_lifetime = 1h\n") == GH_OK);
+	CHECK(cfg.token_access_lifetime == 3600);
+	config_cleanup(&cfg);
+	CHECK(refused("[token]\naccess_lifetime = 59s\n",
+	    "t.conf:2: [token] access_lifetime: must be between 60 and 3600 seconds"));
+	CHECK(refused("[token]\naccess_lifetime = 3601\n",
+	    "t.conf:2: [token] access_lifetime: must be between 60 and 3600 seconds"));
+	CHECK(refused("[token]\naccess_lifetime = 61m\n",
+	    "t.conf:2: [token] access_lifetime: must be between 60 and 3600 seconds"));
+}
+
 TEST(bad_bool_size_and_choice_refused)
 {
 	CHECK(refused("[session]\ninsecure_cookies = maybe\n",
@@ -280,6 +302,7 @@ main(void)
 	RUN(weak_hash_costs_refused_with_file_line_and_key);
 	RUN(weak_hash_costs_accepted_at_floor_or_when_allowed);
 	RUN(bad_duration_refused);
+	RUN(access_lifetime_between_a_minute_and_an_hour);
 	RUN(bad_bool_size_and_choice_refused);
 	RUN(size_suffixes_accepted);
 	RUN(cookie_name_must_be_token);

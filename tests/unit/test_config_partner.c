@@ -512,6 +512,37 @@ TEST(default_redirect_must_be_a_path_or_an_allowed_url)
 	CHECK(loads(ACME "redirect = https://app.acme.example/\n"));
 }
 
+/* An outbound token is signed by the keys that sign access tokens
+ * (jwt_access.h), so its audience (out_audience, the partner's name by
+ * default) may never be the access tokens' ([token] audience, else [sso]
+ * issuer), wherever [token] stands in the file. */
+TEST(out_audience_equal_to_the_access_token_audience_refused)
+{
+#define OWN_AUDIENCE_TAKEN                                                                 \
+	"out_audience: is the audience of Gatehouse's access tokens ([token] audience or " \
+	"[sso] issuer): choose another"
+	struct config cfg;
+
+	CHECK(refused("[sso]\nissuer = https://login.example.org\n" CRM
+	              "out_audience = https://login.example.org\n",
+	    "t.conf:5: [partner crm] " OWN_AUDIENCE_TAKEN));
+	CHECK(refused("[sso]\nissuer = https://login.example.org\n[token]\naudience = api\n" CRM
+	              "out_audience = api\n",
+	    "t.conf:7: [partner crm] " OWN_AUDIENCE_TAKEN));
+	CHECK(refused("[sso]\nissuer = https://login.example.org\n"
+	              "[partner api]\nsso_url = https://api.example.org/sso\n"
+	              "[token]\naudience = api\n",
+	    "t.conf:3: [partner api] " OWN_AUDIENCE_TAKEN));
+	/* Another audience is fine; so is the issuer once [token] names its own. */
+	CHECK(accepted(&cfg, "[sso]\nissuer = https://login.example.org\n[token]\naudience = "
+	                     "api\n" CRM "out_audience = https://login.example.org\n"));
+	config_cleanup(&cfg);
+	CHECK(accepted(&cfg, "[sso]\nissuer = https://login.example.org\n" CRM));
+	CHECK_STR(config_token_audience(&cfg), "https://login.example.org");
+	config_cleanup(&cfg);
+#undef OWN_AUDIENCE_TAKEN
+}
+
 TEST(secret_file_read_for_a_partner)
 {
 	struct config cfg;
@@ -673,6 +704,7 @@ main(void)
 	RUN(public_key_algorithms_need_exactly_one_key_file);
 	RUN(role_map_needs_role_claim_and_admin_needs_allow_admin);
 	RUN(default_redirect_must_be_a_path_or_an_allowed_url);
+	RUN(out_audience_equal_to_the_access_token_audience_refused);
 	RUN(secret_file_read_for_a_partner);
 	RUN(environment_overrides_a_declared_partner);
 	RUN(environment_variable_of_two_partners_refused);
