@@ -159,6 +159,10 @@ struct config {
 	char *sso_issuer;         /* iss of the tokens Gatehouse signs (required to sign) */
 	int64_t sso_out_lifetime; /* seconds an outbound SSO token lives, default 60 */
 
+	/* [token]: the token API (gatehouse-sso's <prefix>/token, jwt_access.h) */
+	int64_t token_access_lifetime; /* seconds an access token lives, default 900 */
+	char *token_audience;          /* aud of access tokens; NULL: [sso] issuer */
+
 	/* [partner NAME] sections, in the file's order. */
 	struct config_partner *partners;
 	size_t npartners;
@@ -198,6 +202,10 @@ const char *config_secret_missing(const struct config *cfg);
  * configuration names: a secret, a key) into a fresh NUL-terminated buffer
  * (*len bytes before the NUL): 0, ERANGE when larger, or the errno. */
 int config_read_file(const char *path, size_t max, char **out, size_t *len);
+
+/* config_token_audience is the aud of access tokens: [token] audience, or
+ * [sso] issuer when it is not set (NULL when neither is). */
+const char *config_token_audience(const struct config *cfg);
 
 /* config_partner_find returns the partner named exactly name (owned by
  * cfg), or NULL when there is none or name is NULL. */

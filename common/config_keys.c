@@ -120,6 +120,9 @@ const struct config_key config_keys[] = {
     KEY("sso", "issuer", CT_STRING, sso_issuer, NULL, 0, 0, config_check_issuer),
     KEY("sso", "out_lifetime", CT_DURATION, sso_out_lifetime, "60s", 10, 300, NULL),
 
+    KEY("token", "access_lifetime", CT_DURATION, token_access_lifetime, "15m", 60, 3600, NULL),
+    KEY("token", "audience", CT_STRING, token_audience, NULL, 0, 0, config_check_audience),
+
     KEY("audit", "retention", CT_DURATION, audit_retention, "90d", 0, 3650 * DAY, NULL),
 };
 

@@ -211,6 +211,13 @@ config_partner_apply(
 	}
 	if (p->out_audience == NULL && (p->out_audience = strdup(t->name)) == NULL)
 		return config_nomem(l);
+	/* An outbound token is signed by the keys that sign access tokens: its
+	 * audience tells them apart (jwt_access.h). */
+	const char *own = config_token_audience(l->cfg);
+	if (own != NULL && strcmp(p->out_audience, own) == 0)
+		return config_partner_fail(l, t, "out_audience",
+		    "is the audience of Gatehouse's access tokens ([token] audience or [sso] "
+		    "issuer): choose another");
 	return config_partner_check(l, t, p);
 }
 
@@ -257,6 +264,12 @@ config_partners_free(struct config *cfg)
 	free(cfg->partners);
 	cfg->partners = NULL;
 	cfg->npartners = 0;
+}
+
+const char *
+config_token_audience(const struct config *cfg)
+{
+	return cfg->token_audience != NULL ? cfg->token_audience : cfg->sso_issuer;
 }
 
 const struct config_partner *

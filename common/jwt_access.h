@@ -64,8 +64,8 @@ struct jwt_access_keys {
  * (the check then refuses every access token); an unreadable or broken
  * folder is the error of signkey_load with its message in err.
  */
-enum gh_err jwt_access_keys_load(const struct config *cfg, int64_t now,
-    struct jwt_access_keys *out, char *err, size_t errlen);
+enum gh_err jwt_access_keys_load(
+    const struct config *cfg, int64_t now, struct jwt_access_keys *out, char *err, size_t errlen);
 void jwt_access_keys_cleanup(struct jwt_access_keys *keys);
 
 /*
@@ -88,5 +88,8 @@ enum gh_err jwt_access_revoked(struct db *db, const char *jti, bool *revoked);
 /* jwt_access_revoke puts jti on the blacklist until expires_at (GH_OK when
  * it is there already). */
 enum gh_err jwt_access_revoke(struct db *db, const char *jti, int64_t expires_at);
+/* jwt_access_purge deletes the blacklist's entries expired before now
+ * (gatehousectl purge); *deleted (may be NULL) receives the count. */
+enum gh_err jwt_access_purge(struct db *db, int64_t now, int64_t *deleted);
 
 #endif

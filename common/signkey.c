@@ -82,7 +82,8 @@ signkey_state_name(enum signkey_state state)
 int64_t
 signkey_lifetime(const struct config *cfg)
 {
-	return cfg->sso_out_lifetime;
+	return cfg->sso_out_lifetime > cfg->token_access_lifetime ? cfg->sso_out_lifetime
+	                                                          : cfg->token_access_lifetime;
 }
 
 /* signkey_digits reads the n decimal digits at s; -1 when one is not. */

@@ -93,7 +93,7 @@ bool signkey_kid_valid(const char *kid);
 /* signkey_lifetime is the longest lifetime in seconds of a token Gatehouse
  * signs under cfg: how long a rotated key stays published after its
  * successor was made.  The one place that knows which tokens those are
- * ([sso] out_lifetime for now). */
+ * ([sso] out_lifetime, [token] access_lifetime). */
 int64_t signkey_lifetime(const struct config *cfg);
 
 #endif

@@ -645,17 +645,20 @@ TEST(load_refuses_more_than_16_keys)
 	CHECK(refused_with(dir, GH_ECONFIG, dir, "retire"));
 }
 
-TEST(lifetime_is_the_outbound_token_lifetime)
+/* The longer of an outbound token's and an access token's lifetimes. */
+TEST(lifetime_is_the_longest_token_lifetime)
 {
 	struct config cfg;
 
 	unsetenv("GATEHOUSE_SSO_OUT_LIFETIME");
-	CHECK(config_load_string(
-	          &cfg, "t.conf", "[sso]\nout_lifetime = 90s\n", errbuf, sizeof(errbuf)) == GH_OK);
+	unsetenv("GATEHOUSE_TOKEN_ACCESS_LIFETIME");
+	CHECK(config_load_string(&cfg, "t.conf",
+	          "[sso]\nout_lifetime = 90s\n[token]\naccess_lifetime = 1m\n", errbuf,
+	          sizeof(errbuf)) == GH_OK);
 	CHECK(signkey_lifetime(&cfg) == 90);
 	config_cleanup(&cfg);
 	CHECK(config_load_string(&cfg, "t.conf", "", errbuf, sizeof(errbuf)) == GH_OK);
-	CHECK(signkey_lifetime(&cfg) == 60);
+	CHECK(signkey_lifetime(&cfg) == 900);
 	config_cleanup(&cfg);
 }
 
@@ -721,7 +724,7 @@ main(void)
 	RUN(load_refuses_two_keys_in_one_file_and_an_encrypted_key);
 	RUN(load_refuses_a_file_over_64_kib);
 	RUN(load_refuses_more_than_16_keys);
-	RUN(lifetime_is_the_outbound_token_lifetime);
+	RUN(lifetime_is_the_longest_token_lifetime);
 	RUN(state_names);
 	remove_tree(root, 2);
 	return test_summary();
