@@ -10,8 +10,10 @@
 #include "audit.h"
 #include "ctl.h"
 #include "extuser.h"
+#include "jwt_access.h"
 #include "migrate.h"
 #include "partner.h"
+#include "refresh.h"
 #include "session.h"
 #include "signkey.h"
 #include "throttle.h"
@@ -105,6 +107,14 @@ cmd_purge(struct ctl *c)
 	if (e != GH_OK)
 		return ctl_fail(e, "purge");
 	printf("%lld single sign-on jti records purged\n", (long long)deleted);
+	e = refresh_purge(c->db, (int64_t)time(NULL), keep, &deleted);
+	if (e != GH_OK)
+		return ctl_fail(e, "purge");
+	printf("%lld refresh tokens purged\n", (long long)deleted);
+	e = jwt_access_purge(c->db, (int64_t)time(NULL), &deleted);
+	if (e != GH_OK)
+		return ctl_fail(e, "purge");
+	printf("%lld revoked access token records purged\n", (long long)deleted);
 	return ctl_purge_audit(c);
 }
 

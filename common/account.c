@@ -1,7 +1,8 @@
 /*
  * account.c: the changes to a user account (see account.h).  Each runs in
  * one transaction: the change, then the revocation of the user's sessions
- * (where the change calls for it), then its audit row.  A revocation or an
+ * (where the change calls for it) with the token API's refresh and access
+ * tokens that hang on them (refresh.h), then its audit row.  A revocation or an
  * audit row that cannot be written undoes the change: it is reported,
  * never skipped.  A change of roles also takes the roles the user lost
  * from the user's personal access tokens (pat.h), in the same
@@ -9,10 +10,12 @@
  * account.h says why).
  */
 #include <stddef.h>
+#include <time.h>
 
 #include "account.h"
 #include "lockout.h"
 #include "pat.h"
+#include "refresh.h"
 #include "session.h"
 #include "user.h"
 
@@ -81,8 +84,9 @@ account_apply(struct db *db, void *arg)
 		e = lockout_unlock(db, op->user_id);
 		break;
 	case ACCOUNT_REVOKE_ONE:
-		if ((e = session_owner(db, op->session_id, &op->user_id)) == GH_OK)
-			e = session_revoke_id(db, op->session_id);
+		if ((e = session_owner(db, op->session_id, &op->user_id)) == GH_OK &&
+		    (e = session_revoke_id(db, op->session_id)) == GH_OK)
+			e = refresh_revoke_session(db, op->session_id, (int64_t)time(NULL));
 		break;
 	case ACCOUNT_REVOKE_ALL:
 		e = GH_OK;
@@ -94,8 +98,13 @@ account_apply(struct db *db, void *arg)
 	 * lockout never ended any. */
 	if (e == GH_OK && op->change != ACCOUNT_ADD && op->change != ACCOUNT_ENABLE &&
 	    op->change != ACCOUNT_UNLOCK && op->change != ACCOUNT_REVOKE_ONE) {
-		if ((e = session_revoke_user(db, op->user_id)) == GH_OK)
+		if ((e = session_revoke_user(db, op->user_id)) == GH_OK) {
 			op->count = db_changes(db);
+			/* The token API's tokens end with the sessions they hang on
+			 * (refresh.h): the refresh tokens and the access tokens
+			 * still alive. */
+			e = refresh_revoke_user(db, op->user_id, (int64_t)time(NULL));
+		}
 	}
 	if (e != GH_OK)
 		return e;

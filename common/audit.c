@@ -40,6 +40,7 @@ static const char *const audit_types[AUDIT_NTYPES] = {
     [AUDIT_SSO_ISSUED] = "sso_issued",
     [AUDIT_TOKEN_ADDED] = "token_added",
     [AUDIT_TOKEN_REVOKED] = "token_revoked",
+    [AUDIT_TOKEN_REUSE] = "token_reuse",
 };
 
 #define AUDIT_PURGE_BATCH "2000"

@@ -48,9 +48,11 @@ enum audit_type {
 	AUDIT_SSO_REFUSED,   /* a partner's token refused (single sign-on) */
 	AUDIT_SSO_ISSUED,    /* a token sent to a partner (outbound single sign-on) */
 	AUDIT_TOKEN_ADDED,   /* a personal access token made (pat.h) */
-	AUDIT_TOKEN_REVOKED, /* personal access tokens revoked (pat.h) */
+	AUDIT_TOKEN_REVOKED, /* personal access tokens revoked (pat.h), or an API
+	                      * client's token (refresh.h, jwt_access.h) */
+	AUDIT_TOKEN_REUSE,   /* a refresh token used twice: its family revoked */
 };
-#define AUDIT_NTYPES (AUDIT_TOKEN_REVOKED + 1)
+#define AUDIT_NTYPES (AUDIT_TOKEN_REUSE + 1)
 
 enum audit_result { AUDIT_SUCCESS, AUDIT_FAILURE };
 

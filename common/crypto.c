@@ -61,6 +61,30 @@ crypto_token(char out[CRYPTO_TOKEN_LEN + 1])
 	return GH_OK;
 }
 
+enum gh_err
+crypto_prefixed_token(const char *prefix, char *out)
+{
+	size_t n = strlen(prefix);
+
+	memcpy(out, prefix, n);
+	return crypto_token(out + n);
+}
+
+bool
+crypto_prefixed_token_valid(const char *s, const char *prefix)
+{
+	unsigned char raw[CRYPTO_TOKEN_LEN]; /* 43 * 3 / 4 + 1 bytes */
+	size_t n = strlen(prefix);
+	bool ok;
+
+	if (s == NULL || strncmp(s, prefix, n) != 0 ||
+	    strnlen(s + n, CRYPTO_TOKEN_LEN + 1) != CRYPTO_TOKEN_LEN)
+		return false;
+	ok = crypto_b64url_decode(s + n, CRYPTO_TOKEN_LEN, raw) == 32;
+	crypto_wipe(raw, sizeof(raw));
+	return ok;
+}
+
 static void
 crypto_hex(const unsigned char *p, size_t n, char *out)
 {

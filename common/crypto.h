@@ -21,6 +21,13 @@
 enum gh_err crypto_random(void *p, size_t n);
 /* crypto_token writes CRYPTO_TOKEN_LEN chars + NUL of a fresh random token. */
 enum gh_err crypto_token(char out[CRYPTO_TOKEN_LEN + 1]);
+/* A token with a recognisable prefix (personal access tokens "ghpat_",
+ * refresh tokens "ghrt_"): the prefix, then crypto_token's 43 characters.
+ * crypto_prefixed_token writes one into out (strlen(prefix) +
+ * CRYPTO_TOKEN_LEN + 1 bytes); crypto_prefixed_token_valid tells whether s
+ * has that form, the canonical base64url of 32 bytes after the prefix. */
+enum gh_err crypto_prefixed_token(const char *prefix, char *out);
+bool crypto_prefixed_token_valid(const char *s, const char *prefix);
 /* crypto_sha256_hex writes the lowercase hex SHA-256 of p[0..n) + NUL. */
 void crypto_sha256_hex(const void *p, size_t n, char out[CRYPTO_SHA256_HEX_LEN + 1]);
 /* crypto_hmac_sha256 writes the 32-byte HMAC-SHA-256 of msg under key. */

@@ -46,15 +46,7 @@ static const char pat_lookup_sql[] =
 bool
 pat_token_valid(const char *s)
 {
-	unsigned char raw[CRYPTO_TOKEN_LEN]; /* 43 * 3 / 4 + 1 bytes */
-	bool ok;
-
-	if (s == NULL || strncmp(s, PAT_PREFIX, PAT_PREFIX_LEN) != 0 ||
-	    strnlen(s, PAT_TOKEN_LEN + 1) != PAT_TOKEN_LEN)
-		return false;
-	ok = crypto_b64url_decode(s + PAT_PREFIX_LEN, CRYPTO_TOKEN_LEN, raw) == 32;
-	crypto_wipe(raw, sizeof(raw));
-	return ok;
+	return crypto_prefixed_token_valid(s, PAT_PREFIX);
 }
 
 bool
@@ -324,7 +316,7 @@ enum gh_err
 pat_create(struct db *db, const struct pat_new *p, const struct audit_actor *actor,
     char token[PAT_TOKEN_LEN + 1], char id[CRYPTO_SHA256_HEX_LEN + 1])
 {
-	char sum[CRYPTO_SHA256_HEX_LEN + 1], rnd[CRYPTO_TOKEN_LEN + 1];
+	char sum[CRYPTO_SHA256_HEX_LEN + 1];
 	struct pat_create_op op = {.p = p, .actor = actor, .id = sum};
 	enum gh_err e;
 
@@ -336,11 +328,8 @@ pat_create(struct db *db, const struct pat_new *p, const struct audit_actor *act
 		return GH_EINVAL;
 	if ((e = pat_roles_normalise(p->roles, op.roles)) != GH_OK)
 		return e;
-	if ((e = crypto_token(rnd)) != GH_OK)
+	if ((e = crypto_prefixed_token(PAT_PREFIX, token)) != GH_OK)
 		return e;
-	memcpy(token, PAT_PREFIX, PAT_PREFIX_LEN);
-	memcpy(token + PAT_PREFIX_LEN, rnd, CRYPTO_TOKEN_LEN + 1);
-	crypto_wipe(rnd, sizeof(rnd));
 	crypto_sha256_hex(token, PAT_TOKEN_LEN, sum);
 	if ((e = db_transact(db, pat_create_apply, &op)) != GH_OK) {
 		crypto_wipe(token, PAT_TOKEN_LEN + 1);

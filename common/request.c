@@ -257,19 +257,19 @@ fail:
 	return e;
 }
 
-/* request_is_urlencoded: the media type, before any parameters, is
- * application/x-www-form-urlencoded (case-insensitive). */
+/* request_media_is: the media type of ct, before any parameters, is t
+ * (case-insensitive). */
 static bool
-request_is_urlencoded(const char *ct)
+request_media_is(const char *ct, const char *t)
 {
-	static const char t[] = "application/x-www-form-urlencoded";
+	size_t n = strlen(t);
 	const char *p;
 
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
-	if (strncasecmp(ct, t, sizeof(t) - 1) != 0)
+	if (strncasecmp(ct, t, n) != 0)
 		return false;
-	for (p = ct + sizeof(t) - 1; *p == ' ' || *p == '\t'; p++)
+	for (p = ct + n; *p == ' ' || *p == '\t'; p++)
 		;
 	return *p == '\0' || *p == ';';
 }
@@ -401,9 +401,17 @@ request_parse(
 	if ((e = request_cookies_parse(env_get(envp, "HTTP_COOKIE"), &r->cookies)) != GH_OK)
 		goto fail;
 
-	if ((parts & REQUEST_PARSE_FORM) && strcmp(r->method, "POST") == 0 &&
-	    request_is_urlencoded(r->content_type) && body != NULL && body_len > 0) {
-		if ((e = request_urlencoded_parse(body, body_len, &r->form)) != GH_OK)
+	if ((parts & REQUEST_PARSE_FORM) && strcmp(r->method, "POST") == 0 && body != NULL &&
+	    body_len > 0) {
+		if (request_media_is(r->content_type, "application/x-www-form-urlencoded"))
+			e = request_urlencoded_parse(body, body_len, &r->form);
+		else if ((parts & REQUEST_PARSE_JSON) &&
+		         request_media_is(r->content_type, "application/json") &&
+		         (e = request_json_parse(body, body_len, &r->form)) == GH_EINVAL) {
+			r->body_malformed = true;
+			e = GH_OK;
+		}
+		if (e != GH_OK)
 			goto fail;
 	}
 	return GH_OK;
@@ -434,6 +442,8 @@ request_cleanup(struct request *r)
 	kvlist_cleanup(&r->form);
 	kvlist_cleanup(&r->cookies);
 	r->https = false;
+	r->api = false;
+	r->body_malformed = false;
 	r->role = REQUEST_RESPONDER;
 }
 
@@ -458,6 +468,8 @@ accept_has(const char *accept, const char *t)
 bool
 request_wants_json(const struct request *r)
 {
+	if (r->api)
+		return true;
 	if (r->authorization != NULL && strncasecmp(r->authorization, "Bearer ", 7) == 0)
 		return true;
 	if (r->accept == NULL)

@@ -64,7 +64,11 @@ struct request {
 	                         * from [throttle] trusted_proxies (throttle.h) */
 	bool https;             /* HTTPS=on|1, or REQUEST_SCHEME=https */
 	struct kvlist query;    /* from QUERY_STRING */
-	struct kvlist form;     /* from an application/x-www-form-urlencoded body */
+	struct kvlist form;     /* from an application/x-www-form-urlencoded body (or,
+	                         * with REQUEST_PARSE_JSON, an application/json one) */
+	bool api;               /* the route answers JSON only (route.h, .api) */
+	bool body_malformed;    /* a JSON body request_json_parse refused (form
+	                         * left empty): the route answers it, in JSON */
 	struct kvlist cookies;  /* from HTTP_COOKIE */
 };
 
@@ -74,6 +78,11 @@ enum request_parts {
 	REQUEST_PARSE_FORM = 1 << 1,      /* a urlencoded POST body into form */
 	REQUEST_PARSE_FORWARDED = 1 << 2, /* X-Forwarded-For into forwarded_for */
 	REQUEST_PARSE_ALL = REQUEST_PARSE_QUERY | REQUEST_PARSE_FORM | REQUEST_PARSE_FORWARDED,
+	/* With REQUEST_PARSE_FORM, an application/json POST body into form too
+	 * (request_json_parse), for a program with API routes; one it refuses
+	 * sets body_malformed instead of failing the request, so that the
+	 * route's own answer says so (route.h). */
+	REQUEST_PARSE_JSON = 1 << 3,
 };
 
 /* request_parse fills r from envp (the NULL-terminated "NAME=value" array of
@@ -93,12 +102,17 @@ const char *kvlist_get(const struct kvlist *l, const char *key);
 /* request_urlencoded_parse parses "a=1&b=2" (len bytes) into l; the contract
  * of request_parse applies.  Exposed for the fuzzer and the tests. */
 enum gh_err request_urlencoded_parse(const char *s, size_t len, struct kvlist *l);
+/* request_json_parse parses a JSON body (len bytes) into l: one object of
+ * at most REQUEST_MAX_FIELDS string values, no name twice, no NUL; anything
+ * else is GH_EINVAL (l left empty).  Exposed for the fuzzer and the tests. */
+enum gh_err request_json_parse(const char *s, size_t len, struct kvlist *l);
 /* request_cookies_parse parses a Cookie header into l, skipping pairs that
  * are not "name=value" (see request.c). */
 enum gh_err request_cookies_parse(const char *s, struct kvlist *l);
 void kvlist_cleanup(struct kvlist *l);
-/* request_wants_json tells whether the client is an API client: Accept names
- * application/json and not text/html, or Authorization is a Bearer token. */
+/* request_wants_json tells whether the answer is JSON: the route is an API
+ * route, or the client is an API client (Accept names application/json and
+ * not text/html, or Authorization is a Bearer token). */
 bool request_wants_json(const struct request *r);
 
 #endif

@@ -79,10 +79,15 @@ route_session_token(struct server_ctx *ctx, const struct request *req)
 }
 
 /* route_fields validates the form fields of r into call->values; false
- * with call->error at the first refused one. */
+ * with call->error at the first refused one, or for a JSON body that is
+ * not one of fields (request.h). */
 static bool
 route_fields(const struct route *r, const struct request *req, struct route_call *call)
 {
+	if (req->body_malformed) {
+		call->error = "The request body is not a flat JSON object of strings.";
+		return false;
+	}
 	for (size_t i = 0; i < r->nfields; i++) {
 		const struct route_field *f = &r->fields[i];
 		const char *v = kvlist_get(&req->form, f->name);
@@ -108,13 +113,15 @@ route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
 	struct session_info s;
 	struct route_call call = {.session_token = route_session_token(ctx, req), .csrf = ""};
 	char fresh[CRYPTO_TOKEN_LEN + 1], csrf[CSRF_TOKEN_LEN + 1];
-	bool made;
+	struct request api_req;
+	bool made, api = false;
 	enum gh_err e;
 
 	for (size_t i = 0; i < n; i++) {
 		if (!server_route_is(ctx, req, routes[i].path))
 			continue;
 		path_methods |= routes[i].methods;
+		api = api || routes[i].api;
 		if (routes[i].https_only != NULL)
 			https_only = routes[i].https_only;
 		if (r == NULL && (routes[i].methods & method) != 0)
@@ -123,6 +130,12 @@ route_dispatch(const struct route *routes, size_t n, struct server_ctx *ctx,
 	if (path_methods == 0) {
 		server_error(ctx, req, res, 404, "Not found.");
 		return;
+	}
+	if (api) {
+		/* A copy that says so, owning nothing: req keeps its strings. */
+		api_req = *req;
+		api_req.api = true;
+		req = &api_req;
 	}
 	if (https_only != NULL && !server_cookies_allowed(ctx, req)) {
 		server_error(ctx, req, res, 403, https_only);

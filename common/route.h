@@ -29,6 +29,7 @@
  *      route says, the pre-login cookie made and set when the client has
  *      none).
  *
+ * An API route (.api) has every answer in JSON, the pipeline's included.
  * The security headers of every answer (errors and redirects included) are
  * added by server.c around the whole pipeline.
  */
@@ -108,6 +109,9 @@ struct route {
 	const struct route_field *fields; /* a POST's form fields (nfields) */
 	size_t nfields;
 	route_handler invalid; /* a refused field (NULL: a 400 page) */
+	/* An API route: every answer on its path, the pipeline's and the
+	 * handler's server_error, is JSON whatever the client accepts. */
+	bool api;
 };
 
 /* route_dispatch runs the pipeline above over routes[0..n). */

@@ -308,7 +308,9 @@ server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct respo
 	e = rq->role == FCGI_AUTHORIZER ? GH_OK : server_read_body(rq, server_body_max(w), body);
 	if (e == GH_OK)
 		e = request_parse(&req, rq->envp, body->data, body->len,
-		    w->prog->decide != NULL ? 0 : REQUEST_PARSE_ALL);
+		    w->prog->decide != NULL
+		        ? 0
+		        : REQUEST_PARSE_ALL | (w->prog->json_body ? REQUEST_PARSE_JSON : 0));
 	switch (e) {
 	case GH_OK:
 		if (w->prog->decide != NULL)

@@ -57,6 +57,8 @@ struct server_program {
 	 * when that is larger (a page whose form must hold a token of a set
 	 * size); 0: max_body. */
 	size_t body_min;
+	/* Its API routes (route.h, .api) take a JSON body as well as a form. */
+	bool json_body;
 	/* Else one handler for every request, which answers the web server's
 	 * access question (the check): it parses neither the query nor a body,
 	 * and a request it cannot parse is denied with 403 in the RESPONDER

@@ -13,6 +13,8 @@
  *   <prefix>/sso/out    a logged-in user is sent to partner=NAME's sso_url
  *                       with a short-lived JWT signed by Gatehouse's key.
  *   <prefix>/jwks.json  Gatehouse's published public keys (signkey.h).
+ *   <prefix>/token, <prefix>/token/revoke
+ *                       the token API (sso_token.c).
  *
  * Partner keys and Gatehouse's keys are read once, at start.
  */
@@ -26,10 +28,12 @@
 #include "jwks.h"
 #include "jws.h"
 #include "log.h"
+#include "login_flow.h"
 #include "partner.h"
 #include "server.h"
 #include "session.h"
 #include "signkey.h"
+#include "sso.h"
 #include "url.h"
 #include "user.h"
 
@@ -37,7 +41,20 @@
 
 static struct partner_set sso_partners;
 static struct signkey_set sso_keys;
-static char *sso_jwks; /* the JSON text of <prefix>/jwks.json */
+static struct jwt_access_keys sso_public; /* what verifies access tokens */
+static char *sso_jwks;                    /* the JSON text of <prefix>/jwks.json */
+
+const struct signkey *
+sso_signing_key(void)
+{
+	return signkey_active(&sso_keys);
+}
+
+const struct jwt_access_keys *
+sso_access_keys(void)
+{
+	return &sso_public;
+}
 
 /* -- Inbound -------------------------------------------------------------- */
 
@@ -471,6 +488,9 @@ sso_process_init(const struct config *cfg, char *err, size_t errlen)
 		    cfg->sso_keys_dir);
 		return GH_ECONFIG;
 	}
+	if ((e = jwt_access_keys_load(cfg, now, &sso_public, err, errlen)) != GH_OK ||
+	    (e = login_flow_process_init(cfg, err, errlen)) != GH_OK)
+		return e;
 	return sso_jwks_build(err, errlen);
 }
 
@@ -507,6 +527,28 @@ main(int argc, char **argv)
 	        .methods = ROUTE_GET,
 	        .caller = ROUTE_ANYONE,
 	        .handler = sso_jwks_get},
+	    {.path = "/token",
+	        .methods = ROUTE_POST,
+	        .caller = ROUTE_ANYONE,
+	        .https_only = "HTTPS is required.",
+	        .csrf = ROUTE_CSRF_SELF_PROVING,
+	        .csrf_purpose = "token",
+	        .handler = sso_token_post,
+	        .fields = sso_token_fields,
+	        .nfields = SSO_TOKEN_NFIELDS,
+	        .invalid = sso_token_invalid,
+	        .api = true},
+	    {.path = "/token/revoke",
+	        .methods = ROUTE_POST,
+	        .caller = ROUTE_ANYONE,
+	        .https_only = "HTTPS is required.",
+	        .csrf = ROUTE_CSRF_SELF_PROVING,
+	        .csrf_purpose = "token_revoke",
+	        .handler = sso_token_revoke,
+	        .fields = sso_revoke_fields,
+	        .nfields = SSO_REVOKE_NFIELDS,
+	        .invalid = sso_token_invalid,
+	        .api = true},
 	};
 	static const struct server_program prog = {
 	    .name = "gatehouse-sso",
@@ -514,12 +556,16 @@ main(int argc, char **argv)
 	    .nroutes = sizeof(routes) / sizeof(routes[0]),
 	    /* The form of the longest token and next, percent-encoded. */
 	    .body_min = JWS_MAX_LEN + 3 * URL_NEXT_MAX + 64,
+	    .json_body = true,
 	    .process_init = sso_process_init,
+	    .thread_init = login_flow_thread_init,
+	    .thread_cleanup = login_flow_thread_cleanup,
 	};
 	int status = server_main(&prog, argc, argv);
 
 	partner_cleanup(&sso_partners);
 	signkey_cleanup(&sso_keys);
+	jwt_access_keys_cleanup(&sso_public);
 	free(sso_jwks);
 	return status;
 }

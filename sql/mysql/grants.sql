@@ -29,7 +29,12 @@
 --                     replaces; reads what the check reads (/sso/out);
 --                     records each partner token's jti (sso_jti: INSERT
 --                     only, its primary key refuses a replay; gatehousectl
---                     purge deletes the expired ones)
+--                     purge deletes the expired ones); for the token API,
+--                     what the login reads and writes to check a password
+--                     (password_hash included), and its refresh tokens
+--                     (refresh_tokens: SELECT, INSERT, UPDATE of
+--                     replaced_by and revoked_at) and the access-token
+--                     blacklist (revoked_jti: SELECT jti, INSERT)
 --
 -- The login, the logout and the sso write the audit trail (common/audit.c): INSERT
 -- into security_log, nothing else on it (no SELECT, UPDATE or DELETE: a
@@ -221,15 +226,24 @@ EXECUTE gh_stmt;
 -- user_record_login() (common/user.c), session_create() with a partner's
 -- roles added, session_lookup() and session_revoke() (common/session.c),
 -- partner_jti_use() (common/partner.c), audit_write() (common/audit.c).
+-- Its token API (responders/sso_token.c) checks passwords as the login
+-- does (common/login_flow.c: the same grants on users and throttle), and
+-- keeps refresh tokens: refresh_issue(), refresh_rotate() and the
+-- revocations of common/refresh.c (their session's revoked_at, and the
+-- blacklist revoked_jti by INSERT IGNORE ... SELECT), jwt_access_revoke()
+-- (common/jwt_access.c).
 SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_sso);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('ALTER USER ', @gh_sso, ' IDENTIFIED BY ', QUOTE(@pw_sso));
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
-SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, status), ',
+SET @gh_sql = CONCAT('GRANT SELECT (id, username, email, password_hash, status, created_at, ',
+    'last_login_at, external_id, failed_login_attempts, locked_until), ',
     'INSERT (username, email, password_hash, status, created_at, updated_at, ',
-    'last_password_change_at), UPDATE (last_login_at) ON users TO ', @gh_sso);
+    'last_password_change_at, external_id), UPDATE (username, email, password_hash, ',
+    'updated_at, last_password_change_at, last_login_at, failed_login_attempts, ',
+    'locked_until) ON users TO ', @gh_sso);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT SELECT (id, name) ON roles TO ', @gh_sso);
@@ -245,6 +259,21 @@ SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, created_at, last_seen_at, expir
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT INSERT (jti, issuer, expires_at) ON sso_jti TO ', @gh_sso);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (`key`, window_start, count, blocked_until), ',
+    'INSERT (`key`, window_start, count, blocked_until), ',
+    'UPDATE (`key`, window_start, count, blocked_until) ON throttle TO ', @gh_sso);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (id, family_id, user_id, session_id, expires_at, ',
+    'replaced_by, revoked_at, access_jti, access_expires_at), ',
+    'INSERT (id, family_id, user_id, session_id, issued_at, expires_at, device_info, ',
+    'access_jti, access_expires_at), UPDATE (replaced_by, revoked_at) ',
+    'ON refresh_tokens TO ', @gh_sso);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (jti), INSERT (jti, expires_at) ON revoked_jti TO ', @gh_sso);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 SET @gh_sql = CONCAT('GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, ',

@@ -30,7 +30,12 @@
 --                     what the check reads (/sso/out); records each
 --                     partner token's jti (sso_jti: INSERT only, its
 --                     primary key refuses a replay; gatehousectl purge
---                     deletes the expired ones)
+--                     deletes the expired ones); for the token API, what
+--                     the login reads and writes to check a password
+--                     (password_hash included), and its refresh tokens
+--                     (refresh_tokens: SELECT, INSERT, UPDATE of
+--                     replaced_by and revoked_at) and the access-token
+--                     blacklist (revoked_jti: SELECT jti, INSERT)
 --
 -- The login, the logout and the sso write the audit trail (common/audit.c): INSERT
 -- into security_log, nothing else on it (no SELECT, UPDATE or DELETE: a
@@ -181,15 +186,24 @@ GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
 -- user_record_login() (common/user.c), session_create() with a partner's
 -- roles added, session_lookup() and session_revoke() (common/session.c),
 -- partner_jti_use() (common/partner.c), audit_write() (common/audit.c).
+-- Its token API (responders/sso_token.c) checks passwords as the login
+-- does (common/login_flow.c: the same grants on users and throttle, and
+-- the users id sequence for an external store's shadow rows), and keeps
+-- refresh tokens: refresh_issue(), refresh_rotate() and the revocations
+-- of common/refresh.c (their session's revoked_at, and the blacklist
+-- revoked_jti by INSERT ... SELECT ... ON CONFLICT DO NOTHING),
+-- jwt_access_revoke() (common/jwt_access.c).
 SELECT 'CREATE ROLE gatehouse_sso LOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_sso') \gexec
 ALTER ROLE gatehouse_sso LOGIN PASSWORD :'pw_sso';
 GRANT CONNECT ON DATABASE :"DBNAME" TO gatehouse_sso;
 GRANT USAGE ON SCHEMA public TO gatehouse_sso;
-GRANT SELECT (id, username, email, status),
+GRANT SELECT (id, username, email, password_hash, status, created_at, last_login_at,
+              external_id, failed_login_attempts, locked_until),
       INSERT (username, email, password_hash, status, created_at, updated_at,
-              last_password_change_at),
-      UPDATE (last_login_at)
+              last_password_change_at, external_id),
+      UPDATE (username, email, password_hash, updated_at, last_password_change_at, last_login_at,
+              failed_login_attempts, locked_until)
    ON users TO gatehouse_sso;
 SELECT format('GRANT USAGE ON SEQUENCE %s TO gatehouse_sso',
               pg_get_serial_sequence('users', 'id')) \gexec
@@ -202,6 +216,17 @@ GRANT SELECT (id, user_id, created_at, last_seen_at, expires_at, idle_timeout, m
       UPDATE (roles, revoked_at, last_seen_at)
    ON sessions TO gatehouse_sso;
 GRANT INSERT (jti, issuer, expires_at) ON sso_jti TO gatehouse_sso;
+GRANT SELECT (key, window_start, count, blocked_until),
+      INSERT (key, window_start, count, blocked_until),
+      UPDATE (window_start, count, blocked_until)
+   ON throttle TO gatehouse_sso;
+GRANT SELECT (id, family_id, user_id, session_id, expires_at, replaced_by, revoked_at, access_jti,
+              access_expires_at),
+      INSERT (id, family_id, user_id, session_id, issued_at, expires_at, device_info, access_jti,
+              access_expires_at),
+      UPDATE (replaced_by, revoked_at)
+   ON refresh_tokens TO gatehouse_sso;
+GRANT SELECT (jti), INSERT (jti, expires_at) ON revoked_jti TO gatehouse_sso;
 GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
    ON security_log TO gatehouse_sso;
 

@@ -52,6 +52,35 @@ INSERT_PROVISIONED = (
 # A partner token's jti spent (partner_jti_use(), common/partner.c), from no row.
 INSERT_JTI = ("INSERT INTO sso_jti (jti, issuer, expires_at) SELECT 'none', 'none', 0 "
               "FROM users WHERE 1 = 0")
+# The token API's refresh tokens (common/refresh.c): the row of a token
+# with its session and user, a new one, its consumption, the revocation of
+# a family, and the blacklisting of the family's access tokens.
+READ_REFRESH = (
+    "SELECT r.family_id, r.user_id, r.session_id, r.expires_at, r.replaced_by, r.revoked_at, "
+    "s.revoked_at, s.expires_at, s.roles, u.status, u.username, u.email "
+    "FROM refresh_tokens r JOIN sessions s ON s.id = r.session_id "
+    "JOIN users u ON u.id = r.user_id WHERE r.id = 'none'")
+INSERT_REFRESH = (
+    "INSERT INTO refresh_tokens (id, family_id, user_id, session_id, issued_at, expires_at, "
+    "device_info, access_jti, access_expires_at) "
+    "SELECT 'none', 'none', id, 'none', 0, 0, NULL, 'none', 0 FROM users WHERE 1 = 0")
+REFRESH_CHANGES = [
+    "UPDATE refresh_tokens SET replaced_by = 'x' WHERE id = 'none' AND replaced_by IS NULL "
+    "AND revoked_at IS NULL",
+    "UPDATE refresh_tokens SET revoked_at = 0 WHERE family_id = 'none' AND revoked_at IS NULL",
+    "UPDATE refresh_tokens SET revoked_at = 0 WHERE user_id = -1 AND revoked_at IS NULL",
+    "INSERT INTO revoked_jti (jti, expires_at) SELECT access_jti, access_expires_at "
+    "FROM refresh_tokens WHERE family_id = 'none' AND access_jti IS NOT NULL "
+    "AND access_expires_at > 0",
+]
+# What only gatehousectl (the owner) does with the token API's rows.
+REFRESH_TAMPERING = [
+    "UPDATE refresh_tokens SET expires_at = 0 WHERE 1 = 0",
+    "UPDATE refresh_tokens SET user_id = 0 WHERE 1 = 0",
+    "DELETE FROM refresh_tokens WHERE 1 = 0",
+    "UPDATE revoked_jti SET expires_at = 0 WHERE 1 = 0",
+    "DELETE FROM revoked_jti WHERE 1 = 0",
+]
 # The audit trail is append-only for every responder: none may change,
 # erase or read it (only gatehousectl, the owner, lists and purges it).
 AUDIT_TAMPERING = [
@@ -107,12 +136,13 @@ DENIED_MARIADB = {
 # The columns user_find() reads (common/user.c).
 READ_USER = ("SELECT u.id, u.username, u.email, u.password_hash, u.status, u.created_at, "
              "u.last_login_at FROM users u WHERE u.username = 'none' OR u.email = 'none'")
-# What no responder but the login may read, and the login only password_hash.
+# What no responder but those that check passwords (the login, and the sso
+# for its token API's password grant) may read, and they only password_hash.
 SECRET_COLUMNS = {
     "check": ("password_hash", "mfa_secret"),
     "logout": ("password_hash", "mfa_secret"),
     "login": ("mfa_secret",),
-    "sso": ("password_hash", "mfa_secret"),
+    "sso": ("mfa_secret",),
 }
 
 ALLOWED = {
@@ -144,8 +174,19 @@ ALLOWED = {
     # gatehouse-sso (responders/sso.c): the user the token names, by name or
     # by e-mail; a provisioned one; the session with the partner's roles
     # added; the session it replaces revoked; /sso/out's session lookup;
-    # the jti spent.
+    # the jti spent.  Its token API (responders/sso_token.c): a password
+    # checked as the login does, and the refresh tokens.
     "sso": [
+        READ_USER,
+        "UPDATE users SET password_hash = 'x', updated_at = 0, last_password_change_at = 0 "
+        "WHERE id = -1",
+        "UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = -1",
+        "SELECT id FROM users WHERE external_id = 'none'",
+        INSERT_SHADOW,
+        "SELECT blocked_until, count, window_start FROM throttle WHERE 1 = 0",
+        READ_REFRESH,
+        INSERT_REFRESH,
+        *REFRESH_CHANGES,
         "SELECT id, status, username FROM users WHERE username = 'none'",
         "SELECT id, status, username FROM users WHERE email = 'none'",
         INSERT_PROVISIONED,
@@ -217,9 +258,7 @@ DENIED = {
     ],
     "sso": [
         "UPDATE users SET status = 'active' WHERE id = -1",
-        "UPDATE users SET password_hash = 'x' WHERE id = -1",
-        "UPDATE users SET email = 'x', username = 'x' WHERE id = -1",
-        "UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = -1",
+        "UPDATE users SET external_id = 'x' WHERE id = -1",
         "DELETE FROM users WHERE id = -1",
         # A partner's roles are the session's alone, never the user's.
         "INSERT INTO user_roles (user_id, role_id) SELECT user_id, role_id FROM user_roles "
@@ -235,7 +274,8 @@ DENIED = {
         "SELECT jti FROM sso_jti",
         "UPDATE sso_jti SET expires_at = 0 WHERE 1 = 0",
         "DELETE FROM sso_jti WHERE 1 = 0",
-        "SELECT count(*) FROM refresh_tokens",
+        "SELECT device_info, issued_at FROM refresh_tokens",
+        *REFRESH_TAMPERING,
         "SELECT count(*) FROM schema_migrations",
         "SELECT * FROM users",
         *AUDIT_TAMPERING,

@@ -5,8 +5,9 @@ program itself (--routes), against the protection it declares.
 - an anonymous POST without a CSRF token to every state-changing route is
   refused (403, or 303 to the login page for a route that needs a
   session), and no session cookie is set; a route whose POST proves
-  itself (gatehouse-sso's partner token: "csrf:self-proving") is refused
-  the same way without its proof;
+  itself (gatehouse-sso's partner token, the token API's credentials:
+  "csrf:self-proving") is refused without its proof (the partner page's
+  403, the token API's 400 invalid_request in JSON);
 - a POST with another user's valid CSRF token but a foreign Origin is
   refused;
 - a POST's form fields are checked as its route declares them: an
@@ -29,6 +30,10 @@ PAGE_RESPONDERS = ("gatehouse-login", "gatehouse-logout", "gatehouse-sso")
 # not the page (200): gatehouse-sso's refusal without a partner token, and
 # the login page for what needs a session.
 GET_STATUS = {PREFIX + "/sso": 403, PREFIX + "/sso/out": 303}
+# What an anonymous POST of a login form answers on a route that proves
+# itself, where it is not 403: the token API asks for its grant_type or
+# token (RFC 6749 and 7009's invalid_request).
+SELF_PROVING_POST_STATUS = {PREFIX + "/token": 400, PREFIX + "/token/revoke": 400}
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Frame-Options": "DENY",
@@ -71,7 +76,11 @@ def routes_anonymous_post_without_token_refused(site):
             r = site.http.request("POST", path, body="username=x&password=y&next=/",
                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
             if caller in ("anyone", "anyone,session-looked-up"):
-                check(r.status == 403, f"anonymous POST {path} without a token: expected 403", r)
+                want = SELF_PROVING_POST_STATUS.get(path, 403)
+                check(r.status == want,
+                      f"anonymous POST {path} without a token: expected {want}", r)
+                check(want == 403 or '"error":"invalid_request"' in r.text,
+                      f"anonymous POST {path}: expected invalid_request", r)
             else:
                 check(r.status == 303 and (r.location or "").startswith(LOGIN),
                       f"anonymous POST {path} ({caller}): expected 303 to {LOGIN}", r)
