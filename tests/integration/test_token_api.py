@@ -206,9 +206,6 @@ def token_request_errors_answered_in_json(site):
         r = site.get(path)
         check(r.status == 405, f"GET {path}: expected 405", r)
         json_answer(r, f"GET {path}")
-    r = post(site, TOKEN + "/nothing", password_fields(name, password))
-    check(r.status == 404, f"POST {TOKEN}/nothing: expected 404", r)
-    json_answer(r, f"POST {TOKEN}/nothing")
     assert_error(post(site, REVOKE, {}), 400, "invalid_request", f"POST {REVOKE} without token")
     assert_error(post(site, REVOKE, {"token_type_hint": "refresh_token"}), 400,
                  "invalid_request", f"POST {REVOKE} with a hint and no token")

@@ -193,10 +193,11 @@ def assert_pair(r, what, lifetime=ACCESS_LIFETIME):
     return Pair(body, r)
 
 
-def grant_password(site, name, password, what=None, **kw):
-    """A password grant that must succeed: its Pair."""
+def grant_password(site, name, password, what=None, lifetime=ACCESS_LIFETIME, **kw):
+    """A password grant that must succeed (its expires_in lifetime): its
+    Pair."""
     return assert_pair(post_password(site, name, password, **kw),
-                       what or f"the password grant of {name}")
+                       what or f"the password grant of {name}", lifetime)
 
 
 def grant_refresh(site, refresh_token, what="the refresh grant", **kw):
