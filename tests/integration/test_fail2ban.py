@@ -150,3 +150,55 @@ def fail2ban_filter_matches_every_refused_login(site):
           "syslog shape: fail2ban-regex should match exactly the failure lines:\n" +
           "\n".join(matched))
     check(ips == [SOURCE] * len(want_lines), f"syslog shape: addresses {ips}")
+
+
+def sso_failure_lines(log_path, start, want):
+    """gatehouse-sso's lines of log_path from byte start on, once at least
+    want of them are failure lines (or after 5 s)."""
+    deadline = time.monotonic() + 5
+    while True:
+        with open(log_path, "rb") as f:
+            f.seek(start)
+            text = f.read().decode(errors="replace")
+        lines = [line for line in text.splitlines() if "gatehouse-sso:" in line]
+        if sum("auth failure:" in line for line in lines) >= want or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.1)
+
+
+@test("fail2ban_filter_matches_refused_tokens", servers=("lighttpd",), databases=("sqlite",))
+def fail2ban_filter_matches_refused_tokens(site):
+    """gatehouse-sso's refusals (the token API's password and refresh
+    grants, a partner's token) are matched as the login's are, with the
+    client's address; its successes are not."""
+    name, password = site.new_user("bannedapi")
+    client = FromClient(site.stack.port)
+    log_path = site.stack.log_dir / "lighttpd-error.log"
+    start = log_path.stat().st_size if log_path.exists() else 0
+    token = "/auth/token"
+    refusals = [
+        (token, {"grant_type": "password", "username": name, "password": password + "x"},
+         400, r"user=#[0-9a-f]{8} reason=wrong_password"),
+        (token, {"grant_type": "refresh_token", "refresh_token": "ghrt_" + "A" * 43},
+         400, r"user=- reason=bad_refresh_token"),
+        ("/auth/sso", {"token": "not.a.token"}, 403, r"user=- reason=sso_refused"),
+    ]
+    for path, fields, status, _ in refusals:
+        r = client.post_form(path, fields)
+        check(r.status == status, f"POST {path}: expected {status}", r)
+    r = client.post_form(token, {"grant_type": "password", "username": name,
+                                 "password": password})
+    check(r.status == 200, "the token API's password grant with the right password: 200", r)
+    lines = sso_failure_lines(log_path, start, len(refusals))
+    failures = [line for line in lines if "auth failure:" in line]
+    check(len(failures) == len(refusals),
+          f"expected {len(refusals)} failure lines of gatehouse-sso:\n" + "\n".join(lines))
+    for line, (path, _, _, shape) in zip(failures, refusals):
+        check(re.search(rf"client={re.escape(SOURCE)} {shape}$", line),
+              f"POST {path}: the failure line does not have its shape: {line}")
+    matched, missed, ips = fail2ban_regex(site.stack.state_dir / "fail2ban-tokens", lines,
+                                          "sso")
+    check(sorted(matched) == sorted(failures),
+          "fail2ban-regex should match exactly gatehouse-sso's failure lines:\nmatched:\n" +
+          "\n".join(matched) + "\nlines:\n" + "\n".join(lines))
+    check(ips == [SOURCE] * len(failures), f"the addresses extracted: {ips}")
