@@ -365,8 +365,10 @@ request_parse(
 	    (e = request_strdup(&r->sec_fetch_site, envp, "HTTP_SEC_FETCH_SITE", "")) != GH_OK ||
 	    (e = request_strdup(&r->content_type, envp, "CONTENT_TYPE", "")) != GH_OK)
 		goto fail;
-	/* Only the pages that throttle read it: not the check, the hot path. */
-	if ((parts & REQUEST_PARSE_FORWARDED) &&
+	/* Only the pages that throttle read it; the check (the hot path) only
+	 * for a request with a credential in its Authorization header. */
+	if (((parts & REQUEST_PARSE_FORWARDED) ||
+	        ((parts & REQUEST_PARSE_FORWARDED_AUTH) && r->authorization[0] != '\0')) &&
 	    (e = request_strdup(&r->forwarded_for, envp, "HTTP_X_FORWARDED_FOR", "")) != GH_OK)
 		goto fail;
 	if (*r->method == '\0') {

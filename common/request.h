@@ -60,7 +60,7 @@ struct request {
 	char *sec_fetch_site;   /* HTTP_SEC_FETCH_SITE, "" when absent */
 	char *content_type;     /* CONTENT_TYPE, "" when absent */
 	char *forwarded_for;    /* HTTP_X_FORWARDED_FOR, "" when absent, NULL when not
-	                         * parsed (REQUEST_PARSE_FORWARDED); trusted only
+	                         * parsed (REQUEST_PARSE_FORWARDED, _AUTH); trusted only
 	                         * from [throttle] trusted_proxies (throttle.h) */
 	bool https;             /* HTTPS=on|1, or REQUEST_SCHEME=https */
 	struct kvlist query;    /* from QUERY_STRING */
@@ -83,6 +83,10 @@ enum request_parts {
 	 * sets body_malformed instead of failing the request, so that the
 	 * route's own answer says so (route.h). */
 	REQUEST_PARSE_JSON = 1 << 3,
+	/* X-Forwarded-For only when the request has an Authorization header:
+	 * the check throttles a credential as the login page does, but a
+	 * request with the cookie alone costs nothing more. */
+	REQUEST_PARSE_FORWARDED_AUTH = 1 << 4,
 };
 
 /* request_parse fills r from envp (the NULL-terminated "NAME=value" array of

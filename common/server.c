@@ -327,7 +327,7 @@ server_handle(struct worker *w, FCGX_Request *rq, struct buf *body, struct respo
 	if (e == GH_OK)
 		e = request_parse(&req, rq->envp, body->data, body->len,
 		    w->prog->decide != NULL
-		        ? 0
+		        ? w->prog->decide_parts
 		        : REQUEST_PARSE_ALL | (w->prog->json_body ? REQUEST_PARSE_JSON : 0));
 	switch (e) {
 	case GH_OK:

@@ -65,6 +65,9 @@ struct server_program {
 	 * role, since nginx's auth_request turns any answer but 2xx, 401 and
 	 * 403 into a 500 for the client.  No header is added to its answers. */
 	server_handler decide;
+	/* What request_parse reads for decide beyond the parameters, path and
+	 * cookies (enum request_parts; 0: nothing more). */
+	unsigned int decide_parts;
 	/* Hooks (NULL: none).  process_init runs once, after the configuration
 	 * is loaded and before any thread; thread_init once per worker, after
 	 * its database connection is open; a failure of either writes a

@@ -15,11 +15,16 @@
  * cache (session_cache.h), which the database empties of whatever it
  * changes (session_feed.h): then most requests do not reach the database
  * at all.
+ *
+ * A request with an Authorization header is decided by that header alone
+ * (check_credential.c: access tokens, personal access tokens); a request
+ * without one costs nothing more for it.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "access.h"
+#include "check.h"
 #include "log.h"
 #include "server.h"
 #include "session.h"
@@ -31,24 +36,25 @@
  * or with [check] cache = off), shared by the worker threads. */
 static struct session_cache *check_cache;
 
-static void
-check_grant(const struct request *req, struct response *res, const struct session_info *s)
+void
+check_grant(const struct request *req, struct response *res, const char *username, int64_t user_id,
+    const char *email, const char *roles)
 {
 	char id[32];
 
-	snprintf(id, sizeof(id), "%lld", (long long)s->user_id);
+	snprintf(id, sizeof(id), "%lld", (long long)user_id);
 	res->status = 200;
 	if (req->role == REQUEST_AUTHORIZER) {
-		response_header(res, "Variable-REMOTE_USER", s->username);
-		response_header(res, "Variable-GATEHOUSE_USER", s->username);
+		response_header(res, "Variable-REMOTE_USER", username);
+		response_header(res, "Variable-GATEHOUSE_USER", username);
 		response_header(res, "Variable-GATEHOUSE_USER_ID", id);
-		response_header(res, "Variable-GATEHOUSE_EMAIL", s->email);
-		response_header(res, "Variable-GATEHOUSE_ROLES", s->roles);
+		response_header(res, "Variable-GATEHOUSE_EMAIL", email);
+		response_header(res, "Variable-GATEHOUSE_ROLES", roles);
 	} else {
-		response_header(res, "X-Gatehouse-User", s->username);
+		response_header(res, "X-Gatehouse-User", username);
 		response_header(res, "X-Gatehouse-User-Id", id);
-		response_header(res, "X-Gatehouse-Email", s->email);
-		response_header(res, "X-Gatehouse-Roles", s->roles);
+		response_header(res, "X-Gatehouse-Email", email);
+		response_header(res, "X-Gatehouse-Roles", roles);
 	}
 }
 
@@ -114,6 +120,10 @@ check_handle(struct server_ctx *ctx, const struct request *req, struct response 
 		res->status = 200;
 		return;
 	}
+	if (req->authorization[0] != '\0') {
+		check_credential(ctx, req, res, rule);
+		return;
+	}
 	if (req->https || cfg->insecure_cookies)
 		token = kvlist_get(
 		    &req->cookies, session_cookie_name(cfg, req->https, name, sizeof(name)));
@@ -136,14 +146,18 @@ check_handle(struct server_ctx *ctx, const struct request *req, struct response 
 		check_forbidden(req, res);
 		return;
 	}
-	check_grant(req, res, &s);
+	check_grant(req, res, s.username, s.user_id, s.email, s.roles);
 }
 
-/* check_init makes the session cache and starts its feed, where there is
- * one to make. */
+/* check_init reads the keys of access tokens, makes the session cache and
+ * starts its feed, where there is one to make. */
 static enum gh_err
 check_init(const struct config *cfg, char *err, size_t errlen)
 {
+	enum gh_err e = check_credential_init(cfg, err, errlen);
+
+	if (e != GH_OK)
+		return e;
 	if (!cfg->check_cache || !db_url_is_server(cfg->db_url))
 		return GH_OK;
 	check_cache =
@@ -161,6 +175,8 @@ main(int argc, char **argv)
 	static const struct server_program prog = {
 	    .name = "gatehouse-check",
 	    .decide = check_handle,
+	    /* X-Forwarded-For for the throttle of a credential (throttle.h). */
+	    .decide_parts = REQUEST_PARSE_FORWARDED_AUTH,
 	    .process_init = check_init,
 	};
 

@@ -5,9 +5,12 @@
 --
 --   gatehouse_check   reads the columns of sessions and users a session
 --                     lookup needs (MariaDB: and its cache's log), and of
---                     personal_access_tokens a token lookup needs; writes
+--                     personal_access_tokens a token lookup needs, and the
+--                     access-token blacklist (revoked_jti.jti); writes
 --                     sessions.last_seen_at and
---                     personal_access_tokens.last_used_at only
+--                     personal_access_tokens.last_used_at only; counts
+--                     refused credentials in the throttle table's rows
+--                     (SELECT, INSERT, UPDATE)
 --   gatehouse_login   reads the columns of users, roles and user_roles a
 --                     login needs (password_hash included); creates
 --                     sessions, revokes the one it replaces
@@ -40,7 +43,8 @@
 -- into security_log, nothing else on it (no SELECT, UPDATE or DELETE: a
 -- responder can add to the log but neither read, change nor erase it; the
 -- id comes from AUTO_INCREMENT, which needs nothing more).  The check
--- writes no audit event and gets nothing on it.
+-- writes one event only, "throttled" (a client blocked for its refused
+-- credentials), with the same INSERT and nothing more.
 --
 -- Every SELECT is granted on columns, never on a whole table: no responder
 -- can read users.mfa_secret, and only the login can read password_hash.
@@ -128,7 +132,10 @@ EXECUTE gh_stmt;
 -- gatehouse_check: session_lookup() (common/session.c): the session (with
 -- the roles written into it at login), its user's name, e-mail and status;
 -- its session cache's poll (common/session_feed.c) reads cache_revocations;
--- pat_lookup() (common/pat.c) reads a personal access token.
+-- pat_lookup() (common/pat.c) reads a personal access token;
+-- jwt_access_revoked() (common/jwt_access.c) the blacklist; throttle_check()
+-- and throttle_fail() (common/throttle.c) and audit_write() (common/audit.c)
+-- for refused credentials.
 -- (Earlier versions also granted it SELECT on roles and user_roles, which
 -- it no longer reads: REVOKE them by hand where they were granted.)
 SET @gh_sql = CONCAT('CREATE USER IF NOT EXISTS ', @gh_check);
@@ -154,6 +161,26 @@ EXECUTE gh_stmt;
 -- other write: revoking is gatehousectl's.
 SET @gh_sql = CONCAT('GRANT SELECT (id, user_id, roles, expires_at, last_used_at, revoked_at), ',
     'UPDATE (last_used_at) ON personal_access_tokens TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+-- The Authorization header (responders/check_credential.c): an access
+-- token's jti looked up on the blacklist, jwt_access_revoked()
+-- (common/jwt_access.c), by its key alone; a refused credential counted
+-- as a password is, throttle_check() and throttle_fail()
+-- (common/throttle.c), with the audit event "throttled" when it blocks
+-- the client, server_throttle_fail() (common/server.c).  MariaDB checks
+-- INSERT ... ON DUPLICATE KEY UPDATE for UPDATE on every column inserted,
+-- the key too.
+SET @gh_sql = CONCAT('GRANT SELECT (jti) ON revoked_jti TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT SELECT (`key`, window_start, count, blocked_until), ',
+    'INSERT (`key`, window_start, count, blocked_until), ',
+    'UPDATE (`key`, window_start, count, blocked_until) ON throttle TO ', @gh_check);
+PREPARE gh_stmt FROM @gh_sql;
+EXECUTE gh_stmt;
+SET @gh_sql = CONCAT('GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, ',
+    'context) ON security_log TO ', @gh_check);
 PREPARE gh_stmt FROM @gh_sql;
 EXECUTE gh_stmt;
 

@@ -5,8 +5,11 @@
 --
 --   gatehouse_check   reads the columns of sessions and users a session
 --                     lookup needs, and of personal_access_tokens a token
---                     lookup needs; writes sessions.last_seen_at and
---                     personal_access_tokens.last_used_at only
+--                     lookup needs, and the access-token blacklist
+--                     (revoked_jti.jti); writes sessions.last_seen_at and
+--                     personal_access_tokens.last_used_at only; counts
+--                     refused credentials in the throttle table's rows
+--                     (SELECT, INSERT, UPDATE)
 --   gatehouse_login   reads the columns of users, roles and user_roles a
 --                     login needs (password_hash included); creates
 --                     sessions, revokes the one it replaces
@@ -41,7 +44,9 @@
 -- into security_log, nothing else on it (no SELECT, UPDATE or DELETE: a
 -- responder can add to the log but neither read, change nor erase it).
 -- The id is an identity column, whose sequence the INSERT advances without
--- a grant on it.  The check writes no audit event and gets nothing on it.
+-- a grant on it.  The check writes one event only, "throttled" (a client
+-- blocked for its refused credentials), with the same INSERT and nothing
+-- more.
 --
 -- Every SELECT is granted on columns, never on a whole table: no responder
 -- can read users.mfa_secret, and only the login can read password_hash.
@@ -104,9 +109,12 @@ BEGIN;
 
 -- gatehouse_check: session_lookup() (common/session.c): the session (with
 -- the roles written into it at login), its user's name, e-mail and status;
--- pat_lookup() (common/pat.c) reads a personal access token.  Its session
--- cache's LISTEN needs no privilege.  Earlier versions read
--- roles and user_roles: revoked (a warning where not held).
+-- pat_lookup() (common/pat.c) reads a personal access token;
+-- jwt_access_revoked() (common/jwt_access.c) the blacklist; throttle_check()
+-- and throttle_fail() (common/throttle.c) and audit_write() (common/audit.c)
+-- for refused credentials.  Its session cache's LISTEN needs no privilege.
+-- Earlier versions read roles and user_roles: revoked (a warning where not
+-- held).
 SELECT 'CREATE ROLE gatehouse_check LOGIN'
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_check') \gexec
 ALTER ROLE gatehouse_check LOGIN PASSWORD :'pw_check';
@@ -126,6 +134,19 @@ GRANT SELECT (id, username, email, status) ON users TO gatehouse_check;
 GRANT SELECT (id, user_id, roles, expires_at, last_used_at, revoked_at),
       UPDATE (last_used_at)
    ON personal_access_tokens TO gatehouse_check;
+-- The Authorization header (responders/check_credential.c): an access
+-- token's jti looked up on the blacklist, jwt_access_revoked()
+-- (common/jwt_access.c), by its key alone; a refused credential counted
+-- as a password is, throttle_check() and throttle_fail()
+-- (common/throttle.c), with the audit event "throttled" when it blocks
+-- the client, server_throttle_fail() (common/server.c).
+GRANT SELECT (jti) ON revoked_jti TO gatehouse_check;
+GRANT SELECT (key, window_start, count, blocked_until),
+      INSERT (key, window_start, count, blocked_until),
+      UPDATE (window_start, count, blocked_until)
+   ON throttle TO gatehouse_check;
+GRANT INSERT (event_type, user_id, at, ip, user_agent, result, reason, context)
+   ON security_log TO gatehouse_check;
 REVOKE SELECT (id, name) ON roles FROM gatehouse_check;
 REVOKE SELECT (user_id, role_id) ON user_roles FROM gatehouse_check;
 

@@ -32,8 +32,8 @@ fi
 # database URL (each driver whose library pkg-config finds, as configure),
 # and user.c, whose role_valid_name checks a partner's role_map.
 lib_srcs=(err buf log crypto jwks jwks_key jws config config_ini config_apply config_keys
-	config_value config_partner access url request request_json response template template_render db db_driver
-	db_sqlite throttle user)
+	config_value config_partner access url request request_json credential response template
+	template_render db db_driver db_sqlite throttle user)
 cflags=(-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 	-D_GNU_SOURCE -I"$top/common" -DSYSCONFDIR='"/etc"' -DDATADIR='"/usr/share"'
 	-DLOCALSTATEDIR='"/var"')

@@ -23,7 +23,9 @@ the tests of that kind:
 sso_support.py adds "sso_multi" to SETTINGS (main with an HS256 single
 sign-on partner, for the multi-server tests of test_sso_attacks.py) and the
 kind "sso" with site_kind (its partners' keys are made in each site's
-folder); test_sso_interop.py the kind "sso_rs256" (an RS256 signing key).
+folder); test_sso_interop.py the kind "sso_rs256" (an RS256 signing key);
+test_token_interop.py the kind "token_rs256" (an RS256 key, and [token]
+audience and access_lifetime set).
 
 The check's session cache (design §6, [check] cache) is on by default on the
 server databases.  GATEHOUSE_TEST_CHECK_CACHE=off writes cache = off into

@@ -26,16 +26,17 @@ def check_no_cookie_redirects_to_login_with_next(site):
 
 @test("check_api_client_gets_401_json")
 def check_api_client_gets_401_json(site):
-    for headers in ({"Accept": "application/json"},
-                    {"Authorization": "Bearer not-a-valid-token"}):
+    # Without a session; a credential refused (test_check_bearer.py has the
+    # rest of the Authorization header) is an invalid_token.
+    for headers, error in (({"Accept": "application/json"}, "unauthorized"),
+                           ({"Authorization": "Bearer not-a-valid-token"}, "invalid_token")):
         r = site.get("/private/", headers=headers)
         check(r.status == 401, f"no session, {headers}: expected 401", r)
         try:
             body = json.loads(r.body)
         except ValueError:
             body = None
-        check(body == {"error": "unauthorized"},
-              f'{headers}: expected the body {{"error":"unauthorized"}}', r)
+        check(body == {"error": error}, f'{headers}: expected the body {{"error":"{error}"}}', r)
         # Apache sends an authorizer's body as its own error text, with its
         # own Content-Type (deploy/README.md); lighttpd passes the check's,
         # and nginx.conf.in writes the same JSON answer itself.

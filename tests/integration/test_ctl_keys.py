@@ -21,7 +21,9 @@ from harness import check, test
 SECRET = "x" * 40
 KID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{8}$")
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-LIFETIME = 60  # [sso] out_lifetime: how long a rotated key stays published
+# How long a rotated key stays published: the longest lifetime of a token
+# Gatehouse signs, [sso] out_lifetime and [token] access_lifetime, both set.
+LIFETIME = 60
 
 
 def keys_config(site, name):
@@ -38,7 +40,9 @@ def keys_config(site, name):
                     f"url = sqlite://{folder / 'gatehouse.db'}\n"
                     "[sso]\n"
                     f"keys_dir = {keys}\n"
-                    f"out_lifetime = {LIFETIME}s\n")
+                    f"out_lifetime = {LIFETIME}s\n"
+                    "[token]\n"
+                    f"access_lifetime = {LIFETIME}s\n")
     return path, keys
 
 

@@ -9,8 +9,8 @@ row (WHERE matches nothing; INSERT ... SELECT of no row still needs the
 privilege).
 
 The audit trail (security_log) is append-only for the responders: the
-login, the logout and the sso may INSERT into it, and no responder may
-UPDATE, DELETE or read it.
+login, the logout and the sso may INSERT into it (the check too, for its
+one event "throttled"), and no responder may UPDATE, DELETE or read it.
 
 gatehouse-sso finds users by name or e-mail and creates them
 (auto-provisioning) but changes nothing else of a user: a partner's roles
@@ -25,7 +25,10 @@ read a session's roles from its row (written by the login), no longer
 user_roles; on MariaDB the check alone reads the session cache's log
 (cache_revocations), which only the triggers write.  The check alone reads
 personal access tokens (the columns pat_lookup reads, never the name) and
-writes their last_used_at, nothing else of them."""
+writes their last_used_at, nothing else of them.  For the Authorization
+header the check also reads the access-token blacklist by jti (nothing
+else of it, and never writes it) and counts refused credentials in the
+throttle table as the login does (read, insert, update; never delete)."""
 
 from fixtures import LOGOUT
 from harness import check, test
@@ -104,6 +107,33 @@ READ_TOKEN = ("SELECT t.user_id, u.username, u.email, u.status, t.roles, t.expir
               "t.last_used_at FROM personal_access_tokens t JOIN users u ON u.id = t.user_id "
               "WHERE t.id = 'none' AND t.revoked_at IS NULL")
 TOUCH_TOKEN = "UPDATE personal_access_tokens SET last_used_at = 0 WHERE id = 'none'"
+# The blacklist lookup of jwt_access_revoked() (common/jwt_access.c), and
+# what only the token API and gatehousectl do with the blacklist.
+READ_REVOKED_JTI = "SELECT 1 FROM revoked_jti WHERE jti = 'none'"
+JTI_TAMPERING = [
+    "SELECT expires_at FROM revoked_jti",
+    "INSERT INTO revoked_jti (jti, expires_at) SELECT 'none', 0 FROM users WHERE 1 = 0",
+    "DELETE FROM revoked_jti WHERE jti = 'none'",
+    "UPDATE revoked_jti SET expires_at = 0 WHERE jti = 'none'",
+]
+
+
+def throttle_statements(kind):
+    """(allowed, denied) of the throttle table for the check on kind's
+    dialect (MariaDB quotes the column key): throttle_check()'s read and
+    throttle_fail()'s UPSERT (common/throttle.c, from no row); the purge,
+    gatehousectl's alone."""
+    key = "`key`" if kind == "mariadb" else "key"
+    conflict = ("ON DUPLICATE KEY UPDATE" if kind == "mariadb" else
+                f"ON CONFLICT ({key}) DO UPDATE SET")
+    read = f"SELECT blocked_until, count, window_start FROM throttle WHERE {key} = 'none'"
+    upsert = (f"INSERT INTO throttle ({key}, window_start, count, blocked_until) "
+              f"SELECT 'none', 0, 1, 0 FROM users WHERE 1 = 0 {conflict} "
+              "blocked_until = throttle.blocked_until, count = throttle.count + 1, "
+              "window_start = throttle.window_start")
+    return [read, upsert], [f"DELETE FROM throttle WHERE {key} = 'none'"]
+
+
 # What only gatehousectl (the owner) does with tokens.
 TOKEN_TAMPERING = [
     "UPDATE personal_access_tokens SET revoked_at = NULL WHERE id = 'none'",
@@ -151,6 +181,8 @@ ALLOWED = {
         "UPDATE sessions SET last_seen_at = 0 WHERE id = 'none'",
         READ_TOKEN,
         TOUCH_TOKEN,
+        READ_REVOKED_JTI,
+        INSERT_AUDIT,  # "throttled", for refused credentials
     ],
     "logout": [
         READ_SESSION,
@@ -217,10 +249,10 @@ DENIED = {
         "SELECT user_agent, ip FROM sessions",
         "SELECT description FROM roles",
         READ_ROLES,  # the roles are in the session's row
-        INSERT_AUDIT,  # the check writes no audit event
         INSERT_JTI,
         *AUDIT_TAMPERING,
         *TOKEN_TAMPERING,
+        *JTI_TAMPERING,
     ],
     "logout": [
         "UPDATE sessions SET user_id = 0 WHERE id = 'none'",
@@ -314,12 +346,21 @@ def for_dialect(statements, extra):
             for responder in set(statements) | set(extra)}
 
 
+def dialect_extra(kind, mariadb_extra, which):
+    """{responder: [statement]} of kind's dialect beyond the common ones:
+    mariadb_extra on MariaDB, and the check's throttle statements (which:
+    0 allowed, 1 denied)."""
+    extra = {r: list(v) for r, v in (mariadb_extra if kind == "mariadb" else {}).items()}
+    extra.setdefault("check", []).extend(throttle_statements(kind)[which])
+    return extra
+
+
 def allowed_for(database):
-    return for_dialect(ALLOWED, ALLOWED_MARIADB if database.kind == "mariadb" else {})
+    return for_dialect(ALLOWED, dialect_extra(database.kind, ALLOWED_MARIADB, 0))
 
 
 def denied_for(database):
-    return for_dialect(DENIED, DENIED_MARIADB if database.kind == "mariadb" else {})
+    return for_dialect(DENIED, dialect_extra(database.kind, DENIED_MARIADB, 1))
 
 
 def secret_reads():

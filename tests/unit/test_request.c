@@ -85,6 +85,33 @@ TEST(forwarded_for_read_only_when_asked)
 	request_cleanup(&r);
 }
 
+TEST(forwarded_for_read_with_a_credential_only_when_asked_so)
+{
+	char uri[] = "REQUEST_URI=/private/";
+	char xff[] = "HTTP_X_FORWARDED_FOR=198.51.100.1";
+	char auth[] = "HTTP_AUTHORIZATION=Bearer abc";
+	char empty[] = "HTTP_AUTHORIZATION=";
+	char *with[] = {uri, xff, auth, NULL};
+	char *without[] = {uri, xff, NULL};
+	char *blank[] = {uri, xff, empty, NULL};
+	struct request r;
+
+	CHECK(request_parse(&r, with, NULL, 0, REQUEST_PARSE_FORWARDED_AUTH) == GH_OK);
+	CHECK_STR(r.forwarded_for, "198.51.100.1");
+	request_cleanup(&r);
+	/* A cookie request of the check costs nothing more. */
+	CHECK(request_parse(&r, without, NULL, 0, REQUEST_PARSE_FORWARDED_AUTH) == GH_OK);
+	CHECK(r.forwarded_for == NULL);
+	request_cleanup(&r);
+	CHECK(request_parse(&r, blank, NULL, 0, REQUEST_PARSE_FORWARDED_AUTH) == GH_OK);
+	CHECK(r.forwarded_for == NULL);
+	request_cleanup(&r);
+	/* Without the flag, not even with a credential. */
+	CHECK(request_parse(&r, with, NULL, 0, 0) == GH_OK);
+	CHECK(r.forwarded_for == NULL);
+	request_cleanup(&r);
+}
+
 TEST(names_must_match_whole)
 {
 	char a[] = "HTTP_HOSTX=wrong";
@@ -601,6 +628,7 @@ main(void)
 	RUN(absent_parameters_get_their_defaults);
 	RUN(parameters_are_copied_out);
 	RUN(forwarded_for_read_only_when_asked);
+	RUN(forwarded_for_read_with_a_credential_only_when_asked_so);
 	RUN(names_must_match_whole);
 	RUN(host_falls_back_to_server_name);
 	RUN(https_from_https_or_request_scheme);
