@@ -151,13 +151,28 @@ server_error(struct server_ctx *ctx, const struct request *req, struct response 
 	server_page(ctx, res, status, "message", vars, sizeof(vars) / sizeof(vars[0]));
 }
 
+enum gh_err
+server_throttle_blocked(struct server_ctx *ctx, const struct request *req, int64_t now,
+    struct throttle_seen *seen, int64_t *after)
+{
+	char key[THROTTLE_KEY_MAX];
+	enum gh_err e = throttle_check(ctx->db, ctx->cfg, req, now, after, seen);
+
+	if (e != GH_EDENIED)
+		return e;
+	throttle_client_key(ctx->cfg, req, key);
+	log_msg(LOG_NOTICE, "throttled %s %s from %s (%s) for %lld s", req->method, req->path,
+	    req->remote_addr, key, (long long)*after);
+	return e;
+}
+
 bool
 server_throttle(struct server_ctx *ctx, const struct request *req, struct response *res,
     int64_t now, struct throttle_seen *seen)
 {
-	char retry[24], key[THROTTLE_KEY_MAX];
+	char retry[24];
 	int64_t after;
-	enum gh_err e = throttle_check(ctx->db, ctx->cfg, req, now, &after, seen);
+	enum gh_err e = server_throttle_blocked(ctx, req, now, seen, &after);
 
 	if (e == GH_OK)
 		return false;
@@ -165,9 +180,6 @@ server_throttle(struct server_ctx *ctx, const struct request *req, struct respon
 		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 		return true;
 	}
-	throttle_client_key(ctx->cfg, req, key);
-	log_msg(LOG_NOTICE, "throttled %s %s from %s (%s) for %lld s", req->method, req->path,
-	    req->remote_addr, key, (long long)after);
 	server_error(ctx, req, res, 429, SERVER_THROTTLED);
 	snprintf(retry, sizeof(retry), "%lld", (long long)after);
 	response_header(res, "Retry-After", retry);

@@ -121,6 +121,12 @@ void server_set_cookie(struct server_ctx *ctx, const struct request *req, struct
 #define SERVER_THROTTLED "Too many failed attempts. Please try again later."
 bool server_throttle(struct server_ctx *ctx, const struct request *req, struct response *res,
     int64_t now, struct throttle_seen *seen);
+/* server_throttle_blocked is server_throttle's question without its answer,
+ * for a program that answers in its own way (the check): GH_OK when req's
+ * client may go on, GH_EDENIED when it is blocked (logged here, *after the
+ * seconds left), the database's error else. */
+enum gh_err server_throttle_blocked(struct server_ctx *ctx, const struct request *req, int64_t now,
+    struct throttle_seen *seen, int64_t *after);
 /*
  * server_throttle_fail counts a refused secret of req's client (after
  * server_throttle let it through with *seen); when that failure blocks the

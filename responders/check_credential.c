@@ -133,9 +133,9 @@ static bool
 check_credential_throttled(struct server_ctx *ctx, const struct request *req, struct response *res,
     int64_t now, struct throttle_seen *seen)
 {
-	char retry[24], key[THROTTLE_KEY_MAX];
+	char retry[24];
 	int64_t after;
-	enum gh_err e = throttle_check(ctx->db, ctx->cfg, req, now, &after, seen);
+	enum gh_err e = server_throttle_blocked(ctx, req, now, seen, &after);
 
 	if (e == GH_OK)
 		return false;
@@ -143,9 +143,6 @@ check_credential_throttled(struct server_ctx *ctx, const struct request *req, st
 		check_credential_unavailable(res);
 		return true;
 	}
-	throttle_client_key(ctx->cfg, req, key);
-	log_msg(LOG_NOTICE, "throttled %s %s from %s (%s) for %lld s", req->method, req->path,
-	    req->remote_addr, key, (long long)after);
 	response_json(
 	    res, req->role == REQUEST_RESPONDER ? 401 : 429, "{\"error\":\"too_many_requests\"}");
 	snprintf(retry, sizeof(retry), "%lld", (long long)after);
