@@ -80,8 +80,14 @@ def session_cache_feed_connection_killed_refuses_within_bound(pair):
                   f"lines since:\n{logs[site].tail()}")
         else:
             # The poller reconnects at its next poll and reads on from
-            # where it was (the log is a table): it may stay on.
+            # where it was (the log is a table): it may stay on, or, when
+            # the poll met the killed connection first, go off and on again.
             lines = logs[site].lines()
+            if any(OFF_LINE in line for line in lines):
+                lines = logs[site].wait(off_then_on, CACHE_WAIT)
+                check(lines is not None, f"{site.label}: after {done} the check logged "
+                      f"'{OFF_LINE}' but not '{ON_LINE}' again within {CACHE_WAIT:.0f} s; "
+                      f"its lines since:\n{logs[site].tail()}")
             print(f"# mariadb {site.server}: after the kill: "
                   f"{'; '.join(lines) or 'no session cache line (the poller reconnected)'}",
                   flush=True)
