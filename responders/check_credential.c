@@ -5,10 +5,12 @@
  * credential that is refused never falls back to it.
  *
  *   Bearer <access JWT>   verified (jwt_access_verify) with the published
- *                         keys read once at start, then looked up on the
- *                         blacklist (jwt_access_revoked: one read by primary
- *                         key); granted with the token's user, id, e-mail
- *                         and roles.
+ *                         keys read once at start, or found among the
+ *                         tokens verified before (jwt_access_cache.h), then
+ *                         looked up on the blacklist (jwt_access_revoked:
+ *                         one read by primary key, for every request);
+ *                         granted with the token's user, id, e-mail and
+ *                         roles.
  *   Bearer ghpat_...      a personal access token: pat_lookup (one read;
  *                         last_used_at written at most once a minute);
  *                         granted with its user and its own roles.
@@ -58,6 +60,7 @@
 #include "check.h"
 #include "credential.h"
 #include "jwt_access.h"
+#include "jwt_access_cache.h"
 #include "log.h"
 #include "pat.h"
 #include "throttle.h"
@@ -69,6 +72,8 @@ _Static_assert(JWS_MAX_LEN <= CREDENTIAL_TOKEN_MAX, "an access token fits a Bear
 /* The public keys that verify access tokens, read once (check_credential_init)
  * and shared read-only by the worker threads. */
 static struct jwt_access_keys check_credential_keys;
+/* The access tokens verified so far, shared by the worker threads. */
+static struct jwt_access_cache *check_credential_verified;
 
 /* Who a valid credential names (pointing into the claims or the token's
  * row), or why it is refused. */
@@ -88,6 +93,10 @@ check_credential_init(const struct config *cfg, char *err, size_t errlen)
 
 	if (e != GH_OK)
 		return e;
+	if ((check_credential_verified = jwt_access_cache_new()) == NULL) {
+		snprintf(err, errlen, "access tokens: out of memory");
+		return GH_ENOMEM;
+	}
 	if (!check_credential_keys.loaded)
 		log_msg(LOG_NOTICE, "no signing key in %s: every access token is refused",
 		    cfg->sso_keys_dir != NULL ? cfg->sso_keys_dir : "([sso] keys_dir unset)");
@@ -158,8 +167,8 @@ static enum gh_err
 check_credential_jwt(struct server_ctx *ctx, const char *token, int64_t now,
     struct jwt_access_claims *claims, struct check_credential_result *out)
 {
-	enum jws_refusal r =
-	    jwt_access_verify(ctx->cfg, &check_credential_keys, token, now, claims);
+	enum jws_refusal r = jwt_access_cache_verify(
+	    check_credential_verified, ctx->cfg, &check_credential_keys, token, now, claims);
 	bool revoked;
 
 	if (r != JWS_OK) {

@@ -14,7 +14,6 @@
 #define _POSIX_C_SOURCE 200809L /* setenv, mkdtemp, mkstemp, fdopen */
 #endif
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +24,7 @@
 #include "signkey.h"
 #include "test.h"
 #include "test_config.h"
+#include "test_tmp.h"
 
 #define T0 1795801500 /* 2026-11-27T17:45:00Z: the keys' time */
 #define NOW (T0 + 20) /* when tokens are made and verified */
@@ -596,15 +596,11 @@ load_set(const char *dir, struct signkey_set *set)
 static bool
 set_up(void)
 {
-	const char *tmp = getenv("TMPDIR");
 	char path[256];
 	FILE *f;
 
-	snprintf(root, sizeof(root), "%s/test_jwt_access.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (strlen(root) >= sizeof(root) - 1 || mkdtemp(root) == NULL) {
-		perror("mkdtemp");
+	if (!tmp_make(root, sizeof(root), "test_jwt_access"))
 		return false;
-	}
 	umask(022);
 	if (!make_folder(es_dir, sizeof(es_dir), "es", SIGNKEY_ES256, T0) ||
 	    !make_folder(rs_dir, sizeof(rs_dir), "rs", SIGNKEY_RS256, T0) ||
@@ -628,29 +624,6 @@ set_up(void)
 	}
 	return load_set(es_dir, &es_keys) && load_set(rs_dir, &rs_keys) &&
 	       load_set(stranger_dir, &stranger_keys);
-}
-
-/* remove_tree removes dir and what it holds (two levels). */
-static void
-remove_tree(const char *dir, int depth)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[512];
-
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		struct stat st;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (depth > 0 && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(p, depth - 1);
-		else
-			unlink(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
 }
 
 int
@@ -681,6 +654,6 @@ main(void)
 	signkey_cleanup(&rs_keys);
 	signkey_cleanup(&stranger_keys);
 	if (root[0] != '\0')
-		remove_tree(root, 2);
+		tmp_remove(root, 2);
 	return test_summary();
 }

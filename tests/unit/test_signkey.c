@@ -5,7 +5,6 @@
  * every kind of file the folder must not hold refused with its name.
  * Each test works in a folder of its own under a mkdtemp(3) one.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -18,6 +17,7 @@
 #include "config.h"
 #include "signkey.h"
 #include "test.h"
+#include "test_tmp.h"
 
 #define T0 1795801500 /* 2026-11-27T17:45:00Z */
 
@@ -669,39 +669,11 @@ TEST(state_names)
 	CHECK_STR(signkey_state_name(SIGNKEY_EXPIRED), "expired");
 }
 
-/* Removes the folders the tests made (two levels). */
-static void
-remove_tree(const char *dir, int depth)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[512];
-
-	while (d != NULL && (de = readdir(d)) != NULL) {
-		struct stat st;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		if (depth > 0 && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(p, depth - 1);
-		else
-			unlink(p);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(dir);
-}
-
 int
 main(void)
 {
-	const char *tmp = getenv("TMPDIR");
-
-	snprintf(root, sizeof(root), "%s/test_signkey.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (strlen(root) >= sizeof(root) - 1 || mkdtemp(root) == NULL) {
-		perror("mkdtemp");
+	if (!tmp_make(root, sizeof(root), "test_signkey"))
 		return 1;
-	}
 	umask(022);
 	RUN(kid_valid_takes_only_real_utc_times);
 	RUN(generate_es256_writes_pkcs8_0600_in_a_new_0700_folder);
@@ -726,6 +698,6 @@ main(void)
 	RUN(load_refuses_more_than_16_keys);
 	RUN(lifetime_is_the_longest_token_lifetime);
 	RUN(state_names);
-	remove_tree(root, 2);
+	tmp_remove(root, 2);
 	return test_summary();
 }
