@@ -61,6 +61,10 @@ account_apply(struct db *db, void *arg)
 	size_t n = 0;
 	enum gh_err e;
 
+	/* Ordered with the logins of the user (user.h, user_lock). */
+	if (op->change != ACCOUNT_ADD && op->change != ACCOUNT_REVOKE_ONE &&
+	    (e = user_lock(db, op->user_id)) != GH_OK)
+		return e;
 	switch (op->change) {
 	case ACCOUNT_ADD:
 		e = user_add(db, op->username, op->email, op->hash, &op->user_id);

@@ -118,17 +118,27 @@ auth_name_tag(const struct config *cfg, const char *name, char out[AUTH_TAG_LEN 
 	out[AUTH_TAG_LEN] = '\0';
 }
 
-/* Replaces a hash weaker than the configured scheme; a failure only logs. */
+/* Replaces a hash weaker than the configured scheme, in the table and in
+ * u (which then says what the row says, for user_lock_unchanged); a
+ * failure only logs. */
 static void
-auth_rehash(struct db *db, const struct config *cfg, const struct user *u, const char *password)
+auth_rehash(struct db *db, const struct config *cfg, struct user *u, const char *password)
 {
-	char hash[PASSWORD_HASH_MAX];
+	char hash[PASSWORD_HASH_MAX], *copy;
 
 	if (u->password_hash == NULL || !password_needs_rehash(cfg, u->password_hash))
 		return;
-	if (password_hash(cfg, password, hash) == GH_OK &&
-	    user_set_password(db, u->id, hash) == GH_OK)
-		log_msg(LOG_INFO, "rehashed password of user %s", u->username);
+	if (password_hash(cfg, password, hash) == GH_OK && (copy = strdup(hash)) != NULL) {
+		if (user_set_password(db, u->id, hash) == GH_OK) {
+			log_msg(LOG_INFO, "rehashed password of user %s", u->username);
+			crypto_wipe(u->password_hash, strlen(u->password_hash));
+			free(u->password_hash);
+			u->password_hash = copy;
+		} else {
+			crypto_wipe(copy, strlen(copy));
+			free(copy);
+		}
+	}
 	crypto_wipe(hash, sizeof(hash));
 }
 

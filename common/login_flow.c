@@ -134,6 +134,16 @@ login_flow_session(struct db *db, const struct config *cfg, const struct user *u
 	char id[CRYPTO_SHA256_HEX_LEN + 1];
 	enum gh_err e;
 
+	/* The password was verified outside any transaction (it takes a
+	 * while): a change made meanwhile wins. */
+	if ((e = user_lock_unchanged(db, u)) != GH_OK) {
+		if (e == GH_EDENIED)
+			log_msg(LOG_NOTICE,
+			    "login of %s refused: its password or status changed "
+			    "while it was verified",
+			    u->username);
+		return e;
+	}
 	if ((e = session_create(db, cfg, sn, token)) != GH_OK)
 		return e;
 	crypto_sha256_hex(token, CRYPTO_TOKEN_LEN, id);

@@ -36,7 +36,9 @@ enum login_verdict login_flow_verify(struct server_ctx *ctx, const struct reques
 
 /* login_flow_session makes the session sn of user u and its audit row
  * "login_success", inside the caller's transaction, and writes its cookie
- * token to token. */
+ * token to token.  It first locks u's row (user_lock_unchanged): GH_EDENIED,
+ * and nothing made, when u's password or status changed since
+ * login_flow_verify read it (the caller answers as for a refused login). */
 enum gh_err login_flow_session(struct db *db, const struct config *cfg, const struct user *u,
     const struct session_new *sn, char token[CRYPTO_TOKEN_LEN + 1]);
 

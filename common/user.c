@@ -208,6 +208,55 @@ user_update(struct db *db, const char *sql, const struct db_value *v, size_t n)
 	return e;
 }
 
+/* The row a login or a change locks, and what user_lock_unchanged compares. */
+static const char *const user_lock_sqls[DB_NDIALECTS] = {
+    [DB_SQLITE] = "SELECT password_hash, status FROM users WHERE id = ?",
+    [DB_MYSQL] = "SELECT password_hash, status FROM users WHERE id = ? FOR UPDATE",
+    [DB_POSTGRESQL] = "SELECT password_hash, status FROM users WHERE id = ? FOR UPDATE",
+};
+
+/* user_lock_read locks user id's row and, when u is not NULL, tells whether
+ * it still has u's hash and is active (GH_EDENIED when not). */
+static enum gh_err
+user_lock_read(struct db *db, int64_t id, const struct user *u)
+{
+	struct db_stmt *st;
+	const char *hash, *status;
+	enum gh_err e;
+	bool row;
+
+	if ((e = db_prepare(db, user_lock_sqls[db_dialect(db)], &st)) != GH_OK)
+		return e;
+	if ((e = db_bind_int64(st, 1, id)) != GH_OK || (e = db_step(st, &row)) != GH_OK) {
+		db_done(st);
+		return e;
+	}
+	if (!row)
+		e = u != NULL ? GH_EDENIED : GH_ENOTFOUND;
+	else if (u != NULL) {
+		hash = db_column_text(st, 0);
+		status = db_column_text(st, 1);
+		if ((hash == NULL) != (u->password_hash == NULL) ||
+		    (hash != NULL && !crypto_equal(hash, u->password_hash)) || status == NULL ||
+		    strcmp(status, "active") != 0)
+			e = GH_EDENIED;
+	}
+	db_done(st);
+	return e;
+}
+
+enum gh_err
+user_lock(struct db *db, int64_t id)
+{
+	return user_lock_read(db, id, NULL);
+}
+
+enum gh_err
+user_lock_unchanged(struct db *db, const struct user *u)
+{
+	return user_lock_read(db, u->id, u);
+}
+
 enum gh_err
 user_set_password(struct db *db, int64_t id, const char *hash)
 {

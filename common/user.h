@@ -39,6 +39,24 @@ enum gh_err user_set_password(struct db *db, int64_t id, const char *hash);
 /* user_set_status sets "active" or "inactive" (or "locked", "deleted"). */
 enum gh_err user_set_status(struct db *db, int64_t id, const char *status);
 enum gh_err user_record_login(struct db *db, int64_t id);
+/*
+ * user_lock locks user id's row until the caller's transaction (db_transact)
+ * ends: FOR UPDATE on MariaDB and PostgreSQL (SQLite's BEGIN IMMEDIATE has
+ * locked the whole database already).  GH_OK, GH_ENOTFOUND, GH_EDB.
+ * user_lock_unchanged locks u's row so and tells whether it still says
+ * what u says: the same password hash (both NULL, or equal) and status
+ * "active"; GH_EDENIED when it changed or is gone.
+ *
+ * Every change to an account (account.c) locks the user's row first, and
+ * a login locks it with user_lock_unchanged in the transaction that makes
+ * its session: so a change and a login are ordered.  A login whose
+ * password was changed, or whose user was disabled, while it was being
+ * verified makes no session, and a session made just before a change is
+ * there for the change to revoke; the session's roles are read after the
+ * lock, so they are those of the last change.
+ */
+enum gh_err user_lock(struct db *db, int64_t id);
+enum gh_err user_lock_unchanged(struct db *db, const struct user *u);
 /* user_set_roles replaces the user's roles with the comma-separated list;
  * GH_ENOTFOUND when a role does not exist. */
 enum gh_err user_set_roles(struct db *db, int64_t id, const char *roles);

@@ -87,6 +87,7 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	const char *remember = call->values[LOGIN_REMEMBER];
 	char token[CRYPTO_TOKEN_LEN + 1];
 	struct user u;
+	enum gh_err e;
 
 	switch (login_flow_verify(ctx, req, res, username, password, (int64_t)time(NULL), &u)) {
 	case LOGIN_GRANTED:
@@ -116,9 +117,12 @@ login_post(struct server_ctx *ctx, const struct request *req, struct response *r
 	        },
 	};
 	/* The session and its audit row, or neither: no login goes unrecorded. */
-	if (db_transact(ctx->db, login_begin_session, &ls) != GH_OK) {
+	if ((e = db_transact(ctx->db, login_begin_session, &ls)) != GH_OK) {
 		crypto_wipe(token, sizeof(token));
-		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
+		if (e == GH_EDENIED) /* the password changed meanwhile */
+			login_form(ctx, res, call, 401, next, LOGIN_FAILED);
+		else
+			server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 		goto out;
 	}
 	login_flow_done(ctx, req, &u);

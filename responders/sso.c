@@ -106,15 +106,21 @@ struct sso_login {
 };
 
 /* sso_user finds the user the claim names (by user name, or by e-mail for
- * user_claim = email): GH_OK with *id, its name in l->username and whether
- * it is active. */
+ * user_claim = email) and locks its row: GH_OK with *id, its name in
+ * l->username and whether it is active. */
 static enum gh_err
 sso_user(struct db *db, struct sso_login *l, int64_t *id, bool *active)
 {
 	struct db_stmt *st;
-	const char *sql = l->p->cfg->user_claim == CONFIG_CLAIM_EMAIL
-	                      ? "SELECT id, status, username FROM users WHERE email = ?"
-	                      : "SELECT id, status, username FROM users WHERE username = ?";
+	/* The row is locked (user.h, user_lock) until the session is made. */
+	static const char *const sqls[2][2] = {
+	    {"SELECT id, status, username FROM users WHERE username = ?",
+	        "SELECT id, status, username FROM users WHERE username = ? FOR UPDATE"},
+	    {"SELECT id, status, username FROM users WHERE email = ?",
+	        "SELECT id, status, username FROM users WHERE email = ? FOR UPDATE"},
+	};
+	const char *sql =
+	    sqls[l->p->cfg->user_claim == CONFIG_CLAIM_EMAIL][db_dialect(db) != DB_SQLITE];
 	const char *status, *name;
 	enum gh_err e;
 	bool row;

@@ -215,6 +215,7 @@ token_password(struct server_ctx *ctx, const struct request *req, struct respons
     struct token_grant *g, const char *username, const char *password)
 {
 	struct user u;
+	enum gh_err e;
 
 	if (username[0] == '\0' || password[0] == '\0') {
 		token_error(res, 400, "invalid_request", "username and password are required.");
@@ -230,7 +231,12 @@ token_password(struct server_ctx *ctx, const struct request *req, struct respons
 		goto out;
 	}
 	g->user = &u;
-	if (db_transact(ctx->db, token_login, g) != GH_OK) {
+	if ((e = db_transact(ctx->db, token_login, g)) == GH_EDENIED) {
+		/* The password changed while it was verified (login_flow.h). */
+		token_error(res, 400, "invalid_grant", TOKEN_BAD_LOGIN);
+		goto out;
+	}
+	if (e != GH_OK) {
 		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 		goto out;
 	}

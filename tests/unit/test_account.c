@@ -1,19 +1,24 @@
 /*
  * test_account.c: the service layer on every database (test_backend.h):
  * auth_password (the local store: who is let in, that every refusal is the
- * same answer, the rehash of a weaker hash) and the account changes that
- * end a user's sessions (account.h).  The external store's path is
+ * same answer, the rehash of a weaker hash), the account changes that
+ * end a user's sessions (account.h), and how a login and a change are
+ * ordered (user_lock: a change made while a password was verified wins,
+ * also when the two transactions overlap, on a second connection).  The external store's path is
  * test_extuser.c's and the integration suite's.
  */
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "account.h"
 #include "auth.h"
 #include "config.h"
 #include "crypto.h"
 #include "db.h"
+#include "login_flow.h"
 #include "migrate.h"
 #include "password.h"
 #include "session.h"
@@ -73,6 +78,42 @@ try_login(const char *name, const char *password, struct user *u)
 {
 	memset(u, 0, sizeof(*u));
 	return auth_password(db, NULL, &cfg, name, password, u, &why);
+}
+
+/* login_session makes u's session as a login does, in a transaction of
+ * its own on d: GH_OK, or why not. */
+struct login_call {
+	const struct user *u;
+	char token[CRYPTO_TOKEN_LEN + 1];
+};
+
+static enum gh_err
+login_session_fn(struct db *d, void *arg)
+{
+	struct login_call *c = arg;
+	const struct session_new sn = {.user_id = c->u->id, .auth_method = "form"};
+
+	return login_flow_session(d, &cfg, c->u, &sn, c->token);
+}
+
+static enum gh_err
+login_session(struct db *d, const struct user *u)
+{
+	struct login_call c = {.u = u};
+
+	return db_transact(d, login_session_fn, &c);
+}
+
+/* live_sessions counts user id's sessions not revoked, -1 on error. */
+static int64_t
+live_sessions(int64_t id)
+{
+	char sql[128];
+
+	snprintf(sql, sizeof(sql),
+	    "SELECT count(*) FROM sessions WHERE user_id = %lld AND revoked_at IS NULL",
+	    (long long)id);
+	return test_query_int(db, sql);
 }
 
 static bool
@@ -145,7 +186,9 @@ TEST(weaker_hash_replaced_at_login)
 
 	CHECK(id > 0);
 	CHECK(try_login("cid", PASSWORD, &u) == GH_OK);
-	CHECK(strncmp(u.password_hash, "$2", 2) == 0); /* what was verified */
+	/* u says what the row now says (user_lock_unchanged compares them). */
+	CHECK(strncmp(u.password_hash, "$argon2id$", 10) == 0);
+	CHECK(login_session(db, &u) == GH_OK);
 	user_cleanup(&u);
 	CHECK(user_find_id(db, id, &u) == GH_OK);
 	CHECK(strncmp(u.password_hash, "$argon2id$", 10) == 0);
@@ -219,6 +262,151 @@ TEST(disable_ends_sessions_enable_does_not_revive_them)
 	CHECK(!session_valid(token));
 }
 
+/* A password checked, then changed or the user disabled before the
+ * session is made (the hash takes a while): no session. */
+TEST(login_whose_password_changed_meanwhile_makes_no_session)
+{
+	char hash[PASSWORD_HASH_MAX];
+	struct user u;
+	int64_t id = new_user("gus", false);
+
+	CHECK(id > 0 && try_login("gus", PASSWORD, &u) == GH_OK);
+	CHECK(password_hash(&cfg, "the new password here", hash) == GH_OK);
+	CHECK(account_set_password(db, id, hash, &actor) == GH_OK);
+	CHECK(login_session(db, &u) == GH_EDENIED);
+	CHECK(live_sessions(id) == 0);
+	user_cleanup(&u);
+	CHECK(try_login("gus", "the new password here", &u) == GH_OK);
+	CHECK(account_disable(db, id, &actor) == GH_OK);
+	CHECK(login_session(db, &u) == GH_EDENIED);
+	CHECK(live_sessions(id) == 0);
+	CHECK(account_enable(db, id, &actor) == GH_OK);
+	CHECK(login_session(db, &u) == GH_OK);
+	CHECK(live_sessions(id) == 1);
+	user_cleanup(&u);
+}
+
+/* Roles changed meanwhile: the session gets the new ones. */
+TEST(login_whose_roles_changed_meanwhile_gets_the_new_roles)
+{
+	struct login_call c = {0};
+	struct session_info s;
+	struct user u;
+	int64_t id = new_user("hal", false);
+
+	CHECK(id > 0 && try_login("hal", PASSWORD, &u) == GH_OK);
+	CHECK(strcmp(u.roles, "") == 0);
+	CHECK(account_set_roles(db, id, "editor", &actor) == GH_OK);
+	c.u = &u;
+	CHECK(db_transact(db, login_session_fn, &c) == GH_OK);
+	CHECK(session_lookup(db, &cfg, c.token, &s) == GH_OK && strcmp(s.roles, "editor") == 0);
+	user_cleanup(&u);
+}
+
+/* A rival transaction on a connection of its own, holding what it wrote,
+ * committed by rival_commit RIVAL_MS after it starts. */
+#define RIVAL_MS 400
+struct rival {
+	struct db *db;
+	enum gh_err e;
+	int64_t user_id; /* for rival_roles */
+};
+
+static void
+sleep_ms(int64_t ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+}
+
+static void *
+rival_commit(void *arg)
+{
+	struct rival *r = arg;
+
+	sleep_ms(RIVAL_MS);
+	r->e = db_commit(r->db);
+	return NULL;
+}
+
+/*
+ * The password change's transaction has written the new hash (and
+ * revoked the sessions it saw) but not committed when the login, its
+ * password verified, makes its session.  The login's lock waits for the
+ * change and then sees the new hash: no session.  (A plain read would see
+ * the old hash, committed, and make a session the change never revoked.)
+ */
+TEST(password_change_committing_meanwhile_refuses_the_login)
+{
+	struct rival r = {.db = test_backend_open(test_cur, 2000)};
+	char hash[PASSWORD_HASH_MAX];
+	pthread_t th;
+	struct user u;
+	int64_t id = new_user("ida", false), t0, waited;
+	enum gh_err e;
+
+	CHECK(r.db != NULL && id > 0 && try_login("ida", PASSWORD, &u) == GH_OK);
+	CHECK(password_hash(&cfg, "a password of the rival", hash) == GH_OK);
+	CHECK(db_begin(r.db) == GH_OK);
+	CHECK(user_set_password(r.db, id, hash) == GH_OK);
+	CHECK(session_revoke_user(r.db, id) == GH_OK);
+	CHECK(pthread_create(&th, NULL, rival_commit, &r) == 0);
+	t0 = test_now_ms();
+	e = login_session(db, &u);
+	waited = test_now_ms() - t0;
+	pthread_join(th, NULL);
+	CHECK(r.e == GH_OK);
+	CHECK(e == GH_EDENIED);
+	CHECK(waited >= 100); /* it waited for the rival */
+	CHECK(live_sessions(id) == 0);
+	user_cleanup(&u);
+	db_close(r.db);
+}
+
+static void *
+rival_roles(void *arg)
+{
+	struct rival *r = arg;
+
+	r->e = account_set_roles(r->db, r->user_id, "editor", &actor);
+	return NULL;
+}
+
+/*
+ * The reverse order: the login has locked the row and made its session,
+ * not yet committed, when a change of roles begins.  The change waits for
+ * the login and then revokes its session.  (Without the change's lock it
+ * would not see the session, uncommitted, and leave it with the old
+ * roles.)
+ */
+TEST(role_change_waits_for_a_login_and_revokes_its_session)
+{
+	struct rival r = {.db = test_backend_open(test_cur, 2000)};
+	struct login_call c = {0};
+	pthread_t th;
+	struct user u;
+	int64_t id = new_user("jon", false);
+	bool started = false;
+
+	CHECK(r.db != NULL && id > 0 && try_login("jon", PASSWORD, &u) == GH_OK);
+	r.user_id = id;
+	c.u = &u;
+	CHECK(db_begin(db) == GH_OK);
+	if (login_session_fn(db, &c) == GH_OK && pthread_create(&th, NULL, rival_roles, &r) == 0) {
+		started = true;
+		sleep_ms(RIVAL_MS);
+	}
+	CHECK(db_commit(db) == GH_OK);
+	if (started)
+		pthread_join(th, NULL);
+	CHECK(started && r.e == GH_OK);
+	CHECK(!session_valid(c.token));
+	CHECK(live_sessions(id) == 0);
+	user_cleanup(&u);
+	db_close(r.db);
+}
+
 static void
 suite(void)
 {
@@ -230,6 +418,10 @@ suite(void)
 	RUN(new_password_ends_sessions);
 	RUN(new_roles_end_sessions_unknown_role_changes_nothing);
 	RUN(disable_ends_sessions_enable_does_not_revive_them);
+	RUN(login_whose_password_changed_meanwhile_makes_no_session);
+	RUN(login_whose_roles_changed_meanwhile_gets_the_new_roles);
+	RUN(password_change_committing_meanwhile_refuses_the_login);
+	RUN(role_change_waits_for_a_login_and_revokes_its_session);
 }
 
 static void
