@@ -187,6 +187,7 @@ ctl_print_token(const struct pat_row *r, void *arg)
 	int64_t now = *(const int64_t *)arg;
 	const char *state = r->revoked_at != 0                           ? "revoked"
 	                    : r->expires_at != 0 && r->expires_at <= now ? "expired"
+	                    : !r->user_active                            ? "inactive"
 	                                                                 : "active";
 
 	ctl_iso_time(r->created_at, created);

@@ -398,11 +398,11 @@ pat_list(struct db *db, const char *username,
 {
 	static const char sql[] =
 	    "SELECT t.id, u.username, t.name, t.roles, t.created_at, t.expires_at, "
-	    "t.last_used_at, t.revoked_at FROM personal_access_tokens t "
+	    "t.last_used_at, t.revoked_at, u.status FROM personal_access_tokens t "
 	    "JOIN users u ON u.id = t.user_id WHERE (? = '' OR u.username = ?) "
 	    "ORDER BY u.username, t.created_at, t.id";
 	const char *who = username != NULL ? username : "";
-	const char *id;
+	const char *id, *status;
 	struct pat_row r;
 	struct db_stmt *st;
 	enum gh_err e;
@@ -427,6 +427,8 @@ pat_list(struct db *db, const char *username,
 		r.expires_at = db_column_int64(st, 5);
 		r.last_used_at = db_column_int64(st, 6);
 		r.revoked_at = db_column_int64(st, 7);
+		status = db_column_text(st, 8);
+		r.user_active = status != NULL && strcmp(status, "active") == 0;
 		if ((e = fn(&r, arg)) != GH_OK)
 			break;
 	}

@@ -105,6 +105,7 @@ struct pat_row {
 	int64_t expires_at;   /* 0: never */
 	int64_t last_used_at; /* 0: never */
 	int64_t revoked_at;   /* 0: not revoked */
+	bool user_active;     /* false: the check refuses it for its user */
 };
 /* pat_list calls fn for every token, revoked and expired ones included,
  * by user name then age, of username only unless it is NULL or "" (see

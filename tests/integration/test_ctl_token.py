@@ -24,7 +24,7 @@ from harness import check, test
 
 TOKEN = re.compile(r"^ghpat_[A-Za-z0-9_-]{43}$")
 ISO = "%Y-%m-%dT%H:%M:%SZ"
-LINE = re.compile(r"^(?P<handle>[0-9a-f]{12}) (?P<user>\S+) (?P<state>active|expired|revoked) "
+LINE = re.compile(r"^(?P<handle>[0-9a-f]{12}) (?P<user>\S+) (?P<state>active|expired|revoked|inactive) "
                   r"created=(?P<created>\S+) expires=(?P<expires>\S+) used=(?P<used>\S+) "
                   r"revoked=(?P<revoked>\S+) roles=(?P<roles>\S+) name=(?P<name>.+)$")
 # Usage errors found before anything is opened, and what stderr says.
@@ -132,6 +132,15 @@ def ctl_token_add_list_revoke(site):
           f"token add of a name taken: expected exit 4 and no token, got {said(proc)}")
     other, _ = site.new_user("tok")
     add(site, other, "--name", "monitor")
+    # A disabled user's token: inactive (the check refuses it), active again
+    # once the user is enabled.
+    site.stack.ctl("user", "disable", other)
+    check([r["state"] for r in listed(site, other)] == ["inactive"],
+          f"token list {other}: expected inactive while {other} is disabled: "
+          f"{listed(site, other)}")
+    site.stack.ctl("user", "enable", other)
+    check([r["state"] for r in listed(site, other)] == ["active"],
+          f"token list {other}: expected active once {other} is enabled again")
 
     # Revoke by handle: listed as revoked, once only.
     proc = ctl(site, "token", "revoke", handle)
