@@ -63,13 +63,6 @@ login_flow_audit_lockout(struct server_ctx *ctx, const struct request *req, cons
 	return audit_write(ctx->db, &ev);
 }
 
-void
-login_flow_log_failure(const struct request *req, const char *tag, const char *reason)
-{
-	log_msg(LOG_NOTICE, "auth failure: client=%s user=%s%s reason=%s", req->remote_addr,
-	    tag != NULL ? "#" : "-", tag != NULL ? tag : "", reason);
-}
-
 /* login_flow_refused does the work of every refusal: the counters, the
  * tag, the lines, the rows.  GH_OK, or the error that fails the request
  * closed (503). */
@@ -93,7 +86,7 @@ login_flow_refused(struct server_ctx *ctx, const struct request *req, const char
 		log_msg(LOG_NOTICE, "login failure for unknown name #%s from %s (%s)", tag,
 		    req->remote_addr, auth_refusal_word(why));
 	}
-	login_flow_log_failure(req, tag, auth_refusal_word(why));
+	server_log_auth_failure(req, tag, auth_refusal_word(why));
 	if (login_flow_audit_failure(ctx, req, u, why, tag) != GH_OK ||
 	    (lo.started && login_flow_audit_lockout(ctx, req, u, tag, &lo) != GH_OK))
 		return GH_EDB;

@@ -46,12 +46,6 @@ enum gh_err login_flow_session(struct db *db, const struct config *cfg, const st
  * login, the end of its lockout count, a line in the log. */
 void login_flow_done(struct server_ctx *ctx, const struct request *req, const struct user *u);
 
-/* login_flow_log_failure writes the fixed-shape line fail2ban reads
- * (deploy/fail2ban, gatehouse-login(8) LOG) for a refused secret of req's
- * client: "auth failure: client=ADDR user=#TAG reason=WORD", user=- when
- * no name was given (tag NULL); reason is a fixed word of [a-z_]. */
-void login_flow_log_failure(const struct request *req, const char *tag, const char *reason);
-
 /* The hooks of a program that checks passwords (struct server_program):
  * the dummy hash made before the first request, so that the first unknown
  * user does not pay for making it (and be told apart by that); and for an

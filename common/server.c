@@ -186,6 +186,13 @@ server_throttle(struct server_ctx *ctx, const struct request *req, struct respon
 	return true;
 }
 
+void
+server_log_auth_failure(const struct request *req, const char *tag, const char *reason)
+{
+	log_msg(LOG_NOTICE, "auth failure: client=%s user=%s%s reason=%s", req->remote_addr,
+	    tag != NULL ? "#" : "-", tag != NULL ? tag : "", reason);
+}
+
 enum gh_err
 server_throttle_fail(struct server_ctx *ctx, const struct request *req,
     const struct throttle_seen *seen, int64_t now)

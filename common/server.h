@@ -127,6 +127,14 @@ bool server_throttle(struct server_ctx *ctx, const struct request *req, struct r
  * seconds left), the database's error else. */
 enum gh_err server_throttle_blocked(struct server_ctx *ctx, const struct request *req, int64_t now,
     struct throttle_seen *seen, int64_t *after);
+/* server_log_auth_failure writes the fixed-shape line fail2ban reads
+ * (deploy/fail2ban, gatehouse-login(8) LOG) for a refused secret of req's
+ * client: "auth failure: client=ADDR user=#TAG reason=WORD", user=- when
+ * no name was given (tag NULL); reason is a fixed word of [a-z_].  Every
+ * program that checks a secret writes it: the login page and the token
+ * API (a password), gatehouse-sso (a refresh token, a partner's token),
+ * the check (an Authorization header). */
+void server_log_auth_failure(const struct request *req, const char *tag, const char *reason);
 /*
  * server_throttle_fail counts a refused secret of req's client (after
  * server_throttle let it through with *seen); when that failure blocks the

@@ -41,7 +41,8 @@
  * which it adds WWW-Authenticate and Retry-After.
  *
  * Throttling, as for a password (throttle.h): every refused credential,
- * a malformed header included, counts as a failure of the client
+ * a malformed header included, writes fail2ban's line
+ * (server_log_auth_failure) and counts as a failure of the client
  * (server_throttle_fail, which writes the audit event "throttled" once a
  * block), and a blocked client is answered 429 to its attempts.  Where
  * the throttle is read differs, to keep the hot path cheap.  A personal
@@ -237,6 +238,7 @@ check_credential(struct server_ctx *ctx, const struct request *req, struct respo
 	const bool basic = strncmp(req->authorization, "Basic ", 6) == 0;
 	const int64_t now = (int64_t)time(NULL);
 	const char *what = "Authorization header", *error = "invalid_token";
+	const char *reason = "malformed_credential"; /* the fail2ban line's */
 	bool seen_read = false;
 	enum gh_err e;
 
@@ -247,9 +249,12 @@ check_credential(struct server_ctx *ctx, const struct request *req, struct respo
 	} else if (c.scheme == CREDENTIAL_BEARER &&
 	           strncmp(c.token, PAT_PREFIX, PAT_PREFIX_LEN) != 0) {
 		what = "access token";
+		reason = "bad_access_token";
 		e = check_credential_jwt(ctx, c.token, now, &claims, &who);
 	} else {
 		what = c.scheme == CREDENTIAL_BASIC ? "Basic credential" : "personal access token";
+		reason =
+		    c.scheme == CREDENTIAL_BASIC ? "bad_basic_credential" : "bad_personal_token";
 		if (check_credential_throttled(ctx, req, res, now, &seen))
 			goto done;
 		seen_read = true;
@@ -260,6 +265,7 @@ check_credential(struct server_ctx *ctx, const struct request *req, struct respo
 			goto done;
 		log_msg(LOG_NOTICE, "check refused %s %s: %s from %s: %s", req->method, req->path,
 		    what, req->remote_addr, who.why);
+		server_log_auth_failure(req, NULL, reason);
 		if (server_throttle_fail(ctx, req, &seen, now) != GH_OK)
 			check_credential_unavailable(res);
 		else

@@ -85,7 +85,7 @@ sso_refuse(struct server_ctx *ctx, const struct request *req, struct response *r
 		    p->cfg->name);
 	else
 		log_msg(LOG_NOTICE, "sso refused from %s: %s", req->remote_addr, why);
-	login_flow_log_failure(req, NULL, "sso_refused");
+	server_log_auth_failure(req, NULL, "sso_refused");
 	if (audit_write(ctx->db, &ev) != GH_OK) {
 		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);
 		return;

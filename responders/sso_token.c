@@ -276,7 +276,7 @@ token_refresh(struct server_ctx *ctx, const struct request *req, struct response
 		    g->f.username, req->remote_addr);
 	else
 		log_msg(LOG_NOTICE, "refresh token refused from %s", req->remote_addr);
-	login_flow_log_failure(
+	server_log_auth_failure(
 	    req, NULL, g->outcome == REFRESH_REUSED ? "refresh_reused" : "bad_refresh_token");
 	if (server_throttle_fail(ctx, req, &seen, g->now) != GH_OK) {
 		server_error(ctx, req, res, 503, SERVER_UNAVAILABLE);

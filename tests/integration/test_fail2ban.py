@@ -1,6 +1,7 @@
 """deploy/fail2ban/: the shipped filter, run by Debian's fail2ban-regex
 against the lines gatehouse-login really wrote for real refused and
-successful logins: every refusal's line matched, with the client's
+successful logins (and gatehouse-sso for refused grants and tokens,
+gatehouse-check for refused Authorization headers): every refusal's line matched, with the client's
 address; no other line (a success, the human-readable failure line, a
 forged line inside a typed name or a user agent) matched.
 
@@ -20,6 +21,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from bearer_support import add_token, basic, bearer
 from client import Client, CookieJar, form_field
 from harness import check, test
 
@@ -152,15 +154,15 @@ def fail2ban_filter_matches_every_refused_login(site):
     check(ips == [SOURCE] * len(want_lines), f"syslog shape: addresses {ips}")
 
 
-def sso_failure_lines(log_path, start, want):
-    """gatehouse-sso's lines of log_path from byte start on, once at least
-    want of them are failure lines (or after 5 s)."""
+def program_failure_lines(log_path, start, want, program="gatehouse-sso"):
+    """program's lines of log_path from byte start on, once at least want
+    of them are failure lines (or after 5 s)."""
     deadline = time.monotonic() + 5
     while True:
         with open(log_path, "rb") as f:
             f.seek(start)
             text = f.read().decode(errors="replace")
-        lines = [line for line in text.splitlines() if "gatehouse-sso:" in line]
+        lines = [line for line in text.splitlines() if f"{program}:" in line]
         if sum("auth failure:" in line for line in lines) >= want or time.monotonic() > deadline:
             return lines
         time.sleep(0.1)
@@ -189,7 +191,7 @@ def fail2ban_filter_matches_refused_tokens(site):
     r = client.post_form(token, {"grant_type": "password", "username": name,
                                  "password": password})
     check(r.status == 200, "the token API's password grant with the right password: 200", r)
-    lines = sso_failure_lines(log_path, start, len(refusals))
+    lines = program_failure_lines(log_path, start, len(refusals))
     failures = [line for line in lines if "auth failure:" in line]
     check(len(failures) == len(refusals),
           f"expected {len(refusals)} failure lines of gatehouse-sso:\n" + "\n".join(lines))
@@ -200,5 +202,46 @@ def fail2ban_filter_matches_refused_tokens(site):
                                           "sso")
     check(sorted(matched) == sorted(failures),
           "fail2ban-regex should match exactly gatehouse-sso's failure lines:\nmatched:\n" +
+          "\n".join(matched) + "\nlines:\n" + "\n".join(lines))
+    check(ips == [SOURCE] * len(failures), f"the addresses extracted: {ips}")
+
+
+@test("fail2ban_filter_matches_refused_credentials_at_the_check", servers=("lighttpd",),
+      databases=("sqlite",))
+def fail2ban_filter_matches_refused_credentials_at_the_check(site):
+    """gatehouse-check's refused Authorization headers (an access token, a
+    personal access token as Bearer and as Basic's password, a header of
+    no known form) are matched with the client's address; a granted token
+    and a request without the header (an anonymous visitor, sent to the
+    login page) write no such line."""
+    name, password = site.new_user("bannedcheck")
+    pat = add_token(site, name)
+    client = FromClient(site.stack.port)
+    log_path = site.stack.log_dir / "lighttpd-error.log"
+    start = log_path.stat().st_size if log_path.exists() else 0
+    refusals = [
+        (bearer("eyJhbGciOiJFUzI1NiJ9.e30.c2ln"), "bad_access_token"),
+        (bearer("ghpat_" + "A" * 43), "bad_personal_token"),
+        (basic(name, password), "bad_basic_credential"),
+        ({"Authorization": "Bearer"}, "malformed_credential"),
+    ]
+    for headers, _ in refusals:
+        r = client.get("/private/", headers=headers)
+        check(r.status == 401, f"GET /private/ with {headers}: expected 401", r)
+    r = client.get("/private/", headers=bearer(pat))
+    check(r.status == 200, "GET /private/ with the user's personal access token: 200", r)
+    r = client.get("/private/")
+    check(r.status == 302, "GET /private/ without a cookie or a header: 302 to the login", r)
+    lines = program_failure_lines(log_path, start, len(refusals), "gatehouse-check")
+    failures = [line for line in lines if "auth failure:" in line]
+    check(len(failures) == len(refusals),
+          f"expected {len(refusals)} failure lines of gatehouse-check:\n" + "\n".join(lines))
+    for line, (headers, reason) in zip(failures, refusals):
+        check(re.search(rf"client={re.escape(SOURCE)} user=- reason={reason}$", line),
+              f"{headers}: the failure line does not say reason={reason}: {line}")
+    matched, missed, ips = fail2ban_regex(site.stack.state_dir / "fail2ban-check", lines,
+                                          "check")
+    check(sorted(matched) == sorted(failures),
+          "fail2ban-regex should match exactly gatehouse-check's failure lines:\nmatched:\n" +
           "\n".join(matched) + "\nlines:\n" + "\n".join(lines))
     check(ips == [SOURCE] * len(failures), f"the addresses extracted: {ips}")
