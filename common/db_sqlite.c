@@ -6,7 +6,8 @@
  * its folder must exist.  Each connection belongs to one thread, so it is
  * opened with SQLITE_OPEN_NOMUTEX; WAL mode lets the check read while a
  * login writes, foreign keys are enforced, synchronous=NORMAL is durable
- * enough under WAL, and a busy timeout makes writers wait for each other.
+ * enough under WAL, and a busy timeout makes writers wait for each other
+ * (in short naps: sqlite_busy).
  * A failure is logged here, once, with the statement's SQL text (never its
  * values); a unique-key violation is an answer, GH_EEXISTS, and not logged.
  */
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,6 +54,32 @@ sqlite_path(const char *url)
 	return url;
 }
 
+/*
+ * sqlite_busy is the busy handler: a connection that finds the database
+ * locked by another writer tries again after 1, 2, then 4 ms at a time,
+ * until the busy timeout (arg, in milliseconds) is spent.  SQLite's own
+ * (sqlite3_busy_timeout) naps up to 100 ms at a time once a wait grows
+ * long: under a burst of writers (logins, refresh grants: transactions of
+ * a millisecond or two) one of them could lose the lock to the others nap
+ * after nap, for hundreds of milliseconds, while it was free most of that
+ * time.  The time slept is counted from count, as SQLite's own does.
+ */
+#define SQLITE_NAP_MAX_MS 4
+static int
+sqlite_busy(void *arg, int count)
+{
+	int64_t timeout = (int64_t)(intptr_t)arg;
+	int64_t slept = count < 2 ? count : 3 + (int64_t)(count - 2) * SQLITE_NAP_MAX_MS;
+	int64_t nap = count < 2 ? count + 1 : SQLITE_NAP_MAX_MS;
+
+	if (slept >= timeout)
+		return 0;
+	if (nap > timeout - slept)
+		nap = timeout - slept;
+	sqlite3_sleep((int)nap);
+	return 1;
+}
+
 static void
 sqlite_close(void *conn)
 {
@@ -88,7 +116,7 @@ sqlite_open(const char *url, const char *password, int64_t busy_ms, void **out)
 		busy_ms = 0;
 	if (busy_ms > INT_MAX)
 		busy_ms = INT_MAX;
-	sqlite3_busy_timeout(conn, (int)busy_ms);
+	sqlite3_busy_handler(conn, sqlite_busy, (void *)(intptr_t)busy_ms);
 
 	/* journal_mode=WAL answers with a row, which sqlite3_exec discards; on a
 	 * file that cannot change mode (read-only) it keeps the old one. */

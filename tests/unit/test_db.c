@@ -1,20 +1,32 @@
 /*
  * test_db.c: what only the SQLite driver does, on a temporary file: its
- * URLs, its pragmas, its statement cache growing, its write lock and its
- * online backup.  What every driver does alike is test_db_contract.c's.
+ * URLs, its pragmas, its statement cache growing, its write lock (waited
+ * for in naps up to the busy timeout) and its online backup.  What every driver does alike is
+ * test_db_contract.c's.
  */
 #include <sys/stat.h>
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "db.h"
 #include "test.h"
 
 static char tmpdir[PATH_MAX];
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void
 tmp_make(void)
@@ -36,15 +48,16 @@ tmp_remove(const char *name)
 	unlink(path);
 }
 
-/* open_db opens (creating) tmpdir/name with a small table t. */
+/* open_db_busy opens (creating) tmpdir/name with a small table t and a
+ * busy timeout of busy_ms; open_db with 200 ms. */
 static struct db *
-open_db(const char *name)
+open_db_busy(const char *name, int64_t busy_ms)
 {
 	char url[PATH_MAX + 64];
 	struct db *db = NULL;
 
 	snprintf(url, sizeof(url), "sqlite://%s/%s", tmpdir, name);
-	if (db_open(url, NULL, 200, &db) != GH_OK)
+	if (db_open(url, NULL, busy_ms, &db) != GH_OK)
 		return NULL;
 	if (db_exec(db, "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, "
 	                "name TEXT UNIQUE, n INTEGER)") != GH_OK) {
@@ -52,6 +65,12 @@ open_db(const char *name)
 		return NULL;
 	}
 	return db;
+}
+
+static struct db *
+open_db(const char *name)
+{
+	return open_db_busy(name, 200);
 }
 
 static void
@@ -186,6 +205,7 @@ count_rows(struct db *db)
 TEST(begin_takes_the_write_lock)
 {
 	struct db *a = open_db("two.db"), *b = open_db("two.db");
+	int64_t t0, waited;
 
 	if (a == NULL || b == NULL) {
 		CHECK(a != NULL && b != NULL);
@@ -197,12 +217,51 @@ TEST(begin_takes_the_write_lock)
 	 * holds it, b's BEGIN waits its busy timeout and fails (a server's
 	 * BEGIN locks nothing). */
 	CHECK(db_begin(a) == GH_OK);
+	t0 = now_ms();
 	CHECK(db_begin(b) == GH_EDB);
+	waited = now_ms() - t0;
+	/* The whole busy timeout (200 ms), not much more: sqlite_busy's naps. */
+	CHECK(waited >= 195 && waited < 2000);
 	db_rollback(a);
 	CHECK(db_begin(b) == GH_OK);
 	db_rollback(b);
 	db_close(b);
 	close_db(a, "two.db");
+}
+
+/* release_later rolls back the transaction of the db at arg after 100 ms. */
+static void *
+release_later(void *arg)
+{
+	struct timespec ts = {0, 100 * 1000 * 1000};
+
+	nanosleep(&ts, NULL);
+	db_rollback(arg);
+	return NULL;
+}
+
+TEST(begin_waits_for_a_lock_released_within_the_timeout)
+{
+	struct db *a = open_db("wait.db"), *b = open_db_busy("wait.db", 5000);
+	pthread_t th;
+	int64_t t0, waited;
+
+	if (a == NULL || b == NULL) {
+		CHECK(a != NULL && b != NULL);
+		db_close(a);
+		db_close(b);
+		return;
+	}
+	CHECK(db_begin(a) == GH_OK);
+	CHECK(pthread_create(&th, NULL, release_later, a) == 0);
+	t0 = now_ms();
+	CHECK(db_begin(b) == GH_OK);
+	waited = now_ms() - t0;
+	pthread_join(th, NULL);
+	CHECK(waited >= 90);
+	db_rollback(b);
+	db_close(b);
+	close_db(a, "wait.db");
 }
 
 /* insert_a is db_transact's fn below: it counts its calls in *arg. */
@@ -268,6 +327,7 @@ main(void)
 	RUN(open_sets_wal_and_foreign_keys);
 	RUN(cache_keeps_statements_while_growing);
 	RUN(begin_takes_the_write_lock);
+	RUN(begin_waits_for_a_lock_released_within_the_timeout);
 	RUN(transact_failed_begin_does_not_run_fn);
 	RUN(backup_copies_a_consistent_snapshot_and_never_overwrites);
 	rmdir(tmpdir);
