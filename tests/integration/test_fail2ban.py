@@ -168,6 +168,26 @@ def program_failure_lines(log_path, start, want, program="gatehouse-sso"):
         time.sleep(0.1)
 
 
+def assert_failure_lines(site, log_path, start, program, expected):
+    """program's lines of log_path from byte start on hold one failure line
+    for each (what, shape) of expected, in order, each ending in
+    "client=SOURCE " and shape (a regular expression); fail2ban-regex
+    matches exactly those lines, and takes SOURCE from each."""
+    lines = program_failure_lines(log_path, start, len(expected), program)
+    failures = [line for line in lines if "auth failure:" in line]
+    check(len(failures) == len(expected),
+          f"expected {len(expected)} failure lines of {program}:\n" + "\n".join(lines))
+    for line, (what, shape) in zip(failures, expected):
+        check(re.search(rf"client={re.escape(SOURCE)} {shape}$", line),
+              f"{what}: the failure line does not have its shape ({shape}): {line}")
+    matched, missed, ips = fail2ban_regex(site.stack.state_dir / f"fail2ban-{program}", lines,
+                                          program)
+    check(sorted(matched) == sorted(failures),
+          f"fail2ban-regex should match exactly {program}'s failure lines:\nmatched:\n" +
+          "\n".join(matched) + "\nlines:\n" + "\n".join(lines))
+    check(ips == [SOURCE] * len(failures), f"the addresses extracted: {ips}")
+
+
 @test("fail2ban_filter_matches_refused_tokens", servers=("lighttpd",), databases=("sqlite",))
 def fail2ban_filter_matches_refused_tokens(site):
     """gatehouse-sso's refusals (the token API's password and refresh
@@ -191,19 +211,8 @@ def fail2ban_filter_matches_refused_tokens(site):
     r = client.post_form(token, {"grant_type": "password", "username": name,
                                  "password": password})
     check(r.status == 200, "the token API's password grant with the right password: 200", r)
-    lines = program_failure_lines(log_path, start, len(refusals))
-    failures = [line for line in lines if "auth failure:" in line]
-    check(len(failures) == len(refusals),
-          f"expected {len(refusals)} failure lines of gatehouse-sso:\n" + "\n".join(lines))
-    for line, (path, _, _, shape) in zip(failures, refusals):
-        check(re.search(rf"client={re.escape(SOURCE)} {shape}$", line),
-              f"POST {path}: the failure line does not have its shape: {line}")
-    matched, missed, ips = fail2ban_regex(site.stack.state_dir / "fail2ban-tokens", lines,
-                                          "sso")
-    check(sorted(matched) == sorted(failures),
-          "fail2ban-regex should match exactly gatehouse-sso's failure lines:\nmatched:\n" +
-          "\n".join(matched) + "\nlines:\n" + "\n".join(lines))
-    check(ips == [SOURCE] * len(failures), f"the addresses extracted: {ips}")
+    assert_failure_lines(site, log_path, start, "gatehouse-sso",
+                         [(f"POST {path}", shape) for path, _, _, shape in refusals])
 
 
 @test("fail2ban_filter_matches_refused_credentials_at_the_check", servers=("lighttpd",),
@@ -232,16 +241,6 @@ def fail2ban_filter_matches_refused_credentials_at_the_check(site):
     check(r.status == 200, "GET /private/ with the user's personal access token: 200", r)
     r = client.get("/private/")
     check(r.status == 302, "GET /private/ without a cookie or a header: 302 to the login", r)
-    lines = program_failure_lines(log_path, start, len(refusals), "gatehouse-check")
-    failures = [line for line in lines if "auth failure:" in line]
-    check(len(failures) == len(refusals),
-          f"expected {len(refusals)} failure lines of gatehouse-check:\n" + "\n".join(lines))
-    for line, (headers, reason) in zip(failures, refusals):
-        check(re.search(rf"client={re.escape(SOURCE)} user=- reason={reason}$", line),
-              f"{headers}: the failure line does not say reason={reason}: {line}")
-    matched, missed, ips = fail2ban_regex(site.stack.state_dir / "fail2ban-check", lines,
-                                          "check")
-    check(sorted(matched) == sorted(failures),
-          "fail2ban-regex should match exactly gatehouse-check's failure lines:\nmatched:\n" +
-          "\n".join(matched) + "\nlines:\n" + "\n".join(lines))
-    check(ips == [SOURCE] * len(failures), f"the addresses extracted: {ips}")
+    assert_failure_lines(site, log_path, start, "gatehouse-check",
+                         [(str(headers), rf"user=- reason={reason}")
+                          for headers, reason in refusals])

@@ -44,7 +44,9 @@ tmp_remove(const char *dir, int depth)
 		struct stat st;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		int n = snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (n < 0 || (size_t)n >= sizeof(p))
+			continue;
 		if (depth > 0 && lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
 			tmp_remove(p, depth - 1);
 		else
