@@ -116,5 +116,6 @@ enum ctl_status cmd_keys_rotate(struct ctl *c);
 enum ctl_status cmd_keys_list(struct ctl *c);
 enum ctl_status cmd_keys_retire_args(const struct ctl *c);
 enum ctl_status cmd_keys_retire(struct ctl *c);
+enum ctl_status cmd_keys_publish(struct ctl *c);
 
 #endif

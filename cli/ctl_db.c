@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "audit.h"
 #include "ctl.h"
@@ -201,6 +202,41 @@ ctl_check_sso(struct ctl *c)
 	return e == GH_OK && c->cfg.sso_issuer != NULL ? CTL_OK : CTL_FAIL;
 }
 
+/* ctl_check_public_keys reads what gatehouse-check reads at start, the
+ * public keys file, and warns when it is not what the keys folder would
+ * publish now (gatehousectl keys publish writes it anew). */
+static enum ctl_status
+ctl_check_public_keys(struct ctl *c)
+{
+	const char *path = c->cfg.sso_public_keys_file;
+	char err[1024], *want = NULL, *have = NULL;
+	struct jwt_access_keys pub;
+	struct signkey_set keys;
+	size_t len = 0;
+	enum gh_err e = jwt_access_keys_load(&c->cfg, &pub, err, sizeof(err));
+
+	if (e != GH_OK) {
+		printf("%s: [sso] public_keys_file: %s\n", c->cfg.path, err);
+		return CTL_FAIL;
+	}
+	printf("public keys file %s: %zu keys%s\n", path, pub.es256.nkeys + pub.rs256.nkeys,
+	    pub.loaded ? "" : " (the check refuses every access token)");
+	jwt_access_keys_cleanup(&pub);
+	e = signkey_load(c->cfg.sso_keys_dir, (int64_t)time(NULL), signkey_lifetime(&c->cfg), &keys,
+	    err, sizeof(err));
+	if ((e == GH_OK || e == GH_ENOTFOUND) && signkey_jwks(&keys, &want) == GH_OK &&
+	    (access(path, F_OK) == 0 || keys.nkeys > 0) &&
+	    (jwks_read_file(path, &have, &len, err, sizeof(err)) != GH_OK ||
+	        strcmp(have, want) != 0))
+		printf("warning: %s is not what %s publishes now (run: gatehousectl keys "
+		       "publish)\n",
+		    path, c->cfg.sso_keys_dir);
+	free(want);
+	free(have);
+	signkey_cleanup(&keys);
+	return CTL_OK;
+}
+
 enum ctl_status
 cmd_check(struct ctl *c)
 {
@@ -227,7 +263,7 @@ cmd_check(struct ctl *c)
 		return CTL_FAIL;
 	}
 	printf("migrations: up to date\n");
-	if ((st = ctl_check_sso(c)) != CTL_OK)
+	if ((st = ctl_check_sso(c)) != CTL_OK || (st = ctl_check_public_keys(c)) != CTL_OK)
 		return st;
 	return ctl_check_user_store(c);
 }

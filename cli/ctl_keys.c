@@ -1,9 +1,11 @@
 /*
- * ctl_keys.c: gatehousectl keys generate, rotate, list and retire:
- * Gatehouse's own signing keys, one file each in [sso] keys_dir
- * (signkey.h).  They need no database.  gatehouse-sso reads the keys when
- * it starts, so every change ends with a reminder to restart it; no key
- * material is ever printed.
+ * ctl_keys.c: gatehousectl keys generate, rotate, list, retire and
+ * publish: Gatehouse's own signing keys, one file each in [sso] keys_dir
+ * (signkey.h).  They need no database.  Every change writes the public
+ * keys file ([sso] public_keys_file) anew, which gatehouse-check reads
+ * instead of the folder.  gatehouse-sso and gatehouse-check read the keys
+ * when they start, so every change ends with a reminder to restart them;
+ * no key material is ever printed.
  *
  * The files are left owned by whoever ran the command: run it as the
  * account gatehouse-sso runs as, or chown the folder after (a note says so
@@ -70,7 +72,36 @@ ctl_keys_load(struct ctl *c, struct signkey_set *set, char err[CTL_KEYS_ERR_MAX]
 static void
 ctl_keys_restart_note(const char *why)
 {
-	printf("restart gatehouse-sso %s: it reads the keys when it starts\n", why);
+	printf("restart gatehouse-sso and gatehouse-check %s: they read the keys when they "
+	       "start\n",
+	    why);
+}
+
+/* Writes [sso] public_keys_file for the keys of the folder now, and says
+ * so; what: the command, for messages. */
+static enum ctl_status
+ctl_keys_publish(struct ctl *c, const char *what)
+{
+	const char *path = c->cfg.sso_public_keys_file;
+	char err[CTL_KEYS_ERR_MAX];
+	struct signkey_set set;
+	size_t n = 0;
+	enum gh_err e = ctl_keys_load(c, &set, err);
+
+	if (e != GH_OK && e != GH_ENOTFOUND) {
+		fprintf(stderr, "gatehousectl: %s: %s\n", what, err);
+		return CTL_FAIL;
+	}
+	e = signkey_publish(path, &set, err, sizeof(err));
+	for (size_t i = 0; i < set.nkeys; i++)
+		n += signkey_published(&set.keys[i]);
+	signkey_cleanup(&set);
+	if (e != GH_OK) {
+		fprintf(stderr, "gatehousectl: %s: %s\n", what, err);
+		return CTL_FAIL;
+	}
+	printf("public keys file %s written: %zu key%s\n", path, n, n == 1 ? "" : "s");
+	return CTL_OK;
 }
 
 /* Makes the new active key of alg, then loads the folder back (as
@@ -118,6 +149,8 @@ ctl_keys_make(struct ctl *c, enum signkey_alg alg, const char *what)
 		    "to "
 		    "the account gatehouse-sso runs as\n",
 		    dir, kid);
+	if (ctl_keys_publish(c, what) != CTL_OK)
+		return CTL_FAIL;
 	ctl_keys_restart_note("now to sign with it");
 	return CTL_OK;
 }
@@ -248,6 +281,18 @@ cmd_keys_retire(struct ctl *c)
 		return e == GH_ENOTFOUND ? CTL_NOTFOUND : CTL_FAIL;
 	}
 	printf("key %s retired: %s/%s.pem removed\n", kid, c->cfg.sso_keys_dir, kid);
-	ctl_keys_restart_note("so that it no longer publishes it");
+	if (ctl_keys_publish(c, "keys retire") != CTL_OK)
+		return CTL_FAIL;
+	ctl_keys_restart_note("so that they no longer take it");
 	return CTL_OK;
+}
+
+enum ctl_status
+cmd_keys_publish(struct ctl *c)
+{
+	enum ctl_status st = ctl_keys_publish(c, "keys publish");
+
+	if (st == CTL_OK)
+		ctl_keys_restart_note("if the keys changed");
+	return st;
 }

@@ -108,6 +108,7 @@ static const struct ctl_command ctl_commands[] = {
     {"keys", "list", .args = {0, 0}, .run = cmd_keys_list, .usage = "keys list"},
     {"keys", "retire", .args = {1, 2}, .check = cmd_keys_retire_args, .run = cmd_keys_retire,
         .usage = "keys retire KID [--force]"},
+    {"keys", "publish", .args = {0, 0}, .run = cmd_keys_publish, .usage = "keys publish"},
     /* No needs: it opens the database itself, to report on it. */
     {"check", NULL, .args = {0, 0}, .run = cmd_check, .usage = "check"},
 };

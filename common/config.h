@@ -155,9 +155,10 @@ struct config {
 	int check_cache_size;        /* entries at most, default 10000 */
 
 	/* [sso] */
-	char *sso_keys_dir;       /* Gatehouse's signing keys, default SYSCONFDIR/gatehouse/keys */
-	char *sso_issuer;         /* iss of the tokens Gatehouse signs (required to sign) */
-	int64_t sso_out_lifetime; /* seconds an outbound SSO token lives, default 60 */
+	char *sso_keys_dir; /* Gatehouse's signing keys, default SYSCONFDIR/gatehouse/keys */
+	char *sso_public_keys_file; /* their public halves (JWKS), default keys_dir + ".jwks" */
+	char *sso_issuer;           /* iss of the tokens Gatehouse signs (required to sign) */
+	int64_t sso_out_lifetime;   /* seconds an outbound SSO token lives, default 60 */
 
 	/* [token]: the token API (gatehouse-sso's <prefix>/token, jwt_access.h) */
 	int64_t token_access_lifetime; /* seconds an access token lives, default 900 */

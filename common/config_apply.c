@@ -262,6 +262,17 @@ config_finish(struct config_loader *l)
 			return config_nomem(l);
 	}
 
+	if (cfg->sso_public_keys_file == NULL && cfg->sso_keys_dir != NULL) {
+		/* keys_dir's sibling: "/etc/gatehouse/keys/" -> "/etc/gatehouse/keys.jwks". */
+		n = strlen(cfg->sso_keys_dir);
+		while (n > 1 && cfg->sso_keys_dir[n - 1] == '/')
+			n--;
+		if ((cfg->sso_public_keys_file = malloc(n + sizeof(".jwks"))) == NULL)
+			return config_nomem(l);
+		memcpy(cfg->sso_public_keys_file, cfg->sso_keys_dir, n);
+		memcpy(cfg->sso_public_keys_file + n, ".jwks", sizeof(".jwks"));
+	}
+
 	if ((e = config_check_hash_costs(l)) != GH_OK)
 		return e;
 

@@ -117,6 +117,9 @@ const struct config_key config_keys[] = {
 
     KEY("sso", "keys_dir", CT_STRING, sso_keys_dir, SYSCONFDIR "/gatehouse/keys", 0, 0,
         config_check_nonempty),
+    /* public_keys_file: no default here, config_finish() derives it from keys_dir. */
+    KEY("sso", "public_keys_file", CT_STRING, sso_public_keys_file, NULL, 0, 0,
+        config_check_nonempty),
     KEY("sso", "issuer", CT_STRING, sso_issuer, NULL, 0, 0, config_check_issuer),
     KEY("sso", "out_lifetime", CT_DURATION, sso_out_lifetime, "60s", 10, 300, NULL),
 

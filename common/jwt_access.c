@@ -11,9 +11,11 @@
  * by our key but not of our making (a bug, a stolen key) still cannot
  * overflow a field or give the check a user id it did not sign.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -39,48 +41,116 @@ jwt_access_set(json_t *doc, struct jwks *set, char *err, size_t errlen)
 	return e;
 }
 
+/* jwt_access_split puts each key of the JWKS document text (path's) into
+ * es or rs by its "alg": GH_EINVAL, with err, for a document of another
+ * shape or a key of another algorithm (jwks_parse checks the rest). */
+static enum gh_err
+jwt_access_split(const char *path, const char *text, size_t len, json_t *es, json_t *rs, char *err,
+    size_t errlen)
+{
+	json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL), *keys, *k;
+	const char *alg;
+	enum gh_err e = GH_OK;
+	size_t i;
+
+	if (!json_is_array(keys = json_object_get(doc, "keys"))) {
+		snprintf(err, errlen, "%s: not a JWKS document (gatehousectl keys publish)", path);
+		json_decref(doc);
+		return GH_EINVAL;
+	}
+	json_array_foreach(keys, i, k)
+	{
+		alg = json_string_value(json_object_get(k, "alg"));
+		if (alg != NULL && strcmp(alg, "ES256") == 0)
+			e = json_array_append(json_object_get(es, "keys"), k) == 0 ? GH_OK
+			                                                           : GH_ENOMEM;
+		else if (alg != NULL && strcmp(alg, "RS256") == 0)
+			e = json_array_append(json_object_get(rs, "keys"), k) == 0 ? GH_OK
+			                                                           : GH_ENOMEM;
+		else {
+			snprintf(
+			    err, errlen, "%s: keys[%zu]: \"alg\" is not ES256 or RS256", path, i);
+			e = GH_EINVAL;
+		}
+		if (e != GH_OK)
+			break;
+	}
+	json_decref(doc);
+	return e;
+}
+
+/* jwt_access_keys_parse reads the JWKS document text[0..len) (of what:
+ * a file's path, for messages) into out. */
+static enum gh_err
+jwt_access_keys_parse(const char *what, const char *text, size_t len, struct jwt_access_keys *out,
+    char *err, size_t errlen)
+{
+	json_t *es = json_pack("{s:[]}", "keys"), *rs = json_pack("{s:[]}", "keys");
+	enum gh_err e;
+
+	if (es == NULL || rs == NULL)
+		e = GH_ENOMEM;
+	else if ((e = jwt_access_split(what, text, len, es, rs, err, errlen)) == GH_OK &&
+	         (e = jwt_access_set(es, &out->es256, err, errlen)) == GH_OK)
+		e = jwt_access_set(rs, &out->rs256, err, errlen);
+	out->loaded = e == GH_OK && (out->es256.nkeys > 0 || out->rs256.nkeys > 0);
+	if (e != GH_OK) {
+		char why[512];
+
+		/* jwks_parse's reasons name the key, not the file: add it. */
+		snprintf(why, sizeof(why), "%s", err);
+		if (why[0] == '\0')
+			snprintf(err, errlen, "%s: cannot read the public keys: %s", what,
+			    gh_strerror(e));
+		else if (strncmp(why, what, strlen(what)) != 0)
+			snprintf(err, errlen, "%s: %s", what, why);
+		jwt_access_keys_cleanup(out);
+	}
+	json_decref(es);
+	json_decref(rs);
+	return e;
+}
+
 enum gh_err
 jwt_access_keys_load(
-    const struct config *cfg, int64_t now, struct jwt_access_keys *out, char *err, size_t errlen)
+    const struct config *cfg, struct jwt_access_keys *out, char *err, size_t errlen)
 {
-	struct signkey_set keys;
-	json_t *es = NULL, *rs = NULL;
+	const char *path = cfg->sso_public_keys_file;
+	char *text = NULL;
+	size_t len = 0;
+	struct stat st;
 	enum gh_err e;
 
 	memset(out, 0, sizeof(*out));
 	if (errlen > 0)
 		err[0] = '\0';
-	e = signkey_load(cfg->sso_keys_dir, now, signkey_lifetime(cfg), &keys, err, errlen);
-	if (e == GH_ENOTFOUND)
+	/* No file: no key published yet (gatehousectl keys generate writes it). */
+	if (path == NULL || (lstat(path, &st) != 0 && errno == ENOENT))
 		return GH_OK;
-	if (e != GH_OK)
+	if ((e = jwks_read_file(path, &text, &len, err, errlen)) != GH_OK)
 		return e;
-	es = json_pack("{s:[]}", "keys");
-	rs = json_pack("{s:[]}", "keys");
-	if (es == NULL || rs == NULL) {
-		e = GH_ENOMEM;
-		goto done;
-	}
-	for (size_t i = 0; i < keys.nkeys && e == GH_OK; i++) {
-		const struct signkey *k = &keys.keys[i];
+	e = jwt_access_keys_parse(path, text, len, out, err, errlen);
+	free(text);
+	return e;
+}
 
-		if (signkey_published(k))
-			e = jwks_add_json(k->alg == SIGNKEY_ES256 ? es : rs, k->pem, k->pem_len,
-			    k->kid, signkey_alg_name(k->alg));
+enum gh_err
+jwt_access_keys_of(
+    const struct signkey_set *set, struct jwt_access_keys *out, char *err, size_t errlen)
+{
+	char *text = NULL;
+	enum gh_err e;
+
+	memset(out, 0, sizeof(*out));
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((e = signkey_jwks(set, &text)) != GH_OK) {
+		snprintf(
+		    err, errlen, "[sso] keys_dir: cannot read the public keys: %s", gh_strerror(e));
+		return e;
 	}
-	if (e == GH_OK && (e = jwt_access_set(es, &out->es256, err, errlen)) == GH_OK)
-		e = jwt_access_set(rs, &out->rs256, err, errlen);
-	out->loaded = e == GH_OK && (out->es256.nkeys > 0 || out->rs256.nkeys > 0);
-done:
-	if (e != GH_OK) {
-		if (err[0] == '\0')
-			snprintf(err, errlen, "[sso] keys_dir: cannot read the public keys: %s",
-			    gh_strerror(e));
-		jwt_access_keys_cleanup(out);
-	}
-	json_decref(es);
-	json_decref(rs);
-	signkey_cleanup(&keys);
+	e = jwt_access_keys_parse("[sso] keys_dir", text, strlen(text), out, err, errlen);
+	free(text);
 	return e;
 }
 

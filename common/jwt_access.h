@@ -18,7 +18,8 @@
  *   iat, exp  exp - iat = [token] access_lifetime (default 15 min)
  *
  * A token is verified with the public keys of the keys Gatehouse publishes
- * (signkey_published), read once at start, by jws.h (the algorithm pinned
+ * (signkey_published; gatehouse-check reads them from [sso]
+ * public_keys_file, never the private keys), read once at start, by jws.h (the algorithm pinned
  * by the key the kid names, every claim checked, skew 60 s), and then
  * against the blacklist revoked_jti, where a token revoked before its
  * expiry stays until it expires.
@@ -58,14 +59,20 @@ struct jwt_access_keys {
 };
 
 /*
- * jwt_access_keys_load reads the keys of [sso] keys_dir as signkey_load
- * does (lifetime: signkey_lifetime(cfg)) and keeps the public part of each
- * published one.  A folder with no key is GH_OK with out->loaded false
- * (the check then refuses every access token); an unreadable or broken
- * folder is the error of signkey_load with its message in err.
+ * jwt_access_keys_load reads the public keys of [sso] public_keys_file (a
+ * JWKS document of ES256 and RS256 keys, signkey_publish's), for a program
+ * that only verifies (gatehouse-check): it never opens [sso] keys_dir.  A
+ * missing file is GH_OK with out->loaded false (every access token is then
+ * refused), as is one of no key; one that cannot be read or is not such a
+ * document is an error (GH_EIO, GH_EINVAL, GH_ETOOBIG) with its message,
+ * naming the file, in err.  jwt_access_keys_of does the same from the
+ * published keys of set, loaded by signkey_load (gatehouse-sso, which has
+ * them).
  */
 enum gh_err jwt_access_keys_load(
-    const struct config *cfg, int64_t now, struct jwt_access_keys *out, char *err, size_t errlen);
+    const struct config *cfg, struct jwt_access_keys *out, char *err, size_t errlen);
+enum gh_err jwt_access_keys_of(
+    const struct signkey_set *set, struct jwt_access_keys *out, char *err, size_t errlen);
 void jwt_access_keys_cleanup(struct jwt_access_keys *keys);
 
 /*

@@ -82,6 +82,24 @@ enum gh_err signkey_generate(const char *dir, enum signkey_alg alg, int64_t now,
 enum gh_err signkey_retire(const char *dir, const char *kid, int64_t now, int64_t lifetime,
     bool force, char *err, size_t errlen);
 
+/*
+ * The public keys file ([sso] public_keys_file, signkey_publish.c): the
+ * JWKS document of the published keys, the same text gatehouse-sso serves
+ * at <prefix>/jwks.json, kept beside the folder by gatehousectl so that
+ * gatehouse-check, which only verifies, never reads a private key.
+ *
+ * signkey_jwks makes that document for set (its keys that
+ * signkey_published): JSON text in *out, which the caller frees; an empty
+ * set gives {"keys":[]}.  GH_OK, GH_ENOMEM, or GH_EINVAL for a key
+ * jwks_add_json refuses.  signkey_publish writes it to path, replacing the
+ * file at once (a temporary file in its folder, renamed over it), mode
+ * 0644: GH_OK, or GH_EIO (or signkey_jwks's error) with the reason, naming
+ * path, in err.
+ */
+enum gh_err signkey_jwks(const struct signkey_set *set, char **out);
+enum gh_err signkey_publish(
+    const char *path, const struct signkey_set *set, char *err, size_t errlen);
+
 /* signkey_alg_name is "ES256" or "RS256". */
 const char *signkey_alg_name(enum signkey_alg alg);
 /* signkey_state_name is "active", "rotated" or "expired". */

@@ -490,12 +490,17 @@ class Stack:
     def _ensure_signing_key(self):
         """Gatehouse's signing key for gatehouse-sso: `gatehousectl keys
         generate` (a key of signing_alg, mode 0600, in a folder of mode
-        0700) when keys_dir holds no key yet; a kept state folder keeps its
-        keys."""
+        0700, and the public keys file beside it, [sso] public_keys_file,
+        for gatehouse-check) when keys_dir holds no key yet; a kept state
+        folder keeps its keys, and gets the public keys file when it has
+        none (`keys publish`)."""
         keys = self._signing_keys_dir()
-        if keys is None or (keys.is_dir() and any(keys.glob("*.pem"))):
+        if keys is None:
             return
-        self.ctl("keys", "generate", "--alg", self.signing_alg)
+        if not (keys.is_dir() and any(keys.glob("*.pem"))):
+            self.ctl("keys", "generate", "--alg", self.signing_alg)
+        elif not Path(f"{str(keys).rstrip('/')}.jwks").exists():
+            self.ctl("keys", "publish")
 
     def _copy_programs_for_responders(self):
         """As root: when the responders' account cannot reach the programs

@@ -18,10 +18,10 @@
 void check_grant(const struct request *req, struct response *res, const char *username,
     int64_t user_id, const char *email, const char *roles);
 
-/* check_credential_init reads the keys that verify access tokens, once, at
- * start ([sso] keys_dir): GH_OK also when there is none (every access
- * token is then refused); the error of a folder that cannot be read, with
- * its message in err (the program stops). */
+/* check_credential_init reads the public keys that verify access tokens,
+ * once, at start ([sso] public_keys_file): GH_OK also when there is none
+ * (every access token is then refused); the error of a file that cannot be
+ * read or is broken, with its message in err (the program stops). */
 enum gh_err check_credential_init(const struct config *cfg, char *err, size_t errlen);
 /* check_credential decides a request that carries an Authorization header
  * by that header alone, under rule (ACCESS_LOGIN or ACCESS_ROLE): a grant,

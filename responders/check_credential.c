@@ -5,7 +5,9 @@
  * credential that is refused never falls back to it.
  *
  *   Bearer <access JWT>   verified (jwt_access_verify) with the published
- *                         keys read once at start, or found among the
+ *                         keys read once at start from [sso]
+ *                         public_keys_file (never a private key), or
+ *                         found among the
  *                         tokens verified before (jwt_access_cache.h), then
  *                         looked up on the blacklist (jwt_access_revoked:
  *                         one read by primary key, for every request);
@@ -71,7 +73,7 @@ _Static_assert(JWS_MAX_LEN <= CREDENTIAL_TOKEN_MAX, "an access token fits a Bear
 #define CHECK_REALM "gatehouse"
 
 /* The public keys that verify access tokens, read once (check_credential_init)
- * and shared read-only by the worker threads. */
+ * from [sso] public_keys_file and shared read-only by the worker threads. */
 static struct jwt_access_keys check_credential_keys;
 /* The access tokens verified so far, shared by the worker threads. */
 static struct jwt_access_cache *check_credential_verified;
@@ -89,8 +91,7 @@ struct check_credential_result {
 enum gh_err
 check_credential_init(const struct config *cfg, char *err, size_t errlen)
 {
-	enum gh_err e =
-	    jwt_access_keys_load(cfg, (int64_t)time(NULL), &check_credential_keys, err, errlen);
+	enum gh_err e = jwt_access_keys_load(cfg, &check_credential_keys, err, errlen);
 
 	if (e != GH_OK)
 		return e;
@@ -99,8 +100,10 @@ check_credential_init(const struct config *cfg, char *err, size_t errlen)
 		return GH_ENOMEM;
 	}
 	if (!check_credential_keys.loaded)
-		log_msg(LOG_NOTICE, "no signing key in %s: every access token is refused",
-		    cfg->sso_keys_dir != NULL ? cfg->sso_keys_dir : "([sso] keys_dir unset)");
+		log_msg(LOG_NOTICE,
+		    "no public key in %s ([sso] public_keys_file, written by gatehousectl keys "
+		    "generate or keys publish): every access token is refused",
+		    cfg->sso_public_keys_file != NULL ? cfg->sso_public_keys_file : "(unset)");
 	return GH_OK;
 }
 

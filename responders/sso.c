@@ -445,24 +445,11 @@ sso_jwks_get(struct server_ctx *ctx, const struct request *req, struct response 
 static enum gh_err
 sso_jwks_build(char *err, size_t errlen)
 {
-	json_t *doc = json_pack("{s:[]}", "keys");
-	enum gh_err e = GH_OK;
+	enum gh_err e = signkey_jwks(&sso_keys, &sso_jwks);
 
-	if (doc == NULL)
-		return GH_ENOMEM;
-	for (size_t i = 0; i < sso_keys.nkeys && e == GH_OK; i++) {
-		const struct signkey *k = &sso_keys.keys[i];
-
-		if (signkey_published(k))
-			e = jwks_add_json(
-			    doc, k->pem, k->pem_len, k->kid, signkey_alg_name(k->alg));
-	}
-	if (e == GH_OK && (sso_jwks = json_dumps(doc, JSON_COMPACT)) == NULL)
-		e = GH_ENOMEM;
 	if (e != GH_OK)
 		snprintf(
 		    err, errlen, "[sso] keys_dir: cannot publish the keys: %s", gh_strerror(e));
-	json_decref(doc);
 	return e;
 }
 
@@ -495,7 +482,7 @@ sso_process_init(const struct config *cfg, char *err, size_t errlen)
 		    cfg->sso_keys_dir);
 		return GH_ECONFIG;
 	}
-	if ((e = jwt_access_keys_load(cfg, now, &sso_public, err, errlen)) != GH_OK ||
+	if ((e = jwt_access_keys_of(&sso_keys, &sso_public, err, errlen)) != GH_OK ||
 	    (e = login_flow_process_init(cfg, err, errlen)) != GH_OK)
 		return e;
 	return sso_jwks_build(err, errlen);

@@ -17,6 +17,7 @@ import os
 import secrets
 import subprocess
 import time
+from pathlib import Path
 
 from bearer_support import (ACCESS_LIFETIME, SKEW, access_claims, add_token, assert_refused,
                             b64url, basic, bearer, issuer, mint, public_pem, run_sql,
@@ -257,60 +258,63 @@ def check_bearer_refused_by_every_kind_of_client(site):
         assert_refused(site, r, f"an unknown token with Accept: {accept}")
 
 
-def start_check(site, keys, log):
-    """gatehouse-check with the site's configuration, [sso] keys_dir replaced
-    by keys in its environment, started as the stack starts it (spawn-fcgi
-    -n: the process is the check itself) on a socket of its own, its
-    output in log; the Popen."""
-    sock = site.stack.state_dir.parent / f"{keys.name}.sock"
+def start_check(site, public, log):
+    """gatehouse-check with the site's configuration, [sso] public_keys_file
+    replaced by public in its environment (and keys_dir by a folder that
+    does not exist: the check must not need it), started as the stack starts
+    it (spawn-fcgi -n: the process is the check itself) on a socket of its
+    own, its output in log; the Popen."""
+    sock = site.stack.state_dir.parent / f"{public.name}.sock"
     return subprocess.Popen(
         ["spawn-fcgi", "-n", "-s", str(sock), *fixtures.stack.spawn_fcgi_user_args(), "--",
          str(site.stack.responder_bin_dir / "gatehouse-check"), "--config",
          str(site.stack.config_path)],
-        env=dict(os.environ, GATEHOUSE_SSO_KEYS_DIR=str(keys)), stdin=subprocess.DEVNULL,
-        stdout=log, stderr=subprocess.STDOUT)
+        env=dict(os.environ, GATEHOUSE_SSO_PUBLIC_KEYS_FILE=str(public),
+                 GATEHOUSE_SSO_KEYS_DIR=str(site.stack.state_dir.parent / "no-such-keys")),
+        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
 
 
-@test("check_keys_folder_read_at_start", servers=("lighttpd",), databases=SQLITE)
-def check_keys_folder_read_at_start(site):
-    # A key file that is no key: the check stops at start with a message
-    # naming the file (as gatehouse-sso does), rather than run refusing
-    # every access token without saying why.  An empty folder is fine.
-    keys = site.stack.state_dir.parent / "check-keys"
-    keys.mkdir()
-    bad = keys / "20260101T000000Z-0123abcd.pem"
-    bad.write_text("not a key\n")
-    os.chmod(keys, 0o700)
-    os.chmod(bad, 0o600)
-    account = site.stack.system_account
-    if account is not None:  # as root: the responders' account owns keys
-        for path in (keys, bad):
-            os.chown(path, account.uid, account.gid)
-    log_path = site.stack.state_dir.parent / "check-keys.log"
+def run_check_briefly(site, public, log_path):
+    """Starts the check with public; (whether it was still running once it
+    said it started, its exit status once stopped, its output)."""
     with open(log_path, "wb") as log:
-        proc = start_check(site, keys, log)
-        try:
-            status = proc.wait(30)
-        finally:
-            proc.kill()
-    out = log_path.read_text()
-    check(status == 1 and f"{bad}: not a PEM file" in out,
-          f"gatehouse-check with a broken key: expected exit 1 naming {bad}, got exit "
-          f"{status}: {out}")
-    bad.unlink()
-    with open(log_path, "wb") as log:
-        proc = start_check(site, keys, log)
+        proc = start_check(site, public, log)
         try:
             deadline = time.monotonic() + 10
             while proc.poll() is None and time.monotonic() < deadline and \
                     "started with" not in log_path.read_text():
                 time.sleep(0.05)
             running = proc.poll() is None
-            proc.terminate()
+            if running:
+                proc.terminate()
             status = proc.wait(10)
         finally:
             proc.kill()
-    out = log_path.read_text()
+    return running, status, log_path.read_text()
+
+
+@test("check_public_keys_file_read_at_start", servers=("lighttpd",), databases=SQLITE)
+def check_public_keys_file_read_at_start(site):
+    # A public keys file that is not one: the check stops at start with a
+    # message naming the file, rather than run refusing every access token
+    # without saying why.  No file at all is fine (no key published yet).
+    # The site's own file (what gatehousectl wrote) is taken with keys_dir
+    # gone: the check needs no private key.
+    public = site.stack.state_dir.parent / "check-keys.jwks"
+    public.write_text('{"keys": [{"kty": "oct", "k": "c2VjcmV0"}]}\n')
+    os.chmod(public, 0o644)
+    log_path = site.stack.state_dir.parent / "check-keys.log"
+    running, status, out = run_check_briefly(site, public, log_path)
+    check(not running and status == 1 and str(public) in out,
+          f"gatehouse-check with a broken public keys file: expected exit 1 naming {public}, "
+          f"got exit {status}: {out}")
+    public.unlink()
+    running, status, out = run_check_briefly(site, public, log_path)
     check(running and status == 0 and "every access token is refused" in out,
-          f"gatehouse-check with no key: expected it to run (and say it refuses access "
-          f"tokens), then stop with 0; exit {status}: {out}")
+          f"gatehouse-check with no public keys file: expected it to run (and say it refuses "
+          f"access tokens), then stop with 0; exit {status}: {out}")
+    own = Path(f"{str(site.stack.keys_dir).rstrip('/')}.jwks")
+    running, status, out = run_check_briefly(site, own, log_path)
+    check(running and status == 0 and "every access token is refused" not in out,
+          f"gatehouse-check with the site's public keys file and no keys_dir: expected it "
+          f"to run with the keys; exit {status}: {out}")

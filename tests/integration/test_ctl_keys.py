@@ -1,14 +1,17 @@
 """gatehousectl keys: Gatehouse's own signing keys in [sso] keys_dir
 (common/signkey.c, cli/ctl_keys.c).  A key is made, listed, rotated and
 retired as an administrator would; list shows when each key was made and
-until when it stays published, never key material; a usage error is exit 2
-and touches no folder.
+until when it stays published, never key material; every change writes
+the public keys file beside the folder (what gatehouse-check reads), and
+keys publish writes it alone; a usage error is exit 2 and touches no
+folder.
 
 gatehousectl runs here with configurations of its own, each with a keys
 folder of its own; the web server and the database play no part, so these
 run once, under lighttpd on SQLite."""
 
 import calendar
+import json
 import os
 import re
 import stat
@@ -74,6 +77,24 @@ def listed(site, config):
     return rows
 
 
+def published(keys):
+    """The kids of the public keys file beside the folder keys ([sso]
+    public_keys_file's default), checked for mode and for private parts;
+    None when there is no file."""
+    pub = keys.parent / f"{keys.name}.jwks"
+    if not pub.exists():
+        return None
+    mode = stat.S_IMODE(os.lstat(pub).st_mode)
+    check(stat.S_ISREG(os.lstat(pub).st_mode) and mode == 0o644,
+          f"{pub}: expected a regular file of mode 0644 (public keys), got {oct(mode)}")
+    doc = json.loads(pub.read_text())
+    check(all("d" not in k and k.get("use") == "sig" for k in doc["keys"]),
+          f"{pub}: a key with a private part or not for signatures: {doc}")
+    leftovers = [p.name for p in keys.parent.iterdir() if p.name.startswith(f"{keys.name}.jwks.")]
+    check(not leftovers, f"temporary files of the public keys file left: {leftovers}")
+    return sorted(k["kid"] for k in doc["keys"])
+
+
 def next_second(kid):
     """Waits until the clock is past the second kid was made in: a key made
     in the same second as another is refused (exit 4)."""
@@ -113,6 +134,10 @@ def ctl_keys_generate_rotate_retire(site):
           f"{pem}: expected a PKCS#8 PEM private key")
     check(sorted(os.listdir(keys)) == [pem.name], f"{keys}: expected {pem.name} alone, got "
           f"{sorted(os.listdir(keys))} (a temporary file left?)")
+    check(published(keys) == [first] and "public keys file" in proc.stdout and
+          "gatehouse-check" in proc.stdout,
+          f"keys generate: expected the public keys file with {first}, said so, and the "
+          f"reminder to restart gatehouse-check too:\n{proc.stdout}")
 
     proc = ctl(site, config, "keys", "generate")
     check(proc.returncode == 4 and "use keys rotate" in proc.stderr,
@@ -139,6 +164,8 @@ def ctl_keys_generate_rotate_retire(site):
           f"successor's creation + {LIFETIME}s, got {rows}")
     check(stat.S_IMODE(os.lstat(keys / f"{second}.pem").st_mode) == 0o600,
           f"{second}.pem: expected mode 0600")
+    check(published(keys) == sorted([first, second]),
+          f"after rotate: expected both keys in the public keys file, got {published(keys)}")
 
     # Without --alg, rotate keeps the active key's algorithm.
     next_second(second)
@@ -171,6 +198,37 @@ def ctl_keys_generate_rotate_retire(site):
     rows = listed(site, config)
     check([r[0] for r in rows] == [third, second], f"after retire: expected {third} and "
           f"{second}, got {rows}")
+    check(published(keys) == sorted([third, second]),
+          f"after retire: expected {first} gone from the public keys file, got "
+          f"{published(keys)}")
+
+    # keys publish writes it anew, from the folder alone.
+    pub = keys.parent / "keys.jwks"
+    current = pub.read_text()
+    pub.unlink()
+    proc = ctl(site, config, "keys", "publish")
+    check(proc.returncode == 0 and published(keys) == sorted([third, second]) and
+          pub.read_text() == current,
+          f"keys publish: expected exit 0 and the same two keys, got {said(proc)}")
+
+    # gatehousectl check reads it as gatehouse-check does, and says when it
+    # is not what the folder publishes (here: one key short).
+    check(ctl(site, config, "init").returncode == 0, "init of the keys' configuration failed")
+    proc = ctl(site, config, "check")
+    check(proc.returncode == 0 and f"public keys file {pub}: 2 keys" in proc.stdout and
+          "warning" not in proc.stdout,
+          f"check: expected exit 0 and 'public keys file {pub}: 2 keys', got {said(proc)}")
+    doc = json.loads(current)
+    pub.write_text(json.dumps({"keys": doc["keys"][:1]}))
+    proc = ctl(site, config, "check")
+    check(proc.returncode == 0 and f"warning: {pub} is not what" in proc.stdout and
+          "keys publish" in proc.stdout,
+          f"check with a stale public keys file: expected the warning, got {said(proc)}")
+    pub.write_text("not a JWKS document")
+    proc = ctl(site, config, "check")
+    check(proc.returncode == 1 and "[sso] public_keys_file" in proc.stdout and
+          str(pub) in proc.stdout,
+          f"check with a broken public keys file: expected exit 1 naming it, got {said(proc)}")
 
 
 @test("ctl_keys_usage_error_touches_no_folder", servers=("lighttpd",), databases=("sqlite",))
@@ -184,6 +242,7 @@ def ctl_keys_usage_error_touches_no_folder(site):
             (("keys", "generate", "--alg", "ES256", "x"), "usage: gatehousectl keys generate"),
             (("keys", "rotate", "ES256"), "usage: gatehousectl keys rotate"),
             (("keys", "list", "all"), "usage: gatehousectl keys list"),
+            (("keys", "publish", "now"), "usage: gatehousectl keys publish"),
             (("keys", "retire"), "usage: gatehousectl keys retire KID [--force]"),
             (("keys", "retire", "--force"), "usage: gatehousectl keys retire KID [--force]"),
             (("keys", "retire", "a", "b"), "usage: gatehousectl keys retire KID [--force]"),
@@ -193,10 +252,12 @@ def ctl_keys_usage_error_touches_no_folder(site):
         check(proc.returncode == 2 and message in proc.stderr,
               f"gatehousectl {' '.join(args)}: expected exit 2 and {message!r}, got "
               f"{said(proc)}")
-        check(not keys.exists(), f"gatehousectl {' '.join(args)}, a usage error, made {keys}")
+        check(not keys.exists() and published(keys) is None,
+              f"gatehousectl {' '.join(args)}, a usage error, made {keys} or its public keys "
+              f"file")
     proc = ctl(site, config, "--help")
     for line in ("  keys generate [--alg ES256|RS256]", "  keys list",
-                 "  keys retire KID [--force]"):
+                 "  keys retire KID [--force]", "  keys publish"):
         check(line + "\n" in proc.stdout, f"--help should list {line.strip()!r}:\n{proc.stdout}")
 
 

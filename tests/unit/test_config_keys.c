@@ -286,6 +286,26 @@ TEST(sso_issuer_must_be_an_absolute_url_with_a_host)
 	config_cleanup(&cfg);
 }
 
+TEST(public_keys_file_beside_keys_dir_unless_set)
+{
+	struct config cfg;
+
+	CHECK(load(&cfg, "") == GH_OK);
+	CHECK(strlen(cfg.sso_public_keys_file) == strlen(cfg.sso_keys_dir) + 5);
+	CHECK(strncmp(cfg.sso_public_keys_file, cfg.sso_keys_dir, strlen(cfg.sso_keys_dir)) == 0);
+	CHECK_STR(cfg.sso_public_keys_file + strlen(cfg.sso_keys_dir), ".jwks");
+	config_cleanup(&cfg);
+	CHECK(load(&cfg, "[sso]\nkeys_dir = /srv/gh/keys//\n") == GH_OK);
+	CHECK_STR(cfg.sso_public_keys_file, "/srv/gh/keys.jwks");
+	config_cleanup(&cfg);
+	CHECK(load(&cfg, "[sso]\nkeys_dir = /srv/gh/keys\npublic_keys_file = /srv/pub.jwks\n") ==
+	      GH_OK);
+	CHECK_STR(cfg.sso_public_keys_file, "/srv/pub.jwks");
+	config_cleanup(&cfg);
+	CHECK(refused(
+	    "[sso]\npublic_keys_file =\n", "t.conf:2: [sso] public_keys_file: must not be empty"));
+}
+
 TEST(touch_interval_must_be_below_idle_timeout)
 {
 	CHECK(refused("[session]\nidle_timeout = 30s\n",
@@ -311,6 +331,7 @@ main(void)
 	RUN(unsafe_default_next_refused);
 	RUN(password_length_limits_checked_together);
 	RUN(sso_issuer_must_be_an_absolute_url_with_a_host);
+	RUN(public_keys_file_beside_keys_dir_unless_set);
 	RUN(touch_interval_must_be_below_idle_timeout);
 	return test_summary();
 }

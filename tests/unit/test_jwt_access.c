@@ -2,7 +2,10 @@
  * test_jwt_access.c: the token API's access tokens (common/jwt_access.c).
  * Keys are made with signkey_generate in folders of a mkdtemp(3) one (an
  * ES256 folder, an RS256 one, one of a stranger, one rotated, an empty
- * one); the configuration is loaded from text.  Every claim makes the
+ * one), published to each folder's public keys file as gatehousectl does
+ * and read from there as gatehouse-check does (jwt_access_keys_load,
+ * never the folder); the configuration is loaded from text.  Every claim
+ * makes the
  * round trip; a token of the wrong audience, issuer, time, key or
  * algorithm set is refused for its reason; claims signed by our own key
  * but of the wrong type or size (minted with jws_sign) are JWS_BAD_CLAIM.
@@ -14,6 +17,7 @@
 #define _POSIX_C_SOURCE 200809L /* setenv, mkdtemp, mkstemp, fdopen */
 #endif
 
+#include <errno.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,7 +37,7 @@
 
 static char root[64];
 static char es_dir[128], rs_dir[128], stranger_dir[128], rotated_dir[128], empty_dir[128],
-    missing_dir[128], broken_dir[128];
+    missing_dir[128];
 
 /* The keys of es_dir, rs_dir, stranger_dir (to sign with), loaded at NOW. */
 static struct signkey_set es_keys, rs_keys, stranger_keys;
@@ -55,16 +59,31 @@ cfg_load(struct config *cfg, const char *dir, const char *issuer, const char *mo
 	return true;
 }
 
-/* Loads the public keys of cfg's folder at now into keys (GH_OK or the
- * error, its message on stderr). */
+/* Publishes the keys of cfg's folder at now to its public keys file as
+ * gatehousectl does (a missing folder: no file at all), then loads that
+ * file into keys as gatehouse-check does (GH_OK or the error, its message
+ * on stderr). */
 static enum gh_err
 keys_load(const struct config *cfg, int64_t now, struct jwt_access_keys *keys)
 {
+	struct signkey_set set;
 	char err[512] = "";
-	enum gh_err e = jwt_access_keys_load(cfg, now, keys, err, sizeof(err));
+	enum gh_err e =
+	    signkey_load(cfg->sso_keys_dir, now, signkey_lifetime(cfg), &set, err, sizeof(err));
 
+	memset(keys, 0, sizeof(*keys));
+	if (e == GH_OK || e == GH_ENOTFOUND) {
+		if (access(cfg->sso_keys_dir, F_OK) != 0)
+			e = unlink(cfg->sso_public_keys_file) == 0 || errno == ENOENT ? GH_OK
+			                                                              : GH_EIO;
+		else
+			e = signkey_publish(cfg->sso_public_keys_file, &set, err, sizeof(err));
+	}
+	signkey_cleanup(&set);
+	if (e == GH_OK)
+		e = jwt_access_keys_load(cfg, keys, err, sizeof(err));
 	if (e != GH_OK)
-		fprintf(stderr, "jwt_access_keys_load: %s\n", err);
+		fprintf(stderr, "keys_load: %s\n", err);
 	return e;
 }
 
@@ -345,16 +364,74 @@ TEST(folder_without_a_key_refuses_every_token)
 	config_cleanup(&es);
 }
 
-TEST(broken_folder_is_an_error_naming_the_file)
+/* The check reads the public keys file alone: a configuration whose
+ * keys_dir does not exist (or could not be read) verifies all the same. */
+TEST(public_keys_file_verifies_without_the_folder)
 {
+	struct jwt_access_claims c = claims_at(NOW, "", "staff"), out;
+	struct jwt_access_keys keys;
+	struct config es, check;
+	char more[256], *token;
+
+	CHECK(cfg_load(&es, es_dir, ISSUER, ""));
+	CHECK(keys_load(&es, NOW, &keys) == GH_OK);
+	jwt_access_keys_cleanup(&keys);
+	snprintf(more, sizeof(more), "[sso]\npublic_keys_file = %s\n", es.sso_public_keys_file);
+	CHECK(cfg_load(&check, missing_dir, ISSUER, more));
+	CHECK_STR(check.sso_public_keys_file, es.sso_public_keys_file);
+	CHECK(jwt_access_keys_load(&check, &keys, errbuf, sizeof(errbuf)) == GH_OK);
+	CHECK(keys.loaded && keys.es256.nkeys == 1 && keys.rs256.nkeys == 0);
+	token = sign_with(&es, &es_keys.keys[0], &c);
+	CHECK(token != NULL && jwt_access_verify(&check, &keys, token, NOW, &out) == JWS_OK);
+	CHECK_STR(out.roles, "staff");
+	free(token);
+	jwt_access_keys_cleanup(&keys);
+	config_cleanup(&check);
+	config_cleanup(&es);
+}
+
+/* write_file writes text to path; false when it cannot. */
+static bool
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	return f != NULL && fputs(text, f) >= 0 && fclose(f) == 0;
+}
+
+/* A public keys file that is not what gatehousectl writes stops the check
+ * at start, naming the file: not JSON, not a JWKS, a key of another
+ * algorithm, a key a JWKS may not hold; a folder in its place. */
+TEST(broken_public_keys_file_is_an_error_naming_it)
+{
+	static const char *const bad[] = {
+	    "not json",
+	    "{\"keys\": 3}",
+	    "[]",
+	    "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"alg\":\"ES384\",\"kid\":\"k\","
+	    "\"x\":\"AA\",\"y\":\"AA\"}]}",
+	    "{\"keys\":[{\"kty\":\"EC\",\"crv\":\"P-256\",\"alg\":\"ES256\",\"kid\":\"k\","
+	    "\"x\":\"AA\",\"y\":\"AA\"}]}",
+	};
 	struct jwt_access_keys keys;
 	struct config cfg;
-	char err[512] = "";
+	char path[160], more[256], err[512];
 
-	CHECK(cfg_load(&cfg, broken_dir, ISSUER, ""));
-	CHECK(jwt_access_keys_load(&cfg, NOW, &keys, err, sizeof(err)) == GH_ECONFIG);
-	CHECK(strstr(err, "notes.txt") != NULL);
-	CHECK(!keys.loaded && keys.es256.nkeys == 0 && keys.rs256.nkeys == 0);
+	snprintf(path, sizeof(path), "%s/broken.jwks", root);
+	snprintf(more, sizeof(more), "[sso]\npublic_keys_file = %s\n", path);
+	CHECK(cfg_load(&cfg, es_dir, ISSUER, more));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CHECK(write_file(path, bad[i]));
+		CHECK(jwt_access_keys_load(&cfg, &keys, err, sizeof(err)) == GH_EINVAL);
+		CHECK(strncmp(err, path, strlen(path)) == 0);
+		CHECK(!keys.loaded && keys.es256.nkeys == 0 && keys.rs256.nkeys == 0);
+	}
+	unlink(path);
+	CHECK(mkdir(path, 0700) == 0);
+	CHECK(jwt_access_keys_load(&cfg, &keys, err, sizeof(err)) == GH_EIO);
+	CHECK(strstr(err, path) != NULL && !keys.loaded);
+	rmdir(path);
 	config_cleanup(&cfg);
 }
 
@@ -596,9 +673,6 @@ load_set(const char *dir, struct signkey_set *set)
 static bool
 set_up(void)
 {
-	char path[256];
-	FILE *f;
-
 	if (!tmp_make(root, sizeof(root), "test_jwt_access"))
 		return false;
 	umask(022);
@@ -607,19 +681,11 @@ set_up(void)
 	    !make_folder(stranger_dir, sizeof(stranger_dir), "stranger", SIGNKEY_ES256, T0) ||
 	    !make_folder(rotated_dir, sizeof(rotated_dir), "rotated", SIGNKEY_ES256, T0) ||
 	    !make_folder(rotated_dir, sizeof(rotated_dir), "rotated", SIGNKEY_RS256, T0 + 100) ||
-	    !make_folder(broken_dir, sizeof(broken_dir), "broken", SIGNKEY_ES256, T0) ||
 	    !make_folder(empty_dir, sizeof(empty_dir), "empty", -1, 0) ||
 	    !make_folder(missing_dir, sizeof(missing_dir), "missing", -1, 0))
 		return false;
 	if (mkdir(empty_dir, 0700) != 0) {
 		perror(empty_dir);
-		return false;
-	}
-	/* A file that is no key, 0600, in a folder with a good key. */
-	snprintf(path, sizeof(path), "%s/notes.txt", broken_dir);
-	if ((f = fopen(path, "w")) == NULL || fputs("not a key\n", f) < 0 || fclose(f) != 0 ||
-	    chmod(path, 0600) != 0) {
-		perror(path);
 		return false;
 	}
 	return load_set(es_dir, &es_keys) && load_set(rs_dir, &rs_keys) &&
@@ -642,7 +708,8 @@ main(void)
 		RUN(rs256_folder_verifies_its_own_only);
 		RUN(rotated_key_verifies_until_it_expires);
 		RUN(folder_without_a_key_refuses_every_token);
-		RUN(broken_folder_is_an_error_naming_the_file);
+		RUN(public_keys_file_verifies_without_the_folder);
+		RUN(broken_public_keys_file_is_an_error_naming_it);
 		RUN(no_issuer_signs_and_verifies_nothing);
 		RUN(other_algorithms_refused);
 		RUN(claims_of_the_wrong_type_or_size_refused);

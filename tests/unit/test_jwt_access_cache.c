@@ -250,8 +250,9 @@ set_up(void)
 		fprintf(stderr, "config refused: %s\n", errbuf);
 		return false;
 	}
-	if (jwt_access_keys_load(&cfg, NOW, &keys, err, sizeof(err)) != GH_OK || !keys.loaded) {
-		fprintf(stderr, "jwt_access_keys_load: %s\n", err);
+	if (signkey_publish(cfg.sso_public_keys_file, &signing, err, sizeof(err)) != GH_OK ||
+	    jwt_access_keys_load(&cfg, &keys, err, sizeof(err)) != GH_OK || !keys.loaded) {
+		fprintf(stderr, "public keys: %s\n", err);
 		return false;
 	}
 	return true;
