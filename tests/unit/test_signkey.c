@@ -5,7 +5,6 @@
  * every kind of file the folder must not hold refused with its name.
  * Each test works in a folder of its own under a mkdtemp(3) one.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -16,7 +15,6 @@
 #include <openssl/pem.h>
 
 #include "config.h"
-#include "jwks.h"
 #include "signkey.h"
 #include "test.h"
 #include "test_tmp.h"
@@ -45,23 +43,6 @@ path_in(const char *dir, const char *name)
 
 	snprintf(p, sizeof(p), "%s/%s", dir, name);
 	return p;
-}
-
-/* count_entries counts the entries of dir holding ".jwks." (a temporary
- * file of signkey_publish) whose name starts with prefix. */
-static int
-count_entries(const char *dir, const char *prefix)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	while (d != NULL && (de = readdir(d)) != NULL)
-		n += strncmp(de->d_name, prefix, strlen(prefix)) == 0 &&
-		     strstr(de->d_name, ".jwks.") != NULL;
-	if (d != NULL)
-		closedir(d);
-	return n;
 }
 
 /* Writes text into dir/name with mode; true when it could. */
@@ -681,59 +662,6 @@ TEST(lifetime_is_the_longest_token_lifetime)
 	config_cleanup(&cfg);
 }
 
-/* The public keys file: the published keys' JWKS, mode 0644, replaced
- * whole (no temporary file left), an expired key left out. */
-TEST(publish_writes_the_published_keys_readable_by_all)
-{
-	const char *dir = new_dir();
-	char k0[SIGNKEY_KID_MAX + 1], k1[SIGNKEY_KID_MAX + 1], pub[160], *want = NULL;
-	struct signkey_set set;
-	struct jwks jwks;
-	struct stat st;
-	FILE *f;
-	char text[8192];
-	size_t n = 0;
-
-	snprintf(pub, sizeof(pub), "%s.jwks", dir);
-	generate_at(dir, SIGNKEY_ES256, T0, k0);
-	generate_at(dir, SIGNKEY_RS256, T0 + 100, k1);
-	/* Both published: the rotated k0 until T0 + 160. */
-	CHECK(load_at(dir, T0 + 150, 60, &set) == GH_OK);
-	CHECK(signkey_publish(pub, &set, errbuf, sizeof(errbuf)) == GH_OK);
-	CHECK(signkey_jwks(&set, &want) == GH_OK);
-	signkey_cleanup(&set);
-	CHECK(stat(pub, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == 0644);
-	if ((f = fopen(pub, "r")) != NULL) {
-		n = fread(text, 1, sizeof(text) - 1, f);
-		fclose(f);
-	}
-	text[n] = '\0';
-	CHECK(want != NULL && strcmp(text, want) == 0);
-	free(want);
-	CHECK(jwks_parse(text, n, &jwks, errbuf, sizeof(errbuf)) == GH_OK && jwks.nkeys == 2);
-	CHECK(jwks_find(&jwks, k0) != NULL && jwks_find(&jwks, k1) != NULL);
-	CHECK(strstr(text, "\"d\"") == NULL); /* no private part */
-	jwks_cleanup(&jwks);
-	/* Later, k0 expired: the file is replaced, k1 alone. */
-	CHECK(load_at(dir, T0 + 160, 60, &set) == GH_OK);
-	CHECK(signkey_publish(pub, &set, errbuf, sizeof(errbuf)) == GH_OK);
-	signkey_cleanup(&set);
-	CHECK(jwks_load(pub, &jwks, errbuf, sizeof(errbuf)) == GH_OK && jwks.nkeys == 1 &&
-	      jwks_find(&jwks, k1) != NULL);
-	jwks_cleanup(&jwks);
-	CHECK(count_entries(root, "k") == 0); /* no "<dir>.jwks.XXXXXX" left */
-}
-
-TEST(publish_to_a_missing_folder_fails_naming_the_file)
-{
-	struct signkey_set set = {0};
-	char pub[160];
-
-	snprintf(pub, sizeof(pub), "%s/no/such/folder/keys.jwks", root);
-	CHECK(signkey_publish(pub, &set, errbuf, sizeof(errbuf)) == GH_EIO);
-	CHECK(strncmp(errbuf, pub, strlen(pub)) == 0);
-}
-
 TEST(state_names)
 {
 	CHECK_STR(signkey_state_name(SIGNKEY_ACTIVE), "active");
@@ -769,8 +697,6 @@ main(void)
 	RUN(load_refuses_a_file_over_64_kib);
 	RUN(load_refuses_more_than_16_keys);
 	RUN(lifetime_is_the_longest_token_lifetime);
-	RUN(publish_writes_the_published_keys_readable_by_all);
-	RUN(publish_to_a_missing_folder_fails_naming_the_file);
 	RUN(state_names);
 	tmp_remove(root, 2);
 	return test_summary();
